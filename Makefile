@@ -1,0 +1,124 @@
+# mlfscope build. `make` builds build/mlfscope; `make test` installs what is missing,
+# builds and runs every test; `make demo` runs the main job on bundled data;
+# `make SANITIZE=address,undefined test` builds in build/san/ and runs the same tests;
+# `make check` = tests + sanitized tests + layer and symbol checks; `make fuzz`; `make bench`.
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD := build
+SANFLAGS :=
+ifdef SANITIZE
+BUILD := build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wwrite-strings -Wformat=2 -Wundef -Wvla
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+LIBS_PC := libprotobuf-c libgvc libcgraph libcjson libarchive zlib
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) ncursesw)
+NCURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw)
+CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) -I. -Isrc -I$(BUILD)/gen $(PC_CFLAGS) $(CFLAGS)
+REF_WARN := -Wconversion -Wsign-conversion
+LDLIBS_ALL = $(PC_LIBS) -lm -lpthread
+
+PROTOS := $(wildcard src/*.proto)
+GEN_C := $(patsubst src/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+GEN_H := $(GEN_C:.c=.h)
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard ref/*.c) \
+            $(wildcard dump/*.c) $(wildcard dump/firmware/*.c) $(wildcard views/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
+TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/fuzz/fuzz_*.c)
+TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all deps test run-tests check demo fuzz bench golden clean
+all: $(BUILD)/mlfscope
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=src --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
+
+$(BUILD)/obj/ref/%.o: ref/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(REF_WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/views/term.o: views/term.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(NCURSES_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmlfscope.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mlfscope: $(BUILD)/obj/src/main.o $(BUILD)/libmlfscope.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/gen/test_list.h: $(TEST_SRCS) scripts/gen-test-list.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/gen-test-list.sh $@ $(TEST_SRCS)
+
+$(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/gen/test_list.h | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/run: $(TEST_OBJS) $(BUILD)/libmlfscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The tests run the binary they were built with (MLFSCOPE_BIN).
+run-tests: $(BUILD)/mlfscope $(BUILD)/tests/run
+	MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run $(T)
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory run-tests
+
+check:
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined run-tests
+	sh scripts/check-layers.sh
+	sh scripts/check-symbols.sh $(BUILD)/libmlfscope.a
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(BUILD)/mlfscope
+	@sh scripts/demo.sh $(BUILD)/mlfscope
+
+FUZZ_BUILD := build/fuzz
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -g" $(FUZZ_BUILD)/libmlfscope.a
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "fuzz: building $(FUZZ_BUILD)/fuzz_$$t"; \
+	    clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isrc -Itests \
+	        -I$(FUZZ_BUILD)/gen $(PC_CFLAGS) -DFUZZ_FN=fuzz_$$t -o $(FUZZ_BUILD)/fuzz_$$t \
+	        tests/fuzz/libfuzzer_main.c tests/fuzz/fuzz_$$t.c $(FUZZ_BUILD)/libmlfscope.a \
+	        $(LDLIBS_ALL) || exit 1; \
+	done
+	@echo "fuzz: run e.g. $(FUZZ_BUILD)/fuzz_onnx -max_total_time=60 tests/fuzz/corpus/onnx"
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory OPT="-O3 -g" $(BUILD)/mlfscope
+	@sh scripts/bench.sh $(BUILD)/mlfscope
+
+clean:
+	rm -rf build
+
+-include $(shell find build/obj build/san/obj -name '*.d' 2>/dev/null)
