@@ -61,6 +61,13 @@ $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+CMD_SRCS := $(wildcard src/cmd_*.c)
+$(BUILD)/gen/cmd_list.h: $(CMD_SRCS) scripts/gen-cmd-list.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/gen-cmd-list.sh $@ $(CMD_SRCS)
+
+$(BUILD)/obj/src/main.o: $(BUILD)/gen/cmd_list.h
+
 $(BUILD)/libmlfscope.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -203,6 +203,18 @@ struct load_options {
     const struct shape_override *shapes;
 };
 
+/*
+ * A tensor value in memory: an input file, a layer output, a board dump. Whoever fills one
+ * says who owns `data` (usually the caller, released with mem_free).
+ */
+struct tensor_value {
+    enum dtype dtype;
+    int rank;
+    int64_t dims[GRAPH_MAX_RANK];
+    void *data;
+    size_t bytes;
+};
+
 /* Makes an empty graph. */
 void graph_init(struct graph *g);
 

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_list.h"
 #include "banned.h"
 
 static int cmd_help(int argc, char **argv);
 
-/* Sorted by name. */
+/* Sorted by name; each row comes from the "command:" marker in src/cmd_<name>.c. */
 static const struct cmd_entry commands[] = {
+    CMD_TABLE_ROWS
     {"help", cmd_help, "list the commands, or show one command's help"},
 };
 
