@@ -68,6 +68,13 @@ $(BUILD)/gen/cmd_list.h: $(CMD_SRCS) scripts/gen-cmd-list.sh
 
 $(BUILD)/obj/src/main.o: $(BUILD)/gen/cmd_list.h
 
+INTERP_OP_SRCS := $(wildcard src/interp_*.c)
+$(BUILD)/gen/interp_ops.h: $(INTERP_OP_SRCS) scripts/gen-interp-ops.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/gen-interp-ops.sh $@ $(INTERP_OP_SRCS)
+
+$(BUILD)/obj/src/interp.o: $(BUILD)/gen/interp_ops.h
+
 $(BUILD)/libmlfscope.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
