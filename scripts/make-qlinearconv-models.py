@@ -82,11 +82,14 @@ def make_case(rng, name, xt, wt, xshape, m, kernel, attrs, opt):
         w_scale = rng.uniform(0.001, 0.02, size=[m]).astype(np.float32)
     else:
         w_scale = np.float32(rng.uniform(0.001, 0.02))
-    # ORT requires a per-tensor weight zero point (0 for int8 weights, any for uint8)
+    # ORT requires equal weight zero points (0 for int8 weights, any for uint8); with
+    # per-channel scales they are given per channel too, as ORT's quantizer writes them
     if "wzp" in opt:
         w_zp = np.array(opt["wzp"], dtype=NP[wt])
     else:
         w_zp = np.array(128 if wt == "u8" else 0, dtype=NP[wt])
+    if opt.get("per_channel"):
+        w_zp = np.full([m], w_zp, dtype=NP[wt])
     taps = (c // group) * int(np.prod(kernel))
     # about 3 standard deviations of the real-valued accumulator span the output range
     spread = float(np.mean(w_scale)) * x_scale * 5500 * np.sqrt(taps)

@@ -597,6 +597,7 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
         .ip = ip, .g = g, .node = n, .node_index = (int)i, .layer = li, .arith = s->arith,
         .params = li >= 0 ? &ip->lp[li] : NULL, .in = ip->in, .out = outs,
         .out_tensors = s->kind == STEP_LAYER ? g->layers[li].outputs : n->outputs,
+        .opts = &ip->opts,
     };
     static const struct interp_layer_params onnx_params = {.arith = INTERP_ARITH_ONNX};
     if (!c.params)

@@ -95,6 +95,12 @@ struct interp_options {
     interp_callback callback;           /* may be NULL */
     void *user;                         /* passed to callback */
     const struct interp_layer_params *layer_params; /* [g->n_layers] or NULL: per-layer mode */
+    /*
+     * ONNX mode: reproduce ONNX Runtime's x86 AVX2 kernels without VNNI for uint8 x int8
+     * products (QLinearConv, QLinearMatMul): adjacent products are summed in int16 with
+     * saturation (vpmaddubsw), which ORT on such a CPU really computes. Off: exact sums.
+     */
+    bool ort_avx2_u8s8;
 };
 
 struct interp;
@@ -143,5 +149,30 @@ void interp_free(struct interp *ip);
  */
 int interp_read_input(const char *path, enum dtype raw_dtype, const struct shape_override *raw_shape,
                       struct tensor_value *out, struct errbuf *eb);
+
+/* Input values bound to graph inputs, as read from the command line's --input list. */
+struct interp_inputs {
+    size_t n;
+    int *tensors;                   /* [n] graph tensor index of each value */
+    struct tensor_value *vals;      /* [n] heap data, owned */
+};
+
+/*
+ * Reads each spec "[NAME=]FILE" (interp_read_input) and binds it to a graph input: NAME when
+ * given (and naming a graph input), otherwise the next graph input not named elsewhere, in
+ * file order. Raw files take their shape from `shapes` (by name, or an unnamed one) or from
+ * the graph input's static shape. Fails naming the file when an input is unknown, given
+ * twice, or when a graph input gets no value. On success *out is filled (release with
+ * interp_inputs_release); on failure nothing is kept.
+ */
+int interp_inputs_load(const struct graph *g, size_t n_specs, char *const *specs,
+                       enum dtype raw_dtype, size_t n_shapes, const struct shape_override *shapes,
+                       struct interp_inputs *out, struct errbuf *eb);
+
+/* Hands every value to ip (interp_set_input). The values stay owned by `in`. */
+int interp_inputs_bind(struct interp *ip, const struct interp_inputs *in, struct errbuf *eb);
+
+/* Frees the values and arrays; `in` is empty afterwards. */
+void interp_inputs_release(struct interp_inputs *in);
 
 #endif

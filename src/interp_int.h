@@ -71,6 +71,7 @@ struct interp_ctx {
     const struct tensor_value *const *in;      /* [node->n_inputs]; NULL for an omitted input */
     struct tensor_value *out;           /* [node->n_outputs]; the op fills dtype/shape/data */
     const int *out_tensors;             /* the tensors out[] become (node or layer outputs) */
+    const struct interp_options *opts;  /* the run's options */
 };
 
 /*

@@ -369,6 +369,48 @@ static void finish_row(const struct interp_requant *rq, const int32_t *acc, size
         store_q(out, out_signed, base + p, interp_requant(rq, acc[p], ch));
 }
 
+/* im2col in (tap, channel) order with raw values and x_zp in the padding (ORT's layout). */
+static void im2col_tap_major(const struct interp_kgeom *g, const uint8_t *x, size_t cg, size_t I,
+                             int16_t *col, int16_t pad)
+{
+    size_t P = n_out(g), T = n_taps(g);
+    int16_t *tmp = col;
+    for (size_t ci = 0; ci < cg; ci++) {
+        /* rows t*cg + ci: fill through a per-channel pass with a row stride of cg rows */
+        size_t t = 0;
+        for (size_t k0 = 0; k0 < g->k[0]; k0++)
+            for (size_t k1 = 0; k1 < g->k[1]; k1++)
+                for (size_t k2 = 0; k2 < g->k[2]; k2++, t++) {
+                    int16_t *row = tmp + (t * cg + ci) * P;
+                    size_t p = 0;
+                    for (size_t o0 = 0; o0 < g->out[0]; o0++) {
+                        int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) - (int64_t)g->pb[0];
+                        for (size_t o1 = 0; o1 < g->out[1]; o1++) {
+                            int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) -
+                                         (int64_t)g->pb[1];
+                            bool ok = i0 >= 0 && i0 < (int64_t)g->in[0] && i1 >= 0 &&
+                                      i1 < (int64_t)g->in[1];
+                            const uint8_t *xr = x + ci * I +
+                                ((size_t)(ok ? i0 : 0) * g->in[1] + (size_t)(ok ? i1 : 0)) *
+                                    g->in[2];
+                            int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];
+                            for (size_t o2 = 0; o2 < g->out[2]; o2++, p++) {
+                                int64_t i2 = (int64_t)(o2 * g->s[2]) + base;
+                                row[p] = ok && i2 >= 0 && i2 < (int64_t)g->in[2]
+                                             ? (int16_t)xr[i2] : pad;
+                            }
+                        }
+                    }
+                }
+    }
+    (void)T;
+}
+
+static int16_t sat16(int32_t v)
+{
+    return (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
 #define TILE 512
 
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
@@ -376,45 +418,77 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     const struct interp_kgeom *g = &q->geom;
     size_t P = n_out(g), T = n_taps(g), I = n_in(g);
     size_t cg = q->c / q->groups, mg = q->m / q->groups, K = cg * T;
+    /* ORT runs depthwise convolutions (one channel per group) through its exact
+       MlasConvDepthwise kernel, not the GEMM */
+    bool pairs = q->ort_u8s8_pairs && !q->x_signed && q->w_signed && !(cg == 1 && mg == 1);
+    size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
     size_t col_bytes, w_bytes;
-    if (!size_mul(K, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
-        !size_mul(K, q->m, &w_bytes) || !size_mul(w_bytes, sizeof(int16_t), &w_bytes))
+    if (!size_mul(Kp, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
+        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, sizeof(int16_t), &w_bytes))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
-    int16_t *col = mem_alloc(col_bytes ? col_bytes : 1);
-    int16_t *wq = mem_alloc(w_bytes ? w_bytes : 1);
+    int16_t *col = mem_calloc(1, col_bytes ? col_bytes : 1);
+    int16_t *wq = mem_calloc(1, w_bytes ? w_bytes : 1);
     int32_t *acc = mem_alloc((P ? P : 1) * sizeof *acc);
-    if (!col || !wq || !acc) {
+    int32_t *wsum = mem_calloc(q->m ? q->m : 1, sizeof *wsum);
+    if (!col || !wq || !acc || !wsum) {
         mem_free(col);
         mem_free(wq);
         mem_free(acc);
+        mem_free(wsum);
         return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
     }
     for (size_t oc = 0; oc < q->m; oc++)
         for (size_t k = 0; k < K; k++) {
             int32_t wv = q->w_signed ? ((const int8_t *)q->w)[oc * K + k]
                                      : ((const uint8_t *)q->w)[oc * K + k];
-            wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
+            if (pairs) {
+                /* weights stored [m][c][taps]; ORT's K runs over (tap, c) */
+                size_t ci = k / T, t = k % T;
+                wq[oc * Kp + t * cg + ci] = (int16_t)wv;
+                wsum[oc] += wv - q->w_zp[oc];
+            } else {
+                wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
+            }
         }
     for (size_t b = 0; b < q->n; b++) {
         for (size_t gi = 0; gi < q->groups; gi++) {
             size_t x_off = (b * q->c + gi * cg) * I;
-            for (size_t ci = 0; ci < cg; ci++) {
-                if (q->x_signed)
-                    im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col + ci * T * P, 0,
-                              q->x_zp);
-                else
-                    im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col + ci * T * P, 0,
-                              q->x_zp);
+            if (pairs) {
+                im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
+                                 (int16_t)q->x_zp);
+            } else {
+                for (size_t ci = 0; ci < cg; ci++) {
+                    if (q->x_signed)
+                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col + ci * T * P, 0,
+                                  q->x_zp);
+                    else
+                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col + ci * T * P,
+                                  0, q->x_zp);
+                }
             }
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                const int16_t *wr = wq + oc * K;
+                const int16_t *wr = wq + oc * Kp;
                 int32_t bv = q->bias ? q->bias[oc] : 0;
+                if (pairs) {
+                    /* acc = sum pairs(raw x * w) - x_zp * sum(w - w_zp) - w_zp * sum(x);
+                       w_zp is checked to be 0 by the caller for this path */
+                    bv -= q->x_zp * wsum[oc];
+                }
                 for (size_t p0 = 0; p0 < P; p0 += TILE) {
                     size_t pn = P - p0 < TILE ? P - p0 : TILE;
                     int32_t *a = acc + p0;
                     for (size_t p = 0; p < pn; p++)
                         a[p] = bv;
+                    if (pairs) {
+                        for (size_t k = 0; k < Kp; k += 2) {
+                            int32_t w0 = wr[k], w1 = wr[k + 1];
+                            const int16_t *c0 = col + k * P + p0, *c1 = c0 + P;
+                            for (size_t p = 0; p < pn; p++)
+                                a[p] += sat16(w0 * (int32_t)c0[p] + w1 * (int32_t)c1[p]);
+                        }
+                        continue;
+                    }
                     for (size_t k = 0; k < K; k++) {
                         int32_t wv = wr[k];
                         if (wv == 0)
@@ -431,23 +505,45 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     mem_free(col);
     mem_free(wq);
     mem_free(acc);
+    mem_free(wsum);
     return 0;
 }
 
 void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed, int32_t a_zp,
                         const void *b, bool b_signed, const int32_t *b_zp,
-                        const struct interp_requant *rq, void *o, bool out_signed)
+                        const struct interp_requant *rq, void *o, bool out_signed,
+                        bool ort_u8s8_pairs)
 {
     size_t M = mm->m, N = mm->n, K = mm->k;
+    bool pairs = ort_u8s8_pairs && !a_signed && b_signed;
+    for (size_t j = 0; pairs && j < N; j++)
+        pairs = b_zp[j] == 0;
     FOR_BATCH(mm, {
+        const uint8_t *au = (const uint8_t *)a + oa;
+        const int8_t *as = (const int8_t *)a + oa;
+        const uint8_t *bu = (const uint8_t *)b + ob;
+        const int8_t *bs = (const int8_t *)b + ob;
         for (size_t i = 0; i < M; i++) {
             for (size_t j = 0; j < N; j++) {
                 int32_t acc = 0;
-                for (size_t k = 0; k < K; k++) {
-                    size_t ia = (size_t)oa + i * K + k, ib = (size_t)ob + k * N + j;
-                    int32_t av = a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia];
-                    int32_t bv = b_signed ? ((const int8_t *)b)[ib] : ((const uint8_t *)b)[ib];
-                    acc += (av - a_zp) * (bv - b_zp[j]);
+                if (pairs) {
+                    int32_t bsum = 0;
+                    for (size_t k = 0; k < K; k += 2) {
+                        int32_t s = (int32_t)au[i * K + k] * bs[k * N + j];
+                        bsum += bs[k * N + j];
+                        if (k + 1 < K) {
+                            s += (int32_t)au[i * K + k + 1] * bs[(k + 1) * N + j];
+                            bsum += bs[(k + 1) * N + j];
+                        }
+                        acc += s < -32768 ? -32768 : s > 32767 ? 32767 : s;
+                    }
+                    acc -= a_zp * bsum;
+                } else {
+                    for (size_t k = 0; k < K; k++) {
+                        int32_t av = a_signed ? as[i * K + k] : au[i * K + k];
+                        int32_t bv = b_signed ? bs[k * N + j] : bu[k * N + j];
+                        acc += (av - a_zp) * (bv - b_zp[j]);
+                    }
                 }
                 size_t io = bi * M * N + i * N + j;
                 if (!rq)

@@ -67,16 +67,24 @@ struct interp_qconv {
     const struct interp_requant *rq;    /* NULL: store int32 accumulators */
     void *out;                  /* [n, m, out spatial]: int8/uint8, or int32 when rq NULL */
     bool out_signed;
+    /*
+     * Reproduce ONNX Runtime's x86 AVX2 U8S8 GEMM (no VNNI): raw u8 x s8 products of taps
+     * k and k+1, in (ky, kx, c) order, summed with int16 saturation (vpmaddubsw) before the
+     * int32 accumulation and the zero-point corrections. Only for uint8 x, int8 w.
+     */
+    bool ort_u8s8_pairs;
 };
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb);
 
 /*
  * 8-bit matmul: acc = sum (a - a_zp)(b - b_zp[col]); requantized by rq (per column when
- * rq->n > 1), or stored as int32 when rq is NULL.
+ * rq->n > 1), or stored as int32 when rq is NULL. ort_u8s8_pairs: as in struct
+ * interp_qconv (pairs of k, int16 saturation), for uint8 a, int8 b and b_zp all 0.
  */
 void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed, int32_t a_zp,
                         const void *b, bool b_signed, const int32_t *b_zp,
-                        const struct interp_requant *rq, void *o, bool out_signed);
+                        const struct interp_requant *rq, void *o, bool out_signed,
+                        bool ort_u8s8_pairs);
 
 /* Pools over `planes` planes (N*C) of geometry g. pe: end padding (for count_include_pad). */
 void interp_k_maxpool_f32(const struct interp_kgeom *g, size_t planes, const float *x, float *o);

@@ -1597,12 +1597,16 @@ static int int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
     if (!rc) {
         struct interp_kgeom k;
         fill_kgeom(&g, &k);
+        bool wz0 = true;
+        for (int64_t i = 0; i < M; i++)
+            wz0 &= wz[i] == 0;
         struct interp_qconv qc = {
             .geom = k, .n = (size_t)g.n, .c = (size_t)g.c, .m = (size_t)M,
             .groups = (size_t)groups, .x = x->data, .x_signed = x->dtype == DTYPE_S8,
             .x_zp = xzp, .w = w->data, .w_signed = w->dtype == DTYPE_S8, .w_zp = wz,
             .bias = bias ? bias->data : NULL, .rq = rq, .out = o,
             .out_signed = out_t == DTYPE_S8,
+            .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
@@ -1683,7 +1687,8 @@ static int int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_
         rc = interp_out(c, 0, out_t, r, d, &o, eb);
     if (!rc)
         interp_k_matmul_q8(&mm, a->data, a->dtype == DTYPE_S8, azp, b->data,
-                           b->dtype == DTYPE_S8, bz, rq, o, out_t == DTYPE_S8);
+                           b->dtype == DTYPE_S8, bz, rq, o, out_t == DTYPE_S8,
+                           c->opts->ort_avx2_u8s8 && rq != NULL);
     mem_free(bz);
     return rc;
 }
