@@ -53,6 +53,7 @@ struct run_state {
     cJSON *tensors;
     size_t index;
     bool progress;
+    bool per_node;          /* --dump all */
     int last_pct;
 };
 
@@ -100,8 +101,9 @@ static int on_tensor(void *user, const struct interp_event *ev, struct errbuf *e
     mem_free(path);
     if (rc)
         return rc;
-    const char *op = ev->node >= 0 ? g->nodes[ev->node].op
-                     : ev->layer >= 0 ? g->layers[ev->layer].op : "";
+    /* per node with --dump all, otherwise the layer's op (Conv for a whole QDQ group) */
+    const char *op = ev->layer >= 0 && (ev->node < 0 || !st->per_node) ? g->layers[ev->layer].op
+                     : ev->node >= 0 ? g->nodes[ev->node].op : "";
     cJSON *t = cJSON_CreateObject();
     cJSON *shape = cJSON_CreateArray();
     if (!t || !shape) {
@@ -243,6 +245,7 @@ int cmd_run(int argc, char **argv)
     struct interp *ip = NULL;
     struct run_state st = {.g = &g, .dir = dir, .last_pct = -1,
                            .progress = isatty(fileno(stderr)) != 0};
+    st.per_node = opts.dump == INTERP_DUMP_ALL;
     struct load_options lo = {.n_shapes = n_shapes, .shapes = shapes};
     int rc = model_load(&g, model, &lo, &eb);
     if (!rc)

@@ -348,7 +348,7 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
             continue;
         const struct node *mn = &g->nodes[L->main_node];
         const struct interp_lowering *lw = find_lowering(mn->domain, mn->op);
-        if (!lw || !layer_lowerable(g, (int)l))
+        if (!lw || !(lw->modes & (1u << ip->lp[l].arith)) || !layer_lowerable(g, (int)l))
             continue;
         struct errbuf quiet;
         errbuf_init(&quiet);
@@ -368,7 +368,7 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
        (walk backwards so that a chain of them is kept whole) */
     for (size_t i = nn; i-- > 0 && !rc;) {
         const struct node *n = &g->nodes[i];
-        if (ip->steps[i].kind != STEP_SKIP)
+        if (ip->steps[i].kind != STEP_SKIP || (int)i > g->layers[n->layer].main_node)
             continue;
         if (needed_outside(g, ip->steps, (int)i, n->layer))
             ip->steps[i].kind = STEP_NODE;
@@ -558,7 +558,8 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
     const struct node *n = &g->nodes[i];
     const struct step *s = &ip->steps[i];
     int li = n->layer;
-    int rc = gather_inputs(ip, n, eb);
+    /* a lowering reads the layer's quantized tensors, not the main node's float inputs */
+    int rc = s->kind == STEP_LAYER ? 0 : gather_inputs(ip, n, eb);
     if (rc)
         return rc;
     if (s->kind == STEP_LAYER) {
@@ -627,7 +628,7 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
     if (rc)
         return rc;
     /* free what no later step reads */
-    for (size_t k = 0; k < n->n_inputs; k++) {
+    for (size_t k = 0; k < n->n_inputs && s->kind != STEP_LAYER; k++) {
         int t = n->inputs[k];
         if (t >= 0 && ip->last_use[t] == i && ip->has[t])
             drop_value(ip, t);

@@ -20,6 +20,7 @@
 #include "interp.h"
 
 struct interp_ctx;
+struct interp_requant;
 
 /*
  * Plan-time check of one node: attributes and constant inputs the implementation needs.
@@ -48,6 +49,7 @@ struct interp_op {
 struct interp_lowering {
     const char *domain;
     const char *op;
+    unsigned modes;         /* bit (1u << enum interp_arith) per mode it implements */
     int (*check)(const struct graph *g, int layer, struct errbuf *eb);
     interp_run_fn run;
 };
@@ -104,6 +106,20 @@ long interp_read_ints(const struct tensor_value *v, int64_t *out, size_t max);
 bool interp_broadcast(int ra, const int64_t *da, int rb, const int64_t *db, int *rank,
                       int64_t *dims);
 
+/* Walks a broadcast over `rank` output dims, giving offsets into a and b (elements). */
+struct interp_bcast {
+    int rank;
+    int64_t dims[GRAPH_MAX_RANK], sa[GRAPH_MAX_RANK], sb[GRAPH_MAX_RANK], idx[GRAPH_MAX_RANK];
+    int64_t oa, ob;         /* current offsets */
+};
+
+/* Starts at output index 0; b may be NULL. */
+void interp_bcast_init(struct interp_bcast *b, int rank, const int64_t *dims,
+                       const struct tensor_value *x, const struct tensor_value *y);
+
+/* Advances to the next output index (row-major). */
+void interp_bcast_next(struct interp_bcast *b);
+
 /* Strides (in elements) of a shape broadcast to `rank` dims: 0 where the dim is 1/missing. */
 void interp_bcast_strides(int r, const int64_t *d, int rank, const int64_t *out_dims,
                           int64_t *strides);
@@ -113,6 +129,20 @@ int interp_axis(int64_t axis, int rank);
 
 /* Float value of element i of an integer or float tensor. */
 float interp_get_f(const struct tensor_value *v, size_t i);
+
+/*
+ * 8-bit convolution (the current node's conv attributes) / matmul: int32 accumulation of
+ * (x - xzp)(w - wzp[ch]) + bias, requantized by rq (NULL: int32 output), written to output
+ * out_k of the context as out_t. Shared by the ONNX ops and the integer-mode lowerings.
+ */
+int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
+                    const struct tensor_value *w, const struct tensor_value *wzp,
+                    const struct tensor_value *bias, const struct interp_requant *rq,
+                    enum dtype out_t, size_t out_k, struct errbuf *eb);
+int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
+                      const struct tensor_value *b, const struct tensor_value *bzp,
+                      const struct interp_requant *rq, enum dtype out_t, size_t out_k,
+                      struct errbuf *eb);
 
 /* The op tables, generated list (build/gen/interp_ops.h). */
 extern const struct interp_op_table *const interp_all_tables[];

@@ -202,38 +202,6 @@ static int64_t ibin(enum binop op, int64_t a, int64_t b)
     return 0;
 }
 
-/* Iterates a broadcast over `rank` dims: for each output index gives offsets into a and b. */
-struct bcast {
-    int rank;
-    int64_t dims[MAXR], sa[MAXR], sb[MAXR], idx[MAXR];
-    int64_t oa, ob;
-};
-
-static void bcast_init(struct bcast *b, int rank, const int64_t *dims, const struct tensor_value *x,
-                       const struct tensor_value *y)
-{
-    memset(b, 0, sizeof *b);
-    b->rank = rank;
-    memcpy(b->dims, dims, sizeof(int64_t) * (size_t)rank);
-    interp_bcast_strides(x->rank, x->dims, rank, dims, b->sa);
-    if (y)
-        interp_bcast_strides(y->rank, y->dims, rank, dims, b->sb);
-}
-
-static void bcast_next(struct bcast *b)
-{
-    for (int i = b->rank - 1; i >= 0; i--) {
-        b->idx[i]++;
-        b->oa += b->sa[i];
-        b->ob += b->sb[i];
-        if (b->idx[i] < b->dims[i])
-            return;
-        b->oa -= b->sa[i] * b->idx[i];
-        b->ob -= b->sb[i] * b->idx[i];
-        b->idx[i] = 0;
-    }
-}
-
 static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
 {
     NEED(0);
@@ -248,8 +216,8 @@ static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
     void *o;
     TRY(interp_out(c, 0, a->dtype, rank, dims, &o, eb));
     size_t n = interp_elems(&c->out[0]);
-    struct bcast it;
-    bcast_init(&it, rank, dims, a, b);
+    struct interp_bcast it;
+    interp_bcast_init(&it, rank, dims, a, b);
     if (a->dtype == DTYPE_F32) {
         const float *pa = a->data, *pb = b->data;
         float *po = o;
@@ -261,11 +229,11 @@ static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
             for (size_t i = 0; i < n; i++)
                 po[i] = fbin(op, pa[i], pb[0]);
         } else {
-            for (size_t i = 0; i < n; i++, bcast_next(&it))
+            for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
                 po[i] = fbin(op, pa[it.oa], pb[it.ob]);
         }
     } else if (is_int_type(a->dtype)) {
-        for (size_t i = 0; i < n; i++, bcast_next(&it))
+        for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
             set_i(o, a->dtype, i, ibin(op, get_i(a, (size_t)it.oa), get_i(b, (size_t)it.ob)));
     } else {
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb, "unsupported type %s",
@@ -298,10 +266,10 @@ static int variadic(struct interp_ctx *c, enum binop op, bool mean, struct errbu
     TRY(interp_out(c, 0, DTYPE_F32, rank, dims, (void **)&o, eb));
     size_t n = interp_elems(&c->out[0]);
     for (size_t k = 0; k < c->node->n_inputs; k++) {
-        struct bcast it;
-        bcast_init(&it, rank, dims, c->in[k], NULL);
+        struct interp_bcast it;
+        interp_bcast_init(&it, rank, dims, c->in[k], NULL);
         const float *p = c->in[k]->data;
-        for (size_t i = 0; i < n; i++, bcast_next(&it))
+        for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
             o[i] = k == 0 ? p[it.oa] : fbin(op, o[i], p[it.oa]);
     }
     if (mean) {
@@ -449,10 +417,10 @@ static int op_where(struct interp_ctx *c, struct errbuf *eb)
     void *o;
     TRY(interp_out(c, 0, x->dtype, rank, dims, &o, eb));
     size_t n = interp_elems(&c->out[0]), es = dtype_bytes(x->dtype);
-    struct bcast it1, it2;
-    bcast_init(&it1, rank, dims, cond, x);
-    bcast_init(&it2, rank, dims, y, NULL);
-    for (size_t i = 0; i < n; i++, bcast_next(&it1), bcast_next(&it2)) {
+    struct interp_bcast it1, it2;
+    interp_bcast_init(&it1, rank, dims, cond, x);
+    interp_bcast_init(&it2, rank, dims, y, NULL);
+    for (size_t i = 0; i < n; i++, interp_bcast_next(&it1), interp_bcast_next(&it2)) {
         bool t = ((const uint8_t *)cond->data)[it1.oa] != 0;
         const char *src = t ? (const char *)x->data + (size_t)it1.ob * es
                             : (const char *)y->data + (size_t)it2.oa * es;
@@ -878,9 +846,9 @@ static int op_expand(struct interp_ctx *c, struct errbuf *eb)
     void *o;
     TRY(interp_out(c, 0, x->dtype, rank, d, &o, eb));
     size_t es = dtype_bytes(x->dtype), n = interp_elems(&c->out[0]);
-    struct bcast it;
-    bcast_init(&it, rank, d, x, NULL);
-    for (size_t i = 0; i < n; i++, bcast_next(&it))
+    struct interp_bcast it;
+    interp_bcast_init(&it, rank, d, x, NULL);
+    for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
         memcpy((char *)o + i * es, (const char *)x->data + (size_t)it.oa * es, es);
     return 0;
 }
@@ -1160,10 +1128,10 @@ static int op_gemm(struct interp_ctx *c, struct errbuf *eb)
         if (!interp_broadcast(2, d, bias->rank, bias->dims, &rank, bd) || rank != 2 ||
             bd[0] != M || bd[1] != N)
             return err(c, eb, "C does not broadcast to the output");
-        struct bcast it;
-        bcast_init(&it, 2, d, bias, NULL);
+        struct interp_bcast it;
+        interp_bcast_init(&it, 2, d, bias, NULL);
         const float *pb = bias->data;
-        for (size_t i = 0; i < (size_t)(M * N); i++, bcast_next(&it))
+        for (size_t i = 0; i < (size_t)(M * N); i++, interp_bcast_next(&it))
             o[i] += beta * pb[it.oa];
     }
     return 0;
@@ -1566,10 +1534,10 @@ static int check_q8(struct interp_ctx *c, const struct tensor_value *v, struct e
  * Integer convolution shared by QLinearConv and ConvInteger: acc = sum (x - xzp)(w - wzp)
  * (+ bias), then either stored as int32 (ConvInteger) or requantized.
  */
-static int int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
+int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, struct errbuf *eb)
+                    enum dtype out_t, size_t out_k, struct errbuf *eb)
 {
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
@@ -1593,7 +1561,7 @@ static int int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
     out_dims(&g, M, d);
     void *o = NULL;
     if (!rc)
-        rc = interp_out(c, 0, out_t, x->rank, d, &o, eb);
+        rc = interp_out(c, out_k, out_t, x->rank, d, &o, eb);
     if (!rc) {
         struct interp_kgeom k;
         fill_kgeom(&g, &k);
@@ -1606,7 +1574,8 @@ static int int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
             .x_zp = xzp, .w = w->data, .w_signed = w->dtype == DTYPE_S8, .w_zp = wz,
             .bias = bias ? bias->data : NULL, .rq = rq, .out = o,
             .out_signed = out_t == DTYPE_S8,
-            .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL,
+            .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL &&
+                              rq->arith == INTERP_ARITH_ONNX,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
@@ -1649,7 +1618,8 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
         .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq, y_zp->dtype, eb);
+    int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
+                             y_zp->dtype, 0, eb);
     mem_free(sc);
     return rc;
 }
@@ -1662,14 +1632,15 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *wzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
-    return int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL, NULL,
-                    DTYPE_S32, eb);
+    return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
+                           NULL, DTYPE_S32, 0, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
-static int int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
+int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
                       const struct tensor_value *b, const struct tensor_value *bzp,
-                      const struct interp_requant *rq, enum dtype out_t, struct errbuf *eb)
+                      const struct interp_requant *rq, enum dtype out_t, size_t out_k,
+                      struct errbuf *eb)
 {
     TRY(check_q8(c, a, eb));
     TRY(check_q8(c, b, eb));
@@ -1684,11 +1655,12 @@ static int int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_
     int rc = zp_vec(c, bzp, mm.n, bz, eb);
     void *o = NULL;
     if (!rc)
-        rc = interp_out(c, 0, out_t, r, d, &o, eb);
+        rc = interp_out(c, out_k, out_t, r, d, &o, eb);
     if (!rc)
         interp_k_matmul_q8(&mm, a->data, a->dtype == DTYPE_S8, azp, b->data,
                            b->dtype == DTYPE_S8, bz, rq, o, out_t == DTYPE_S8,
-                           c->opts->ort_avx2_u8s8 && rq != NULL);
+                           c->opts->ort_avx2_u8s8 && rq != NULL &&
+                               rq->arith == INTERP_ARITH_ONNX);
     mem_free(bz);
     return rc;
 }
@@ -1710,8 +1682,8 @@ static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
         .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = int_matmul(c, c->in[0], (int32_t)get_i(c->in[2], 0), b, c->in[5], &rq, y_zp->dtype,
-                        eb);
+    int rc = interp_int_matmul(c, c->in[0], (int32_t)get_i(c->in[2], 0), b, c->in[5], &rq,
+                               y_zp->dtype, 0, eb);
     mem_free(sc);
     return rc;
 }
@@ -1725,8 +1697,8 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
     if (azp && interp_elems(azp) != 1)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
-    return int_matmul(c, c->in[0], azp ? (int32_t)get_i(azp, 0) : 0, c->in[1], bzp, NULL,
-                      DTYPE_S32, eb);
+    return interp_int_matmul(c, c->in[0], azp ? (int32_t)get_i(azp, 0) : 0, c->in[1], bzp, NULL,
+                             DTYPE_S32, 0, eb);
 }
 
 /* com.microsoft QLinearAdd / QLinearMul, as MLAS's scalar path: float per element. */
@@ -1753,9 +1725,9 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
     TRY(interp_out(c, 0, a->dtype, rank, d, &o, eb));
     size_t n = interp_elems(&c->out[0]);
     int32_t lo = qmin_of(a->dtype), hi = qmax_of(a->dtype);
-    struct bcast it;
-    bcast_init(&it, rank, d, a, b);
-    for (size_t i = 0; i < n; i++, bcast_next(&it)) {
+    struct interp_bcast it;
+    interp_bcast_init(&it, rank, d, a, b);
+    for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
         float va = sa * (float)((int32_t)get_i(a, (size_t)it.oa) - za);
         float vb = sb * (float)((int32_t)get_i(b, (size_t)it.ob) - zb);
         float r = mul ? va * vb / sc : (va + vb) / sc;

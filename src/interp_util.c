@@ -125,6 +125,31 @@ void interp_bcast_strides(int r, const int64_t *d, int rank, const int64_t *out_
     }
 }
 
+void interp_bcast_init(struct interp_bcast *b, int rank, const int64_t *dims,
+                       const struct tensor_value *x, const struct tensor_value *y)
+{
+    memset(b, 0, sizeof *b);
+    b->rank = rank;
+    memcpy(b->dims, dims, sizeof(int64_t) * (size_t)rank);
+    interp_bcast_strides(x->rank, x->dims, rank, dims, b->sa);
+    if (y)
+        interp_bcast_strides(y->rank, y->dims, rank, dims, b->sb);
+}
+
+void interp_bcast_next(struct interp_bcast *b)
+{
+    for (int i = b->rank - 1; i >= 0; i--) {
+        b->idx[i]++;
+        b->oa += b->sa[i];
+        b->ob += b->sb[i];
+        if (b->idx[i] < b->dims[i])
+            return;
+        b->oa -= b->sa[i] * b->idx[i];
+        b->ob -= b->sb[i] * b->idx[i];
+        b->idx[i] = 0;
+    }
+}
+
 int interp_axis(int64_t axis, int rank)
 {
     if (axis < -rank || axis >= (rank == 0 ? 1 : rank))
