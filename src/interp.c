@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "interp_int.h"
+#include "interp_kernels.h"
 #include "interp_ops.h"
 #include "mem.h"
 
@@ -48,7 +49,8 @@ bool interp_arith_from_name(const char *name, enum interp_arith *out)
 /* A value buffer shared by aliases; freed when the last reference goes. */
 struct buf {
     size_t refs;
-    unsigned char *data;    /* the buffer (separately allocated, 64-byte friendly malloc) */
+    size_t cap;             /* bytes allocated at data */
+    unsigned char *data;
 };
 
 enum step_kind { STEP_NODE, STEP_LAYER, STEP_SKIP };
@@ -74,6 +76,7 @@ struct interp {
     /* per-step scratch */
     const struct tensor_value **in;
     size_t cap_in;
+    struct interp_kbuf scratch[INTERP_N_KBUF];  /* kernel scratch, reused between steps */
 };
 
 /* ---- helpers shared with the op files ---- */
@@ -142,6 +145,20 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
     int rc = check_dims(c, rank, dims, dtype_bytes(dt), &bytes, eb);
     if (rc)
         return rc;
+    int t = c->out_tensors[k];
+    struct buf *old = t >= 0 ? c->ip->bufs[t] : NULL;
+    if (old && old->refs == 1 && old->cap >= bytes) {
+        /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in) */
+        memset(old->data, 0, bytes);
+        struct tensor_value *v = &c->out[k];
+        v->dtype = dt;
+        v->rank = rank;
+        memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+        v->data = old->data;
+        v->bytes = bytes;
+        *data = old->data;
+        return 0;
+    }
     struct buf *b = mem_alloc(sizeof *b);
     unsigned char *p = mem_calloc(1, bytes ? bytes : 1);
     if (!b || !p) {
@@ -151,6 +168,7 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
                           bytes);
     }
     b->refs = 1;
+    b->cap = bytes ? bytes : 1;
     b->data = p;
     struct tensor_value *v = &c->out[k];
     v->dtype = dt;
@@ -158,8 +176,6 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
     memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
     v->data = p;
     v->bytes = bytes;
-    /* the buffer travels with the value: stash it in the (otherwise unused) slot */
-    int t = c->out_tensors[k];
     if (t >= 0) {
         buf_unref(c->ip->bufs[t]);
         c->ip->bufs[t] = b;
@@ -430,6 +446,8 @@ void interp_free(struct interp *ip)
     mem_free(ip->bufs);
     mem_free(ip->has);
     mem_free(ip->in);
+    for (size_t i = 0; i < INTERP_N_KBUF; i++)
+        interp_kbuf_release(&ip->scratch[i]);
     mem_free(ip);
 }
 
@@ -599,6 +617,7 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
         .params = li >= 0 ? &ip->lp[li] : NULL, .in = ip->in, .out = outs,
         .out_tensors = s->kind == STEP_LAYER ? g->layers[li].outputs : n->outputs,
         .opts = &ip->opts,
+        .scratch = ip->scratch,
     };
     static const struct interp_layer_params onnx_params = {.arith = INTERP_ARITH_ONNX};
     if (!c.params)
@@ -654,11 +673,12 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
 int interp_run(struct interp *ip, struct errbuf *eb)
 {
     const struct graph *g = ip->g;
+    /* forget the previous run's values; their buffers stay for interp_out to reuse */
     for (size_t t = 0; t < g->n_tensors; t++) {
-        if (!(g->tensors[t].flags & TENSOR_INPUT) && ip->has[t] && ip->bufs[t])
-            drop_value(ip, t);
-        else if (!(g->tensors[t].flags & TENSOR_INPUT) && ip->has[t])
-            drop_value(ip, t);
+        if (g->tensors[t].flags & TENSOR_INPUT)
+            continue;
+        ip->has[t] = false;
+        memset(&ip->vals[t], 0, sizeof ip->vals[t]);
     }
     size_t done = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {

@@ -21,6 +21,7 @@
 
 struct interp_ctx;
 struct interp_requant;
+struct interp_kbuf;
 
 /*
  * Plan-time check of one node: attributes and constant inputs the implementation needs.
@@ -74,6 +75,7 @@ struct interp_ctx {
     struct tensor_value *out;           /* [node->n_outputs]; the op fills dtype/shape/data */
     const int *out_tensors;             /* the tensors out[] become (node or layer outputs) */
     const struct interp_options *opts;  /* the run's options */
+    struct interp_kbuf *scratch;        /* [INTERP_N_KBUF] kernel scratch, reused */
 };
 
 /*

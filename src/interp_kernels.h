@@ -53,6 +53,20 @@ int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m
                       const float *x, const float *w, const float *bias, float *o,
                       struct errbuf *eb);
 
+/* A growing scratch buffer reused across calls (the interpreter keeps a few per run). */
+struct interp_kbuf {
+    void *p;
+    size_t bytes;
+};
+
+/* At least `bytes` of scratch (contents undefined), or NULL when memory runs out. */
+void *interp_kbuf_get(struct interp_kbuf *b, size_t bytes);
+
+/* Frees the buffer. */
+void interp_kbuf_release(struct interp_kbuf *b);
+
+#define INTERP_N_KBUF 6
+
 /* An 8-bit convolution: int32 accumulation of (x - x_zp)(w - w_zp[m]) + bias[m]. */
 struct interp_qconv {
     struct interp_kgeom geom;
@@ -73,6 +87,7 @@ struct interp_qconv {
      * int32 accumulation and the zero-point corrections. Only for uint8 x, int8 w.
      */
     bool ort_u8s8_pairs;
+    struct interp_kbuf *scratch;    /* [INTERP_N_KBUF], reused between calls */
 };
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb);
 
@@ -93,5 +108,24 @@ void interp_k_maxpool_u8(const struct interp_kgeom *g, size_t planes, const uint
 void interp_k_maxpool_s8(const struct interp_kgeom *g, size_t planes, const int8_t *x, int8_t *o);
 void interp_k_avgpool_f32(const struct interp_kgeom *g, size_t planes, bool include_pad,
                           const int64_t *pe, const float *x, float *o);
+
+/*
+ * Quantize / dequantize `len` contiguous elements with one scale and zero point (a run of an
+ * axis); out/in are int8 (is_signed) or uint8. Quantize is MLAS's: x / scale in float32,
+ * clamp, round half to even, + zp. Dequantize: float(x - zp) * scale.
+ */
+void interp_k_quantize(const float *x, void *out, bool is_signed, size_t len, float scale,
+                       int32_t zp);
+void interp_k_dequantize(const void *x, bool is_signed, float *out, size_t len, float scale,
+                         int32_t zp);
+
+/*
+ * TFLite / CMSIS-NN int8 add (arm_elementwise_add_s8, double rounding) of two same-shape
+ * int8 or uint8 tensors: m[3]/sh[3] = input 1, input 2, output (Q31, shift), zp[3] the zero
+ * points, left_shift 20 for int8. Same values as ref_add_s8 (tested).
+ */
+void interp_k_add_q8_tflm(const void *a, const void *b, void *out, bool is_signed, size_t n,
+                          const int32_t *m, const int32_t *sh, const int32_t *zp,
+                          int32_t left_shift, int32_t lo, int32_t hi);
 
 #endif

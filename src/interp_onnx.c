@@ -1423,6 +1423,16 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
     TRY(interp_out(c, 0, DTYPE_F32, x->rank, x->dims, (void **)&o, eb));
     const float *s = sc->data;
     size_t j = 0;
+    if ((x->dtype == DTYPE_S8 || x->dtype == DTYPE_U8) && q.block == 0) {
+        /* runs of one scale: the whole tensor, or `inner` elements per axis index */
+        size_t run = q.n == 1 ? interp_elems(x) : q.inner;
+        for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
+            size_t k = q.n == 1 ? 0 : r % q.axis_len;
+            interp_k_dequantize((const char *)x->data + r * run, x->dtype == DTYPE_S8,
+                                o + r * run, run, s[k], zp ? (int32_t)get_i(zp, k) : 0);
+        }
+        return 0;
+    }
     for (size_t a0 = 0; a0 < q.outer; a0++)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
@@ -1459,6 +1469,15 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
     const float *s = sc->data, *p = x->data;
     float lo = (float)qmin_of(t), hi = (float)qmax_of(t);
     size_t j = 0;
+    if ((t == DTYPE_S8 || t == DTYPE_U8) && q.block == 0) {
+        size_t run = q.n == 1 ? interp_elems(x) : q.inner;
+        for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
+            size_t k = q.n == 1 ? 0 : r % q.axis_len;
+            interp_k_quantize(p + r * run, (char *)o + r * run, t == DTYPE_S8, run, s[k],
+                              zp ? (int32_t)get_i(zp, k) : 0);
+        }
+        return 0;
+    }
     for (size_t a0 = 0; a0 < q.outer; a0++)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
@@ -1576,6 +1595,7 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
             .out_signed = out_t == DTYPE_S8,
             .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL &&
                               rq->arith == INTERP_ARITH_ONNX,
+            .scratch = c->scratch,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
