@@ -136,7 +136,8 @@ static inline size_t ref_nhwc_index(const struct ref_nhwc *g, enum ref_layout la
 static inline int32_t ref_window_out(int32_t in, int32_t k, int32_t stride, int32_t dil,
                                      int32_t pad0, int32_t pad1, bool ceil_mode)
 {
-    if (in < 0 || k < 1 || stride < 1 || dil < 1 || pad0 < 0 || pad1 < 0)
+    if (in < 0 || k < 1 || stride < 1 || dil < 1 || pad0 < 0 || pad1 < 0 ||
+        (int64_t)in + pad0 + pad1 > INT32_MAX)
         return -1;
     const int64_t span = (int64_t)dil * (k - 1) + 1;
     const int64_t room = (int64_t)in + pad0 + pad1 - span;
