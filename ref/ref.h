@@ -349,8 +349,9 @@ int ref_global_maxpool_f32(const struct ref_pool_params *p,
 /* ---- Element-wise add / sub (ref/add.c), numpy broadcasting to out_shape ---- */
 
 struct ref_add_params {
-    enum ref_round round;    /* CMSIS_DOUBLE / CMSIS_SINGLE / TVM_UPWARD: integer pipeline
-                              * with that requantize; ONNX_FLOAT: QLinearAdd float pipeline */
+    enum ref_round round;    /* CMSIS_DOUBLE / CMSIS_SINGLE: integer pipeline with that
+                              * requantize; ONNX_FLOAT: QLinearAdd float pipeline;
+                              * TVM_UPWARD is rejected (TVM's own qnn.add differs) */
     int32_t in1_zp, in2_zp, out_zp;
     /* integer pipeline (ARITHMETIC.md 2.4, TFLite/CMSIS-NN): */
     int32_t left_shift;              /* 0..30; TVM uses 20 for int8 */
