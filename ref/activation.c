@@ -58,15 +58,19 @@ int ref_act_s8(const struct ref_act_params *p,
 {
     size_t n;
     if (!act_ok(p) || in == NULL || out == NULL || out_shape == NULL ||
-        !ref_shape_count(in_shape, &n) || !ref_shape_equal(in_shape, out_shape) ||
-        !(p->out_scale > 0.0f))
+        !ref_shape_count(in_shape, &n) || !ref_shape_equal(in_shape, out_shape))
+        return REF_EARG;
+    if (p->round == REF_QROUND_ONNX ? !(p->out_scale > 0.0f) : p->round != REF_QROUND_TVM)
         return REF_EARG;
     /* one table per call, as a LUT kernel would build it */
     int8_t lut[256];
     for (int32_t q = INT8_MIN; q <= INT8_MAX; q++) {
         const float x = (float)((int64_t)q - p->in_zp) * p->in_scale;
-        const int32_t r = ref_round_half_even_sat((double)(act_one(p, x) / p->out_scale),
-                                                  -(1 << 24), 1 << 24);
+        const float y = act_one(p, x);
+        const int32_t r =
+            p->round == REF_QROUND_ONNX
+                ? ref_round_half_even_sat((double)(y / p->out_scale), -(1 << 24), 1 << 24)
+                : ref_round_half_away_sat((double)(y * p->out_inv_scale), -(1 << 24), 1 << 24);
         const int64_t v = (int64_t)r + p->out_zp;
         lut[q - INT8_MIN] = (int8_t)(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v));
     }

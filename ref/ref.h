@@ -496,6 +496,9 @@ struct ref_act_params {
     /* s8 only: input and output quantization (x - zp) * scale */
     float in_scale, out_scale;
     int32_t in_zp, out_zp;
+    enum ref_qround round;  /* s8 only: ONNX = rint_even(y / out_scale); TVM = roundf(y *
+                             * out_inv_scale) (TVM's dequantize-op-quantize C loops) */
+    float out_inv_scale;    /* s8, REF_QROUND_TVM only */
 };
 
 int ref_act_f32(const struct ref_act_params *p,
@@ -503,8 +506,9 @@ int ref_act_f32(const struct ref_act_params *p,
                 const struct ref_shape *out_shape, float *out);
 
 /*
- * int8 activation as dequantize (float32) → float op → quantize (round half even,
- * saturate). NOT bit-exact with TFLite's integer LOGISTIC/TANH/HARD_SWISH kernels.
+ * int8 activation as dequantize (float32) → float op → quantize (p->round, + out_zp,
+ * saturate), evaluated once per int8 value into a 256-entry table. NOT bit-exact with
+ * TFLite Micro's fixed-point LOGISTIC/TANH or its HARD_SWISH kernel.
  */
 int ref_act_s8(const struct ref_act_params *p,
                const struct ref_shape *in_shape, const int8_t *in,

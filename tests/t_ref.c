@@ -574,3 +574,21 @@ TEST(ref, quantize_rounding_modes)
     const int8_t away[6] = {1, 2, 3, -1, -3, 127};
     CHECK_MEM(y, away, 6);
 }
+
+TEST(ref, act_s8_rounding)
+{
+    /* relu with scale 0.5 -> 1: x = q/2, so odd q tie; ONNX rounds to even, TVM away */
+    struct ref_act_params p = {.kind = REF_ACT_RELU, .in_scale = 0.5f, .out_scale = 1.0f,
+                               .round = REF_QROUND_ONNX};
+    const int8_t x[5] = {-3, 1, 3, 5, 127};
+    int8_t y[5];
+    const struct ref_shape s = {1, {5}};
+    CHECK_EQ_INT(ref_act_s8(&p, &s, x, &s, y), REF_OK);
+    const int8_t even[5] = {0, 0, 2, 2, 64};
+    CHECK_MEM(y, even, 5);
+    p.round = REF_QROUND_TVM;
+    p.out_inv_scale = 1.0f;
+    CHECK_EQ_INT(ref_act_s8(&p, &s, x, &s, y), REF_OK);
+    const int8_t away[5] = {0, 1, 2, 3, 64};
+    CHECK_MEM(y, away, 5);
+}
