@@ -70,7 +70,7 @@ static double load(const void *d, enum qt t, size_t i)
         return ((const int8_t *)d)[i];
     if (t == QT_U8)
         return ((const uint8_t *)d)[i];
-    return ((const float *)d)[i];
+    return (double)((const float *)d)[i];
 }
 
 static int pool_run(const struct ref_pool_params *p, const struct ref_shape *in_shape,
@@ -111,7 +111,7 @@ static int pool_run(const struct ref_pool_params *p, const struct ref_shape *in_
                     int32_t isum = 0;   /* raw integer sum (|sum| < 2^31 for int8 inputs
                                          * unless the window has > 2^23 taps) */
                     float fsum = 0.0f;
-                    double mx = t == QT_S8 ? INT8_MIN : (t == QT_U8 ? 0 : -INFINITY);
+                    double mx = t == QT_S8 ? INT8_MIN : (t == QT_U8 ? 0 : -(double)INFINITY);
                     for (int32_t ky = 0; ky < p->kernel_h; ky++) {
                         const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
                         if (iy < 0 || iy >= g.in.h)

@@ -166,9 +166,9 @@ int ref_conv2d_u8s8(const struct ref_conv2d_params *p,
                     const struct ref_shape *out_shape, uint8_t *out);
 
 /*
- * Float convolution (ONNX Conv): same params and shapes; in_zp, w_zp and rq are ignored;
- * each output is bias + sum(in * w) accumulated in float32 in tap order (ky, kx, ci for
- * NHWC; ci, ky, kx for NCHW), then clamped to [act_min_f, act_max_f] (use -INFINITY,
+ * Float convolution (ONNX Conv): same geometry and shapes; geo.in_zp, w_zp and rq are
+ * ignored; each output is sum(in * w) accumulated in float32 in tap order (ky, kx, ci for
+ * NHWC; ci, ky, kx for NCHW), plus bias, then clamped to [act_min, act_max] (-INFINITY,
  * INFINITY for none).
  */
 struct ref_conv2d_f32_params {
@@ -418,8 +418,9 @@ int ref_div_f32(const void *p, const struct ref_shape *a_shape, const float *a,
 struct ref_softmax_params {
     int32_t axis;          /* softmax axis, 0..rank-1 (the fixed-point path: any axis, the
                             * runtimes use the last) */
-    enum ref_round round;  /* CMSIS_DOUBLE: arm_softmax_s8 fixed point (2.8);
-                            * ONNX_FLOAT: dequantize, float softmax, quantize */
+    enum ref_round round;  /* CMSIS_DOUBLE or CMSIS_SINGLE (same result): arm_softmax_s8
+                            * fixed point (2.8); ONNX_FLOAT: dequantize, float softmax,
+                            * quantize (round half even); TVM_UPWARD is rejected */
     int32_t mult, shift, diff_min;   /* fixed point: TVM EmitSoftMax / TFLite (2.8, 3) */
     float in_scale;        /* ONNX_FLOAT */
     int32_t in_zp;         /* ONNX_FLOAT */

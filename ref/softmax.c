@@ -97,7 +97,9 @@ int ref_softmax_s8(const struct ref_softmax_params *p,
     if (p->round == REF_ROUND_ONNX_FLOAT) {
         if (!(p->in_scale > 0.0f && p->out_scale > 0.0f))
             return REF_EARG;
-    } else if (p->round != REF_ROUND_CMSIS_DOUBLE || p->shift < 0 || p->shift > 31) {
+    } else if ((p->round != REF_ROUND_CMSIS_DOUBLE && p->round != REF_ROUND_CMSIS_SINGLE) ||
+               p->shift < 0 || p->shift > 31) {
+        /* CMSIS_NN_USE_SINGLE_ROUNDING changes arm_nn_requantize only, not softmax */
         return REF_EARG;
     }
     if (len == 0)
