@@ -168,7 +168,9 @@ static inline int32_t ref_requantize_cmsis_single(int32_t x, int32_t mult, int32
  *   one rounding, ties toward +inf; the product wraps modulo 2^64 and the result is
  *   truncated to int32, as the generated C does.
  * Shift counts >= 32 (int32) / >= 64 (int64) use the sign-fill convention of ref_asr32 /
- * ref_asr64: TVM's C would be undefined there.
+ * ref_asr64: TVM's C would be undefined there. The per-axis form
+ * (tir.q_multiply_shift_per_axis) has no M == 2^30 special case; both forms give the same
+ * value unless the int32 add or shift of the special case overflows.
  */
 static inline int32_t ref_q_multiply_shift_tvm(int32_t x, int32_t mult, int32_t shift)
 {

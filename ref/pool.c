@@ -37,7 +37,8 @@ static void axis_taps(int32_t o, int32_t k, int32_t stride, int32_t dil, int32_t
     *n_in = 0;
     *n_padded = 0;
     for (int32_t t = 0; t < k; t++) {
-        const int32_t i = o * stride - pad0 + t * dil;
+        /* int64: with ceil_mode the last window may reach past in + pad1 */
+        const int64_t i = (int64_t)o * stride - pad0 + (int64_t)t * dil;
         if (i >= 0 && i < in)
             (*n_in)++;
         if (i >= -pad0 && i < in + pad1)
@@ -113,14 +114,17 @@ static int pool_run(const struct ref_pool_params *p, const struct ref_shape *in_
                     float fsum = 0.0f;
                     double mx = t == QT_S8 ? INT8_MIN : (t == QT_U8 ? 0 : -(double)INFINITY);
                     for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-                        const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
-                        if (iy < 0 || iy >= g.in.h)
+                        const int64_t iy64 =
+                            (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+                        if (iy64 < 0 || iy64 >= g.in.h)
                             continue;
+                        const int32_t iy = (int32_t)iy64;
                         for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-                            const int32_t ix =
-                                ox * p->stride_w - p->pad_left + kx * p->dilation_w;
-                            if (ix < 0 || ix >= g.in.w)
+                            const int64_t ix64 = (int64_t)ox * p->stride_w - p->pad_left +
+                                                 (int64_t)kx * p->dilation_w;
+                            if (ix64 < 0 || ix64 >= g.in.w)
                                 continue;
+                            const int32_t ix = (int32_t)ix64;
                             const double v =
                                 load(in, t, ref_nhwc_index(&g.in, p->layout, n, iy, ix, c));
                             if (v > mx)
