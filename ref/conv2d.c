@@ -8,7 +8,7 @@
 #include "ref.h"
 #include "ref_int.h"
 
-enum qt { QT_S8, QT_U8 };
+enum qt { QT_S8, QT_U8, QT_S32 /* output only: the raw accumulator */ };
 
 static int32_t qt_load(const void *p, enum qt t, size_t i)
 {
@@ -19,8 +19,10 @@ static void qt_store(void *p, enum qt t, size_t i, int32_t v)
 {
     if (t == QT_S8)
         ((int8_t *)p)[i] = (int8_t)v;
-    else
+    else if (t == QT_U8)
         ((uint8_t *)p)[i] = (uint8_t)v;
+    else
+        ((int32_t *)p)[i] = v;
 }
 
 struct conv_geo {
@@ -81,7 +83,7 @@ static int conv_int(const struct ref_conv2d_params *p, const struct ref_shape *i
         !conv_check(p, in_shape, w_shape, bias_shape, bias != NULL, out_shape, &g))
         return REF_EARG;
     const int32_t lo = tout == QT_S8 ? INT8_MIN : 0, hi = tout == QT_S8 ? INT8_MAX : UINT8_MAX;
-    if (!ref_requant_check(&p->rq, (size_t)g.out.c, lo, hi))
+    if (tout != QT_S32 && !ref_requant_check(&p->rq, (size_t)g.out.c, lo, hi))
         return REF_EARG;
     if (p->w_zp != NULL && p->n_w_zp != 1 && p->n_w_zp != (size_t)g.out.c)
         return REF_EARG;
@@ -117,7 +119,9 @@ static int conv_int(const struct ref_conv2d_params *p, const struct ref_shape *i
                             }
                         }
                     }
-                    const int32_t v = ref_requant_apply(&p->rq, (size_t)oc, ref_s32_trunc(acc));
+                    const int32_t v =
+                        tout == QT_S32 ? ref_s32_trunc(acc)
+                                       : ref_requant_apply(&p->rq, (size_t)oc, ref_s32_trunc(acc));
                     qt_store(out, tout, ref_nhwc_index(&g.out, p->layout, n, oy, ox, oc), v);
                 }
             }
@@ -154,6 +158,26 @@ int ref_conv2d_u8s8(const struct ref_conv2d_params *p,
 {
     return conv_int(p, in_shape, in, QT_U8, w_shape, w, QT_S8, bias_shape, bias, out_shape, out,
                     QT_U8);
+}
+
+int ref_conv2d_u8_s32(const struct ref_conv2d_params *p,
+                      const struct ref_shape *in_shape, const uint8_t *in,
+                      const struct ref_shape *w_shape, const uint8_t *w,
+                      const struct ref_shape *bias_shape, const int32_t *bias,
+                      const struct ref_shape *out_shape, int32_t *out)
+{
+    return conv_int(p, in_shape, in, QT_U8, w_shape, w, QT_U8, bias_shape, bias, out_shape, out,
+                    QT_S32);
+}
+
+int ref_conv2d_s8_s32(const struct ref_conv2d_params *p,
+                      const struct ref_shape *in_shape, const int8_t *in,
+                      const struct ref_shape *w_shape, const int8_t *w,
+                      const struct ref_shape *bias_shape, const int32_t *bias,
+                      const struct ref_shape *out_shape, int32_t *out)
+{
+    return conv_int(p, in_shape, in, QT_S8, w_shape, w, QT_S8, bias_shape, bias, out_shape, out,
+                    QT_S32);
 }
 
 int ref_conv2d_f32(const struct ref_conv2d_f32_params *p,

@@ -126,6 +126,14 @@ int ref_matmul_s8_s32(const struct ref_matmul_params *p,
     return mm_int(p, a_shape, a, QT_S8, b_shape, b, QT_S8, out_shape, out, OT_S32);
 }
 
+int ref_matmul_u8_s32(const struct ref_matmul_params *p,
+                      const struct ref_shape *a_shape, const uint8_t *a,
+                      const struct ref_shape *b_shape, const uint8_t *b,
+                      const struct ref_shape *out_shape, int32_t *out)
+{
+    return mm_int(p, a_shape, a, QT_U8, b_shape, b, QT_U8, out_shape, out, OT_S32);
+}
+
 int ref_matmul_f32(const void *p,
                    const struct ref_shape *a_shape, const float *a,
                    const struct ref_shape *b_shape, const float *b,

@@ -165,6 +165,19 @@ int ref_conv2d_u8s8(const struct ref_conv2d_params *p,
                     const struct ref_shape *bias_shape, const int32_t *bias,
                     const struct ref_shape *out_shape, uint8_t *out);
 
+/* ONNX ConvInteger: same geometry and zero points, int32 output = acc (bias optional,
+ * rq ignored). */
+int ref_conv2d_u8_s32(const struct ref_conv2d_params *p,
+                      const struct ref_shape *in_shape, const uint8_t *in,
+                      const struct ref_shape *w_shape, const uint8_t *w,
+                      const struct ref_shape *bias_shape, const int32_t *bias,
+                      const struct ref_shape *out_shape, int32_t *out);
+int ref_conv2d_s8_s32(const struct ref_conv2d_params *p,
+                      const struct ref_shape *in_shape, const int8_t *in,
+                      const struct ref_shape *w_shape, const int8_t *w,
+                      const struct ref_shape *bias_shape, const int32_t *bias,
+                      const struct ref_shape *out_shape, int32_t *out);
+
 /*
  * Float convolution (ONNX Conv): same geometry and shapes; geo.in_zp, w_zp and rq are
  * ignored; each output is sum(in * w) accumulated in float32 in tap order (ky, kx, ci for
@@ -255,6 +268,10 @@ int ref_matmul_u8s8(const struct ref_matmul_params *p,
 int ref_matmul_s8_s32(const struct ref_matmul_params *p,
                       const struct ref_shape *a_shape, const int8_t *a,
                       const struct ref_shape *b_shape, const int8_t *b,
+                      const struct ref_shape *out_shape, int32_t *out);
+int ref_matmul_u8_s32(const struct ref_matmul_params *p,
+                      const struct ref_shape *a_shape, const uint8_t *a,
+                      const struct ref_shape *b_shape, const uint8_t *b,
                       const struct ref_shape *out_shape, int32_t *out);
 
 /* Float MatMul (ONNX), float32 accumulation in k order; p is unused and may be NULL. */

@@ -18,6 +18,7 @@ FIX = "/work/shared/fixtures"
 NODE_TESTS = """
 test_qlinearmatmul_2D_int8_float32 test_qlinearmatmul_2D_uint8_float32
 test_qlinearmatmul_3D_uint8_float32 test_quantizelinear test_dequantizelinear
+test_convinteger_with_padding test_convinteger_without_padding test_matmulinteger
 test_averagepool_2d_pads_count_include_pad
 test_averagepool_2d_ceil test_averagepool_2d_dilations test_averagepool_1d_default
 test_maxpool_2d_ceil test_maxpool_2d_dilations

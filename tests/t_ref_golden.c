@@ -472,3 +472,46 @@ TEST(ref_golden, qlinear_add_mul)
                             onnx2c_test_qlinearmul_uint8__in3.data, &s, yu), REF_OK);
     CHECK_MEM(yu, onnx2c_test_qlinearmul_uint8__out0.data, 24);
 }
+
+TEST(ref_golden, convinteger_matmulinteger)
+{
+    int32_t y[32];
+    /* per-channel weight zero points */
+    const uint8_t *wzp8 = test_convinteger_with_padding__in3.data;
+    const int32_t wzp[2] = {wzp8[0], wzp8[1]};
+    struct ref_conv2d_params p = {
+        .layout = REF_LAYOUT_NCHW, .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+        .dilation_w = 1, .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1,
+        .in_zp = ((const uint8_t *)test_convinteger_with_padding__in2.data)[0],
+        .w_zp = wzp, .n_w_zp = 2,
+    };
+    struct ref_shape si = shp(GOLD(test_convinteger_with_padding, in0));
+    struct ref_shape sw = shp(GOLD(test_convinteger_with_padding, in1));
+    struct ref_shape so = shp(GOLD(test_convinteger_with_padding, out0));
+    CHECK_EQ_INT(ref_conv2d_u8_s32(&p, &si, test_convinteger_with_padding__in0.data, &sw,
+                                   test_convinteger_with_padding__in1.data, NULL, NULL, &so, y),
+                 REF_OK);
+    CHECK_MEM(y, test_convinteger_with_padding__out0.data, test_convinteger_with_padding__out0.n * 4);
+
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 0;
+    p.w_zp = NULL;
+    p.n_w_zp = 0;
+    p.in_zp = ((const uint8_t *)test_convinteger_without_padding__in2.data)[0];
+    si = shp(GOLD(test_convinteger_without_padding, in0));
+    sw = shp(GOLD(test_convinteger_without_padding, in1));
+    so = shp(GOLD(test_convinteger_without_padding, out0));
+    CHECK_EQ_INT(ref_conv2d_u8_s32(&p, &si, test_convinteger_without_padding__in0.data, &sw,
+                                   test_convinteger_without_padding__in1.data, NULL, NULL, &so, y),
+                 REF_OK);
+    CHECK_MEM(y, test_convinteger_without_padding__out0.data, 4 * 4);
+
+    const int32_t bzp = ((const uint8_t *)test_matmulinteger__in3.data)[0];
+    struct ref_matmul_params m = {.a_zp = ((const uint8_t *)test_matmulinteger__in2.data)[0],
+                                  .b_zp = &bzp, .n_b_zp = 1};
+    const struct ref_shape sa = shp(GOLD(test_matmulinteger, in0));
+    const struct ref_shape sb = shp(GOLD(test_matmulinteger, in1));
+    so = shp(GOLD(test_matmulinteger, out0));
+    CHECK_EQ_INT(ref_matmul_u8_s32(&m, &sa, test_matmulinteger__in0.data, &sb,
+                                   test_matmulinteger__in1.data, &so, y), REF_OK);
+    CHECK_MEM(y, test_matmulinteger__out0.data, test_matmulinteger__out0.n * 4);
+}
