@@ -1,6 +1,7 @@
 /*
  * Private helpers shared by the ref/ kernels: shape validation, numpy broadcasting and 4-D
- * layout indexing. Included only from the kernel sources in ref/. Everything is static inline and pure.
+ * layout indexing. Included only from the kernel sources in ref/. Everything is static
+ * inline and pure.
  */
 #ifndef MLFSCOPE_REF_INT_H
 #define MLFSCOPE_REF_INT_H

@@ -213,12 +213,12 @@ TEST(ref, dwconv_random_vs_naive)
                     for (int ky = 0; ky < kh; ky++)
                         for (int kx = 0; kx < kw; kx++) {
                             const int iy = y * sh - pt + ky * dh, ix = x * sw - pl + kx * dw;
-                            const int32_t v =
-                                (iy >= 0 && iy < h && ix >= 0 && ix < w) ? in[(iy * w + ix) * cin + ci]
-                                                                         : in_zp;
+                            const bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                            const int32_t v = inside ? in[(iy * w + ix) * cin + ci] : in_zp;
                             acc += (v - in_zp) * wt[(ky * kw + kx) * cout + oc];
                         }
-                    want[(y * ow + x) * cout + oc] = naive_out(acc, mult[oc], shift[oc], 5, -128, 127);
+                    want[(y * ow + x) * cout + oc] =
+                        naive_out(acc, mult[oc], shift[oc], 5, -128, 127);
                 }
         struct ref_dwconv2d_params p = {
             .ch_mult = cm, .stride_h = sh, .stride_w = sw, .dilation_h = dh, .dilation_w = dw,
@@ -376,7 +376,8 @@ TEST(ref, clamp_limits_and_out_zp)
 {
     /* acc large either way saturates to act_min/act_max; out_zp is added before the clamp */
     int32_t mult = INT32_MAX, shift = 0;
-    struct ref_fc_params p = {.rq = {REF_ROUND_CMSIS_DOUBLE, 1, &mult, &shift, NULL, -128, -128, 127}};
+    struct ref_fc_params p = {
+        .rq = {REF_ROUND_CMSIS_DOUBLE, 1, &mult, &shift, NULL, -128, -128, 127}};
     const struct ref_shape s3 = {2, {1, 3}}, sw = {2, {3, 3}}, sb = {1, {3}};
     const int8_t x[3] = {1, 1, 1}, w[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     const int32_t bias[3] = {1000000, -1000000, 200};

@@ -491,7 +491,8 @@ TEST(ref_golden, convinteger_matmulinteger)
     CHECK_EQ_INT(ref_conv2d_u8_s32(&p, &si, test_convinteger_with_padding__in0.data, &sw,
                                    test_convinteger_with_padding__in1.data, NULL, NULL, &so, y),
                  REF_OK);
-    CHECK_MEM(y, test_convinteger_with_padding__out0.data, test_convinteger_with_padding__out0.n * 4);
+    CHECK_MEM(y, test_convinteger_with_padding__out0.data,
+              test_convinteger_with_padding__out0.n * 4);
 
     p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 0;
     p.w_zp = NULL;
