@@ -6,7 +6,7 @@
  *
  * Conventions (every kernel below follows them):
  * - Freestanding C11: no allocation, no I/O, no globals. Every pointer is borrowed for the
- *   duration of the call only; nothing is kept.
+ *   duration of the call only; nothing is kept. Outputs must not overlap inputs.
  * - Name `ref_<op>_<dtype>`; dtype suffixes: s8 = int8, u8 = uint8, u8s8 = uint8 activations
  *   with int8 weights, f32 = float32, any = data movement on raw elements of
  *   `elem_bytes` bytes (any dtype).
