@@ -176,6 +176,36 @@ static int scan_raw_spans(const uint8_t *data, size_t bytes, struct raw_span **o
     return 0;
 }
 
+/*
+ * Where the wire format first breaks, for the error message: the offset of the first field
+ * whose header or payload does not fit its enclosing message, looking at the top level and
+ * inside the graph. Returns false when both levels look fine.
+ */
+static bool wire_bad_offset(const uint8_t *data, size_t bytes, size_t *off, uint32_t *field)
+{
+    const uint8_t *p = data, *end = data + bytes, *sub, *graph = NULL;
+    size_t sub_len, graph_len = 0;
+    while (p < end) {
+        const uint8_t *start = p;
+        if (!wire_field(&p, end, field, &sub, &sub_len)) {
+            *off = (size_t)(start - data);
+            return true;
+        }
+        if (*field == 7 && sub != NULL) {
+            graph = sub;
+            graph_len = sub_len;
+        }
+    }
+    for (p = graph, end = graph + graph_len; graph != NULL && p < end;) {
+        const uint8_t *start = p;
+        if (!wire_field(&p, end, field, &sub, &sub_len)) {
+            *off = (size_t)(start - data);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- conversions ---- */
 
 static enum dtype dtype_from_onnx(int32_t t)
@@ -877,6 +907,8 @@ static int load_mapped(struct graph *g, const char *dir, const struct load_optio
 {
     struct scratch s;
     struct loader ld = {.g = g, .file = g->path, .dir = dir, .eb = eb};
+    size_t bad_off = 0;
+    uint32_t bad_field = 0;
     int rc;
 
     scratch_init(&s);
@@ -893,6 +925,11 @@ static int load_mapped(struct graph *g, const char *dir, const struct load_optio
     if (m == NULL) {
         if (s.failed)
             rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        else if (wire_bad_offset(g->file.data, g->file.bytes, &bad_off, &bad_field))
+            rc = errbuf_set(eb, ST_EPARSE,
+                            "%s: offset %zu: bad protobuf field %u (bad tag, or its length runs "
+                            "past the end: truncated or corrupted ONNX model)",
+                            g->path, bad_off, bad_field);
         else
             rc = errbuf_set(eb, ST_EPARSE,
                             "%s: not a valid ONNX model (protobuf ModelProto does not parse: "

@@ -135,6 +135,12 @@ static bool ints_attr_or_input(const struct ctx *c, const char *attr, size_t idx
     return const_ints(c, idx, out, max, n);
 }
 
+/* True when optional input i is given (whether or not it is constant). */
+static bool has_input(const struct ctx *c, size_t i)
+{
+    return i < c->n->n_inputs && c->n->inputs[i] >= 0;
+}
+
 static bool norm_axis(int64_t axis, int rank, int *out)
 {
     if (axis < 0)
@@ -532,7 +538,7 @@ static int op_squeeze(struct ctx *c, bool unsqueeze)
     int64_t axes[GRAPH_MAX_RANK];
     size_t n_axes = 0;
     bool have_axes = ints_attr_or_input(c, "axes", 1, axes, GRAPH_MAX_RANK, &n_axes);
-    if (!in_shape(c, 0, &x))
+    if (!in_shape(c, 0, &x) || (!have_axes && has_input(c, 1)))
         return set_out(c, 0, NULL, in_dtype(c, 0));
     memset(&o, 0, sizeof o);
     if (unsqueeze) {
@@ -666,6 +672,8 @@ static int op_split(struct ctx *c, int64_t opset)
         return bad(c, "axis out of range");
     bool have = opset < 13 ? ints_attr_or_input(c, "split", 99, split, 64, &n_split)
                            : const_ints(c, 1, split, 64, &n_split);
+    if (!have && opset >= 13 && has_input(c, 1))
+        return 0;
     if (have && n_split != n_out)
         return bad(c, "split sizes do not match the number of outputs");
     int64_t dim = x.d[axis];
@@ -821,10 +829,13 @@ static int op_reduce(struct ctx *c, int64_t opset)
     if (!in_shape(c, 0, &x))
         return set_out(c, 0, NULL, in_dtype(c, 0));
     bool keep = node_attr_int(c->n, "keepdims", 1) != 0;
-    bool have = opset < 18 ? ints_attr_or_input(c, "axes", 99, axes, GRAPH_MAX_RANK, &na)
-                           : (c->n->n_inputs < 2 || c->n->inputs[1] < 0)
-                                 ? (na = 0, true)
-                                 : const_ints(c, 1, axes, GRAPH_MAX_RANK, &na);
+    /* axes: an attribute before opset 18 (13 for ReduceSum), then an optional input. */
+    bool have = true;
+    if (opset < 18 || !has_input(c, 1))
+        have = ints_attr_or_input(c, "axes", 99, axes, GRAPH_MAX_RANK, &na) ||
+               node_attr(c->n, "axes") == NULL;
+    else
+        have = const_ints(c, 1, axes, GRAPH_MAX_RANK, &na);
     if (!have)
         return set_out(c, 0, NULL, in_dtype(c, 0));
     bool red[GRAPH_MAX_RANK] = {false};
