@@ -2,7 +2,7 @@
  * mlfscope info: a summary of a model (format, opsets, producer, quantization format, ops,
  * inputs and outputs, parameters, MACs, layers) as text or JSON (cJSON).
  */
-/* command: info | summary of a model: ops, layers, quantization format, inputs and outputs, sizes */
+/* command: info | summary of a model: ops, layers, quantization, inputs and outputs, sizes */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>

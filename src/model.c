@@ -39,6 +39,8 @@ int model_load(struct graph *g, const char *path, const struct load_options *opt
     FILE *f = fopen(path, "rb");
     int rc;
 
+    if (fileio_is_dir(path))
+        return errbuf_set(eb, ST_EIO, "%s: is a folder, expected a model file", path);
     if (f == NULL)
         return errbuf_set(eb, ST_EIO, "%s: cannot open: %s", path, strerror(errno));
     n = fread(head, 1, sizeof head, f);

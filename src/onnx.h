@@ -45,10 +45,11 @@ int onnx_read_tensor_pb(const char *path, struct tensor_value *out, struct errbu
 /*
  * Static shape propagation over a finished ONNX graph (topological order): fills rank,
  * dims and dtype of node outputs from their inputs for the ops the interpreter supports;
- * outputs of other ops keep what value_info said. Also evaluates small constant subgraphs
- * that shapes depend on (none yet: shape inputs must be initializers or Constant outputs).
- * Fails (naming the node) on inputs whose shapes cannot go together (e.g. Concat ranks,
- * MatMul inner dims) or on an element count that overflows.
+ * outputs of other ops keep what value_info said. Shape-like inputs (Reshape shape, Slice
+ * starts, Pad pads, Resize scales/sizes, axes) must be constants (initializers or Constant
+ * outputs); otherwise the output stays unknown. Fails (naming the node) on inputs whose
+ * shapes cannot go together (e.g. Concat ranks, MatMul inner dims) or on an element count
+ * that overflows.
  */
 int onnx_shape_infer(struct graph *g, struct errbuf *eb);
 
