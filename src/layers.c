@@ -157,7 +157,8 @@ static int quant_for_node(struct graph *g, const struct node *n, struct errbuf *
         Q(out_at(n, 0), 6, 7, 0);
     } else if (op_is(n, "QGemm")) {
         Q(in_at(n, 0), 1, 2, 0);
-        Q(in_at(n, 3), 4, 5, 1);
+        /* Per-column B scales run along N: axis 0 of a transposed B, else axis 1. */
+        Q(in_at(n, 3), 4, 5, node_attr_int(n, "transB", 0) ? 0 : 1);
         Q(out_at(n, 0), 7, 8, 0);
     } else if (op_is(n, "QLinearAveragePool") || op_is(n, "QLinearGlobalAveragePool") ||
                op_is(n, "QLinearSigmoid") || op_is(n, "QLinearLeakyRelu") ||

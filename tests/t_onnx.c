@@ -477,3 +477,25 @@ TEST(onnx, allocation_faults)
     CHECK_EQ_INT(rc, 0);
     mem_free(v.data);
 }
+
+/* The text form: a header naming file, format and quantization, then the layer table. */
+TEST(onnx, info_text_summary)
+{
+    struct sbuf out;
+    sbuf_init(&out);
+    CHECK_EQ_INT(test_cli("info " RESNET8, &out, NULL), 0);
+    const char *s = sbuf_str(&out);
+    CHECK(strncmp(s, RESNET8 ": onnx, ir_version 8, producer tf2onnx 1.16.1 15c810\n",
+                  strlen(RESNET8) + 53) == 0);
+    CHECK(strstr(s, "quantization: qdq\n") != NULL);
+    CHECK(strstr(s, "input_1                  float32  1x32x32x3") != NULL);
+    CHECK(strstr(s, "PPQ_Variable_61") != NULL);
+    sbuf_release(&out);
+
+    /* Without NAME=, --input-shape applies to the only input. */
+    sbuf_init(&out);
+    CHECK_EQ_INT(test_cli("info " MODEL_DIR "/tract-qrelu_1/model.onnx --input-shape 7,10",
+                          &out, NULL), 0);
+    CHECK(strstr(sbuf_str(&out), "output                   float32  7x10") != NULL);
+    sbuf_release(&out);
+}
