@@ -176,6 +176,119 @@ static int scan_raw_spans(const uint8_t *data, size_t bytes, struct raw_span **o
     return 0;
 }
 
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/*
+ * Bytes of an initializer (TensorProto) without its raw_data fields; writes them to `out`
+ * when not NULL. The message was already walked by scan_raw_spans, so it is well-formed.
+ */
+static size_t strip_tensor(const uint8_t *msg, size_t len, uint8_t *out)
+{
+    const uint8_t *p = msg, *end = msg + len, *sub;
+    size_t n = 0, sub_len;
+    uint32_t field;
+    while (p < end) {
+        const uint8_t *start = p;
+        if (!wire_field(&p, end, &field, &sub, &sub_len))
+            break;
+        if (field == 9 && sub != NULL)
+            continue;
+        if (out != NULL)
+            memcpy(out + n, start, (size_t)(p - start));
+        n += (size_t)(p - start);
+    }
+    return n;
+}
+
+/* Bytes of the graph with stripped initializers; writes them to `out` when not NULL. */
+static size_t strip_graph(const uint8_t *msg, size_t len, uint8_t *out)
+{
+    const uint8_t *p = msg, *end = msg + len, *sub;
+    size_t n = 0, sub_len;
+    uint32_t field;
+    while (p < end) {
+        const uint8_t *start = p;
+        if (!wire_field(&p, end, &field, &sub, &sub_len))
+            break;
+        if (field == 5 && sub != NULL) {
+            size_t t = strip_tensor(sub, sub_len, NULL);
+            if (out != NULL) {
+                uint8_t *q = out + n;
+                *q++ = (5 << 3) | 2;
+                q = put_varint(q, t);
+                strip_tensor(sub, sub_len, q);
+            }
+            n += 1 + varint_len(t) + t;
+        } else {
+            if (out != NULL)
+                memcpy(out + n, start, (size_t)(p - start));
+            n += (size_t)(p - start);
+        }
+    }
+    return n;
+}
+
+/*
+ * A copy of the model without initializer raw_data payloads, in the scratch arena, so that
+ * protobuf-c does not copy weights the graph will point to in the mapped file. Only called
+ * when scan_raw_spans found the plain layout. NULL when memory runs out.
+ */
+static uint8_t *strip_model(const uint8_t *data, size_t bytes, struct arena *a, size_t *out_len)
+{
+    const uint8_t *p = data, *end = data + bytes, *sub;
+    size_t n = 0, sub_len;
+    uint32_t field;
+    for (int pass = 0; pass < 2; pass++) {
+        uint8_t *out = NULL;
+        if (pass == 1 && (out = arena_alloc(a, n)) == NULL)
+            return NULL;
+        size_t w = 0;
+        for (p = data; p < end;) {
+            const uint8_t *start = p;
+            if (!wire_field(&p, end, &field, &sub, &sub_len))
+                break;
+            if (field == 7 && sub != NULL) {
+                size_t gl = strip_graph(sub, sub_len, NULL);
+                if (out != NULL) {
+                    uint8_t *q = out + w;
+                    *q++ = (7 << 3) | 2;
+                    q = put_varint(q, gl);
+                    strip_graph(sub, sub_len, q);
+                }
+                w += 1 + varint_len(gl) + gl;
+            } else {
+                if (out != NULL)
+                    memcpy(out + w, start, (size_t)(p - start));
+                w += (size_t)(p - start);
+            }
+        }
+        n = w;
+        if (pass == 1) {
+            *out_len = n;
+            return out;
+        }
+    }
+    return NULL;
+}
+
 /*
  * Where the wire format first breaks, for the error message: the offset of the first field
  * whose header or payload does not fit its enclosing message, looking at the top level and
@@ -196,7 +309,9 @@ static bool wire_bad_offset(const uint8_t *data, size_t bytes, size_t *off, uint
             graph_len = sub_len;
         }
     }
-    for (p = graph, end = graph + graph_len; graph != NULL && p < end;) {
+    if (graph == NULL)
+        return false;
+    for (p = graph, end = graph + graph_len; p < end;) {
         const uint8_t *start = p;
         if (!wire_field(&p, end, field, &sub, &sub_len)) {
             *off = (size_t)(start - data);
@@ -466,19 +581,20 @@ static int fill_const(struct loader *ld, int ti, const Onnx__TensorProto *tp,
         rc = read_external(ld, tp, name, bytes, &data);
         if (rc != 0)
             return rc;
-    } else if (tp->has_raw_data) {
-        if (tp->raw_data.len != bytes)
+    } else if (tp->has_raw_data || (span != NULL && span->present)) {
+        /* With a span, protobuf-c saw a copy without raw_data: the bytes are in the file. */
+        const uint8_t *raw = span != NULL && span->present ? g->file.data + span->off
+                                                           : tp->raw_data.data;
+        size_t raw_len = span != NULL && span->present ? span->len : tp->raw_data.len;
+        if (raw_len != bytes)
             return errbuf_set(ld->eb, ST_EPARSE,
                               "%s: initializer '%s': raw_data has %zu bytes, its shape and type "
                               "need %zu",
-                              ld->file, name, tp->raw_data.len, bytes);
-        const uint8_t *in_file = NULL;
-        if (span != NULL && span->present && span->len == bytes && g->file.data != NULL)
-            in_file = g->file.data + span->off;
+                              ld->file, name, raw_len, bytes);
         /* Point into the mapping when the element type's alignment holds there. */
-        if (in_file != NULL && ((uintptr_t)in_file % (dtype_bytes(dt) ? dtype_bytes(dt) : 1)) == 0)
-            data = in_file;
-        else if ((data = arena_memdup(&g->arena, tp->raw_data.data, bytes)) == NULL)
+        if (span != NULL && span->present && (uintptr_t)raw % dtype_bytes(dt) == 0)
+            data = raw;
+        else if ((data = arena_memdup(&g->arena, raw, bytes)) == NULL)
             return oom(ld);
     } else {
         void *dst = arena_alloc(&g->arena, bytes);
@@ -832,7 +948,10 @@ static int build_graph(struct loader *ld, const Onnx__ModelProto *m,
     g->opsets = ops;
     g->n_opsets = m->n_opset_import;
 
-    bool use_spans = ld->spans != NULL && ld->n_spans == gp->n_initializer;
+    if (ld->spans != NULL && ld->n_spans != gp->n_initializer)
+        return errbuf_set(ld->eb, ST_EINTERNAL, "%s: found %zu initializers, protobuf-c %zu",
+                          ld->file, ld->n_spans, gp->n_initializer);
+    bool use_spans = ld->spans != NULL;
     for (size_t i = 0; i < gp->n_initializer; i++) {
         const Onnx__TensorProto *tp = gp->initializer[i];
         const char *name = str_or_empty(tp->name);
@@ -921,7 +1040,14 @@ static int load_mapped(struct graph *g, const char *dir, const struct load_optio
         rc = errbuf_set(eb, ST_EPARSE, "%s: empty file, expected an ONNX model", g->path);
         goto out;
     }
-    Onnx__ModelProto *m = onnx__model_proto__unpack(&s.alloc, g->file.bytes, g->file.data);
+    const uint8_t *pb = g->file.data;
+    size_t pb_len = g->file.bytes;
+    if (ld.spans != NULL && (pb = strip_model(g->file.data, g->file.bytes, &s.arena, &pb_len)) ==
+                                NULL) {
+        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        goto out;
+    }
+    Onnx__ModelProto *m = onnx__model_proto__unpack(&s.alloc, pb_len, pb);
     if (m == NULL) {
         if (s.failed)
             rc = errbuf_set(eb, ST_ENOMEM, "out of memory");

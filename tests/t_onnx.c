@@ -317,6 +317,19 @@ TEST(onnx, raw_initializers_point_into_file)
             n_in_file++;
     }
     CHECK(n_in_file > 0);
+    /* Values from numpy_helper.to_array in python3-onnx 1.12. */
+    int w = graph_find_tensor(&g, "ConvBnFusion_W_conv1.0.weight_quantized");
+    int b = graph_find_tensor(&g, "ConvBnFusion_BN_B_conv1.1.bias_quantized");
+    REQUIRE(w >= 0 && b >= 0);
+    static const int8_t wv[] = {39, 11, -13, 1, -84, -3, -18, 11};
+    static const int32_t bv[] = {6169, 3963, 226857, 4382, 1179, 103422, -45277, 71091};
+    CHECK_EQ_INT(g.tensors[w].dtype, DTYPE_S8);
+    CHECK_EQ_INT(g.tensors[w].data_bytes, 648);
+    CHECK_MEM(g.tensors[w].data, wv, sizeof wv);
+    CHECK_EQ_INT(g.tensors[b].dtype, DTYPE_S32);
+    CHECK_EQ_INT(g.tensors[b].data_bytes, 96);
+    CHECK_MEM(g.tensors[b].data, bv, sizeof bv);
+    CHECK_EQ_INT((uintptr_t)g.tensors[b].data % 4, 0);
     graph_release(&g);
 }
 
