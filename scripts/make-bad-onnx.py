@@ -110,6 +110,41 @@ def main():
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])
     save(relu_model([typed, shape, shape2], inputs=[x], nodes=nodes), "typed.onnx")
 
+    # Good: a QDQ Conv -> Relu group, and com.microsoft QOperator ops for shape propagation.
+    f = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)
+    u8 = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.uint8), n)
+    i8 = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.int8), n)
+    inits = [
+        f("xs", 0.5), u8("xz", 128), i8("wq", np.ones((3, 2, 3, 3))),
+        f("ws", [0.1, 0.2, 0.3]), i8("wz", [0, 0, 0]), f("ys", 0.25), u8("yz", 0),
+        numpy_helper.from_array(np.array([1, 2, 3], dtype=np.int32), "bq"),
+        f("bs", [0.05, 0.1, 0.15]),
+        numpy_helper.from_array(np.array([0, 0, 0], dtype=np.int32), "bz"),
+        i8("gw", np.ones((6, 150))), f("gs", 0.5), i8("gz", 0),
+    ]
+    nodes = [
+        helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xf"], name="dq_x"),
+        helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wf"], name="dq_w", axis=0),
+        helper.make_node("DequantizeLinear", ["bq", "bs", "bz"], ["bf"], name="dq_b", axis=0),
+        helper.make_node("Conv", ["xf", "wf", "bf"], ["cf"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["cf"], ["rf"], name="relu"),
+        helper.make_node("QuantizeLinear", ["rf", "ys", "yz"], ["yq"], name="q_y"),
+        helper.make_node("QLinearConcat", ["ys", "yz", "yq", "ys", "yz", "yq", "ys", "yz"],
+                         ["cat"], name="cat", domain="com.microsoft", axis=1),
+        helper.make_node("QLinearGlobalAveragePool", ["cat", "ys", "yz", "ys", "yz"], ["gap"],
+                         name="gap", domain="com.microsoft", channels_last=1),
+        helper.make_node("Flatten", ["cat"], ["flat"], name="flat"),
+        helper.make_node("QGemm", ["flat", "ys", "yz", "gw", "gs", "gz", "", "ys", "yz"],
+                         ["fc"], name="fc", domain="com.microsoft", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "qdq", [helper.make_tensor_value_info("xq", TensorProto.UINT8, [1, 2, 5, 5])],
+        [helper.make_tensor_value_info("fc", TensorProto.UINT8, None),
+         helper.make_tensor_value_info("gap", TensorProto.UINT8, None)], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    save(model, "qdq-small.onnx")
+
 
 if __name__ == "__main__":
     main()

@@ -512,3 +512,48 @@ TEST(onnx, info_text_summary)
     CHECK(strstr(sbuf_str(&out), "output                   float32  7x10") != NULL);
     sbuf_release(&out);
 }
+
+/*
+ * tests/data/bad/qdq-small.onnx (scripts/make-bad-onnx.py): DQ(x), DQ(w, axis 0), DQ(b) ->
+ * Conv(pads 1) -> Relu -> Q is one QDQ layer; QLinearConcat, QLinearGlobalAveragePool
+ * (channels_last) and QGemm (transB) shapes follow the com.microsoft op definitions. MACs by
+ * hand: conv 1*3*5*5 outputs * 2*3*3 = 1350; QGemm 1*6 outputs * 150 = 900.
+ */
+TEST(onnx, qdq_group_and_contrib_shapes)
+{
+    struct graph g;
+    struct errbuf eb;
+    char shape[64];
+    graph_init(&g);
+    errbuf_init(&eb);
+    REQUIRE(model_load(&g, "tests/data/bad/qdq-small.onnx", NULL, &eb) == 0);
+    REQUIRE(g.n_layers == 5);
+    const struct layer *l = &g.layers[0];
+    CHECK_EQ_INT(l->kind, LAYER_QDQ);
+    CHECK_EQ_STR(l->op, "Conv");
+    CHECK_EQ_STR(l->name, "yq");
+    CHECK_EQ_INT(l->n_nodes, 6);
+    CHECK_EQ_INT(l->macs, 1350);
+    REQUIRE(l->n_inputs == 3);
+    CHECK_EQ_STR(g.tensors[l->inputs[0]].name, "xq");
+    CHECK_EQ_STR(g.tensors[l->inputs[1]].name, "wq");
+    CHECK_EQ_STR(g.tensors[l->inputs[2]].name, "bq");
+    const struct tensor *w = &g.tensors[l->inputs[1]];
+    CHECK_EQ_INT(w->quant.n, 3);
+    CHECK_EQ_INT(w->quant.axis, 0);
+    CHECK_NEAR(w->quant.scale[2], 0.3, 1e-7);
+    const struct tensor *x = &g.tensors[l->inputs[0]];
+    CHECK_EQ_INT(x->quant.n, 1);
+    CHECK_EQ_INT(x->quant.zero_point[0], 128);
+    CHECK_EQ_INT(g.layers[1].kind, LAYER_QOP);
+    CHECK_EQ_STR(tensor_shape_str(&g.tensors[g.layers[1].outputs[0]], shape, sizeof shape),
+                 "1x6x5x5");
+    CHECK_EQ_STR(tensor_shape_str(&g.tensors[g.layers[2].outputs[0]], shape, sizeof shape),
+                 "1x1x1x5");
+    CHECK_EQ_STR(tensor_shape_str(&g.tensors[g.layers[4].outputs[0]], shape, sizeof shape),
+                 "1x6");
+    CHECK_EQ_INT(g.layers[4].macs, 900);
+    CHECK_EQ_INT(g.tensors[g.layers[4].outputs[0]].dtype, DTYPE_U8);
+    CHECK_EQ_STR(layers_quant_format(&g), "mixed");
+    graph_release(&g);
+}
