@@ -24,6 +24,8 @@ static bool op_in(const struct node *n, const char *const *ops)
     return false;
 }
 
+#define QDQ_MAX_INPUTS 60
+
 static const char *const qop_ops[] = {
     "QLinearConv", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearAveragePool",
     "QLinearGlobalAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu",
@@ -203,7 +205,9 @@ static bool qdq_pattern(const struct graph *g, int c, int *act, int *q)
 {
     const struct node *n = &g->nodes[c];
     bool any_dq = false;
-    if (is_q(g, c) || is_dq(g, c) || op_in(n, qop_ops) || op_is(n, "DynamicQuantizeLinear"))
+    /* form_group keeps its candidates on the stack: very wide nodes stay float layers. */
+    if (is_q(g, c) || is_dq(g, c) || op_in(n, qop_ops) || op_is(n, "DynamicQuantizeLinear") ||
+        n->n_inputs > QDQ_MAX_INPUTS)
         return false;
     for (size_t i = 0; i < n->n_inputs; i++) {
         int ti = n->inputs[i];
@@ -369,13 +373,11 @@ static int form_group(struct builder *b, int c, struct errbuf *eb)
 {
     struct graph *g = b->g;
     const struct node *n = &g->nodes[c];
-    int members[68];
-    int cand[64];
+    int members[QDQ_MAX_INPUTS + 3];
+    int cand[QDQ_MAX_INPUTS];
     size_t n_mem = 0, n_cand = 0;
     int act = -1, q = -1;
 
-    if (n->n_inputs > 60)
-        return make_layer(b, c, LAYER_FLOAT, &c, 1, n->inputs, n->n_inputs, -1, eb);
     qdq_pattern(g, c, &act, &q);
     for (size_t i = 0; i < n->n_inputs; i++) {
         int ti = n->inputs[i];

@@ -782,25 +782,25 @@ static int load_constant(struct loader *ld, const Onnx__NodeProto *np, const cha
                           ld->file, node_name, t->name);
     if (strcmp(an, "value") == 0 && a->t != NULL)
         return fill_const(ld, ti, a->t, NULL);
-    void *data;
+    /* value_float / value_int are scalars; value_floats / value_ints are 1-D. */
+    const void *src;
     size_t n, size;
-    bool scalar;
-    if (strcmp(an, "value_float") == 0) {
-        t->dtype = DTYPE_F32, n = 1, size = 4, scalar = true;
-        data = arena_memdup(&g->arena, &a->f, 4);
-    } else if (strcmp(an, "value_int") == 0) {
-        t->dtype = DTYPE_S64, n = 1, size = 8, scalar = true;
-        data = arena_memdup(&g->arena, &a->i, 8);
-    } else if (strcmp(an, "value_floats") == 0) {
-        t->dtype = DTYPE_F32, n = a->n_floats, size = 4, scalar = false;
-        data = arena_memdup(&g->arena, a->floats, n * 4);
-    } else if (strcmp(an, "value_ints") == 0) {
-        t->dtype = DTYPE_S64, n = a->n_ints, size = 8, scalar = false;
-        data = arena_memdup(&g->arena, a->ints, n * 8);
+    bool scalar = strcmp(an, "value_float") == 0 || strcmp(an, "value_int") == 0;
+    if (strcmp(an, "value_float") == 0 || strcmp(an, "value_floats") == 0) {
+        t->dtype = DTYPE_F32;
+        size = sizeof(float);
+        src = scalar ? (const void *)&a->f : (const void *)a->floats;
+        n = scalar ? 1 : a->n_floats;
+    } else if (strcmp(an, "value_int") == 0 || strcmp(an, "value_ints") == 0) {
+        t->dtype = DTYPE_S64;
+        size = sizeof(int64_t);
+        src = scalar ? (const void *)&a->i : (const void *)a->ints;
+        n = scalar ? 1 : a->n_ints;
     } else {
         return errbuf_set(ld->eb, ST_EUNSUPPORTED, "%s: node %s: Constant attribute '%s' is not "
                           "supported", ld->file, node_name, an);
     }
+    void *data = arena_memdup(&g->arena, src, n * size);
     if (data == NULL)
         return oom(ld);
     t->rank = scalar ? 0 : 1;
