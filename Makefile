@@ -46,6 +46,8 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/%.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=src --c_out=$(BUILD)/gen $<
 
+.SECONDARY: $(GEN_C) $(GEN_H)
+
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
 
