@@ -476,10 +476,10 @@ TEST(onnx, allocation_faults)
     CHECK(k > 20); /* the load allocates many times: the failing runs did happen */
     struct tensor_value v = {.data = NULL};
     rc = -1;
-    for (long k = 0; k < 1000 && rc != 0; k++) {
+    for (long j = 0; j < 1000 && rc != 0; j++) {
         struct errbuf eb;
         errbuf_init(&eb);
-        mem_fail_after(k);
+        mem_fail_after(j);
         rc = onnx_read_tensor_pb(NODE_DIR "/test_add/test_data_set_0/input_0.pb", &v, &eb);
         mem_fail_after(-1);
         if (rc != 0 && rc != ST_ENOMEM) {
