@@ -483,7 +483,7 @@ TEST(onnx, allocation_faults)
         rc = onnx_read_tensor_pb(NODE_DIR "/test_add/test_data_set_0/input_0.pb", &v, &eb);
         mem_fail_after(-1);
         if (rc != 0 && rc != ST_ENOMEM) {
-            test_fail(t_, __FILE__, __LINE__, "k=%ld: rc %d: %s", k, rc, eb.msg);
+            test_fail(t_, __FILE__, __LINE__, "j=%ld: rc %d: %s", j, rc, eb.msg);
             rc = 0;
         }
     }
