@@ -997,18 +997,25 @@ int boardlog_parse_plain(const void *buf, size_t bytes, const char *layer_name,
     for (p = blk_b; p < blk_e && rc == 0; line++) {
         const char *nl = memchr(p, '\n', (size_t)(blk_e - p)), *le = nl ? nl : blk_e;
         struct tok t;
-        bool first = true;
+        bool first = true, offset = false;
         while (rc == 0 && plain_token(&p, le, &t)) {
             if (hex) {
                 bool l = false;
                 if (first && t.n > 1 && t.p[t.n - 1] == ':') {
                     first = false;
+                    offset = true;
                     continue;
                 }
                 first = false;
-                if (!hex_token(t, &l))
-                    break;  /* ASCII column */
-                if (t.n > 2 && t.p[1] == 'x') {
+                if (!hex_token(t, &l)) {
+                    if (offset)
+                        break;  /* the ASCII column of a dump */
+                    rc = errbuf_set(eb, ST_EPARSE, "plain dump for '%s': line %zu: expected a "
+                                    "hex byte, found '%.*s'", layer_name, line,
+                                    (int)(t.n > 20 ? 20 : t.n), t.p);
+                    break;
+                }
+                if (t.n > 2 && (t.p[1] == 'x' || t.p[1] == 'X')) {
                     t.p += 2;
                     t.n -= 2;
                 }
