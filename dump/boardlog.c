@@ -1,8 +1,8 @@
 /*
  * Board-log parser. One pass over the bytes: split lines with memchr, recognise `@mlfs `
- * records, decode base64 with a 256-entry table straight into the tensor's arena buffer,
- * check size and CRC-32 (zlib) at end-tensor. Nothing is allocated per line: the result
- * arrays grow by doubling inside the log's arena. The same line handler drives the
+ * records, decode base64 with a 256-entry table into a reused scratch buffer, check size
+ * and CRC-32 (zlib) at end-tensor and copy the bytes into the log's arena. Nothing is
+ * allocated per line: the result arrays grow by doubling inside the arena. The same line handler drives the
  * allocation-free stream scanner that capture uses for live progress.
  */
 #include "boardlog.h"
@@ -87,8 +87,9 @@ struct parser {
     struct boardlog_stream *stream; /* stream mode: the counters; NULL in full mode */
     struct boardlog_cursor *cur;
     const uint8_t *src_end;         /* full mode: end of input (bounds the decode buffer) */
-    uint8_t *buf;                   /* full mode: decode buffer of the open tensor (arena) */
-    size_t buf_cap;
+    uint8_t *buf;                   /* full mode: decode scratch (heap, reused, freed at the end) */
+    size_t buf_cap;                 /* bytes allocated at buf */
+    size_t limit;                   /* bytes of the open tensor worth keeping */
     long tensor;                    /* full mode: index of the open tensor in log->tensors */
     bool run_open;
     bool stray_data;                /* the previous line was a data record outside a tensor */
@@ -172,7 +173,7 @@ static void close_tensor(struct parser *ps, size_t line, bool saw_end)
         tensor_fail(ps, BOARDLOG_LONG_PAYLOAD, line);
 
     if (ps->log != NULL) {
-        size_t kept = c->got_bytes < ps->buf_cap ? c->got_bytes : ps->buf_cap;
+        size_t kept = c->got_bytes < ps->limit ? c->got_bytes : ps->limit;
         crc = crc_update(0, ps->buf, kept);
     } else {
         crc = c->crc;
@@ -183,8 +184,12 @@ static void close_tensor(struct parser *ps, size_t line, bool saw_end)
     if (ps->log != NULL) {
         struct boardlog_tensor *t = &ps->log->tensors[ps->tensor];
         t->crc = crc;
-        t->value.data = ps->buf;
-        t->value.bytes = c->got_bytes < ps->buf_cap ? c->got_bytes : ps->buf_cap;
+        size_t kept = c->got_bytes < ps->limit ? c->got_bytes : ps->limit;
+        t->value.data = kept > 0 ? arena_memdup(&ps->log->arena, ps->buf, kept)
+                                 : arena_alloc(&ps->log->arena, 0);
+        t->value.bytes = kept;
+        if (t->value.data == NULL)
+            ps->oom = true;
         t->reason = c->reason;
         t->problem_line = c->problem_line;
         t->status = c->reason == BOARDLOG_INTACT ? BOARDLOG_OK : BOARDLOG_CORRUPT;
@@ -216,8 +221,7 @@ static void close_tensor(struct parser *ps, size_t line, bool saw_end)
                 break;
             }
         }
-        ps->buf = NULL;
-        ps->buf_cap = 0;
+        ps->limit = 0;
         ps->tensor = -1;
     } else {
         struct boardlog_stream *s = ps->stream;
@@ -312,8 +316,27 @@ static void on_data(struct parser *ps, const uint8_t *s, size_t n, size_t line)
 {
     struct boardlog_cursor *c = ps->cur;
     if (ps->log != NULL) {
-        size_t room = ps->buf_cap > c->got_bytes ? ps->buf_cap - c->got_bytes : 0;
-        c->got_bytes += b64_decode(ps, s, n, ps->buf + (room ? c->got_bytes : 0), room, line);
+        /*
+         * The scratch grows with the data that actually arrives (doubling, up to what the
+         * tensor may hold), so a header that claims gigabytes costs nothing by itself.
+         */
+        size_t need = n / 4 * 3 + 3, want = c->got_bytes + need;
+        if (want > ps->limit)
+            want = ps->limit;
+        if (want > ps->buf_cap) {
+            size_t cap = ps->buf_cap * 2 > want ? ps->buf_cap * 2 : want;
+            cap = cap < 65536 ? 65536 : cap;
+            void *nb = mem_realloc(ps->buf, cap);
+            if (nb == NULL) {
+                ps->oom = true;
+                return;
+            }
+            ps->buf = nb;
+            ps->buf_cap = cap;
+        }
+        size_t lim = ps->limit < ps->buf_cap ? ps->limit : ps->buf_cap;
+        size_t room = lim > c->got_bytes ? lim - c->got_bytes : 0;
+        c->got_bytes += b64_decode(ps, s, n, room ? ps->buf + c->got_bytes : ps->buf, room, line);
     } else {
         uint8_t tmp[BOARDLOG_STREAM_LINE_BYTES];
         size_t got = b64_decode(ps, s, n, tmp, sizeof tmp, line);
@@ -475,14 +498,13 @@ static void on_tensor(struct parser *ps, const char *args, size_t n, size_t line
     t->line = line;
     t->run = log->n_runs - 1;
     /*
-     * Never trust nbytes for the allocation: the payload cannot be longer than what is
-     * left of the input, at 3 bytes per 4 base64 characters.
+     * Never trust nbytes: what is kept cannot be longer than what the rest of the input
+     * can encode, at 3 bytes per 4 base64 characters.
      */
     size_t left = (size_t)(ps->src_end - (const uint8_t *)args);
     size_t cap = left / 4 * 3 + 3;
-    ps->buf_cap = c->declared_bytes < cap ? c->declared_bytes : cap;
-    ps->buf = arena_alloc(&log->arena, ps->buf_cap);
-    if (t->name == NULL || ps->buf == NULL) {
+    ps->limit = c->declared_bytes < cap ? c->declared_bytes : cap;
+    if (t->name == NULL) {
         ps->oom = true;
         return;
     }
@@ -720,6 +742,7 @@ int boardlog_parse(const void *buf, size_t bytes, struct boardlog *log, struct e
     if (ps.run_open && !ps.oom && res.runs[res.n_runs - 1].line > 0)
         add_problem(&ps, line, -1, "run '%s' (line %zu) has no end (log ends at line %zu)",
                     res.runs[res.n_runs - 1].run_id, res.runs[res.n_runs - 1].line, line);
+    mem_free(ps.buf);
     if (ps.oom) {
         arena_release(&res.arena);
         return errbuf_set(eb, ST_ENOMEM, "out of memory parsing a %zu-byte board log", bytes);

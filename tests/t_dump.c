@@ -851,3 +851,47 @@ TEST(dump, plain_decimal_and_hex)
     CHECK_EQ_INT(boardlog_parse_plain("hello\n", 6, "z", DTYPE_UNKNOWN, BOARDLOG_PLAIN_AUTO,
                                       &log, &eb), ST_EPARSE);
 }
+
+/* Headers that claim huge sizes cost nothing until data arrives (no ENOMEM, no blow-up). */
+TEST(dump, boardlog_hostile_sizes)
+{
+    struct sbuf sb;
+    struct boardlog log;
+    struct errbuf eb;
+    sbuf_init(&sb);
+    for (int i = 0; i < 2000; i++)
+        sbuf_printf(&sb, "@mlfs tensor %d t int8 1000000x1000000 1000000000000 00000000\n"
+                         "@mlfs data AAAA\n", i);
+    errbuf_init(&eb);
+    boardlog_init(&log);
+    REQUIRE(boardlog_parse(sbuf_str(&sb), sb.len, &log, &eb) == 0);
+    CHECK_EQ_INT(log.n_tensors, 2000);
+    CHECK_EQ_INT(log.n_corrupt, 2000);
+    CHECK_EQ_INT(log.tensors[0].reason, BOARDLOG_MISSING_END);
+    CHECK_EQ_INT(log.tensors[0].value.bytes, 3);
+    CHECK(log.arena.used_bytes < 4u * 1024 * 1024);
+    boardlog_release(&log);
+    sbuf_release(&sb);
+}
+
+TEST(dump, plain_allocation_failures)
+{
+    const char *dec = "label\n1, 2, 3, -4\n5 6\n";
+    for (long k = 0; k < 50; k++) {
+        struct boardlog log;
+        struct errbuf eb;
+        errbuf_init(&eb);
+        boardlog_init(&log);
+        mem_fail_after(k);
+        int rc = boardlog_parse_plain(dec, strlen(dec), "l", DTYPE_UNKNOWN, BOARDLOG_PLAIN_AUTO,
+                                      &log, &eb);
+        mem_fail_after(-1);
+        if (rc == 0) {
+            CHECK_EQ_INT(log.tensors[0].value.bytes, 6);
+            boardlog_release(&log);
+            break;
+        }
+        CHECK_EQ_INT(rc, ST_ENOMEM);
+        CHECK(log.tensors == NULL);
+    }
+}
