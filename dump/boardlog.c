@@ -713,8 +713,13 @@ int boardlog_parse(const void *buf, size_t bytes, struct boardlog *log, struct e
     struct boardlog res;
     struct boardlog_cursor cur;
     struct parser ps;
-    const uint8_t *p = buf, *end = p + bytes;
+    const uint8_t *p, *end;
     size_t line = 0;
+
+    if (bytes == 0)
+        buf = "";   /* no arithmetic on a NULL pointer */
+    p = buf;
+    end = p + bytes;
 
     boardlog_init(&res);
     memset(&cur, 0, sizeof cur);
@@ -955,12 +960,15 @@ int boardlog_parse_plain(const void *buf, size_t bytes, const char *layer_name,
     struct boardlog res;
     struct parser ps;
     struct boardlog_cursor cur;
-    const char *s = buf, *end = s + bytes, *p = s;
+    const char *s = bytes ? (const char *)buf : "", *end = s + bytes, *p = s;
     size_t line = 0, first_line = 0, last_line = 0;
     int64_t lo = 0, hi = 0;
     const char *blk_b = NULL, *blk_e = NULL;
     bool hex = format == BOARDLOG_PLAIN_HEX;
 
+    if (bytes == 0)
+        return errbuf_set(eb, ST_EPARSE, "plain dump for '%s': no lines of numbers found",
+                          layer_name);
     if (dtype != DTYPE_UNKNOWN && !dtype_range(dtype, &lo, &hi))
         return errbuf_set(eb, ST_EINVAL, "plain dump: dtype %s not supported (int8, uint8, "
                           "int16, int32)", dtype_name(dtype));

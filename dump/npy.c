@@ -50,9 +50,12 @@ static void hdr_ws(struct npy_hdr *h)
 static int hdr_expect(struct npy_hdr *h, char c, struct errbuf *eb)
 {
     hdr_ws(h);
-    if (h->p >= h->end || *h->p != c)
-        return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: npy header: expected '%c', found %s",
-                          h->name, hdr_off(h), c, h->p >= h->end ? "end of header" : "other");
+    if (h->p >= h->end)
+        return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: npy header: expected '%c', found "
+                          "the end of the header", h->name, hdr_off(h), c);
+    if (*h->p != c)
+        return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: npy header: expected '%c', found "
+                          "byte 0x%02x", h->name, hdr_off(h), c, (unsigned char)*h->p);
     h->p++;
     return 0;
 }
