@@ -2,8 +2,8 @@
  * Board-log parser. One pass over the bytes: split lines with memchr, recognise `@mlfs `
  * records, decode base64 with a 256-entry table into a reused scratch buffer, check size
  * and CRC-32 (zlib) at end-tensor and copy the bytes into the log's arena. Nothing is
- * allocated per line: the result arrays grow by doubling inside the arena. The same line handler drives the
- * allocation-free stream scanner that capture uses for live progress.
+ * allocated per line: the result arrays grow by doubling inside the arena. The same line
+ * handler drives the allocation-free stream scanner that capture uses for live progress.
  */
 #include "boardlog.h"
 

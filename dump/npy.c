@@ -119,8 +119,9 @@ static int hdr_shape(struct npy_hdr *h, int *rank, int64_t *dims, struct errbuf 
         if (h->p < h->end && *h->p == 'L')  /* Python 2 longs */
             h->p++;
         if (r == GRAPH_MAX_RANK)
-            return errbuf_set(eb, ST_EUNSUPPORTED, "%s: offset %zu: npy shape has more than %d dims",
-                              h->name, hdr_off(h), GRAPH_MAX_RANK);
+            return errbuf_set(eb, ST_EUNSUPPORTED,
+                              "%s: offset %zu: npy shape has more than %d dims", h->name,
+                              hdr_off(h), GRAPH_MAX_RANK);
         dims[r++] = d;
         hdr_ws(h);
         if (h->p < h->end && *h->p == ',') {
@@ -131,8 +132,9 @@ static int hdr_shape(struct npy_hdr *h, int *rank, int64_t *dims, struct errbuf 
             h->p++;
             break;
         }
-        return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: npy header: expected ',' or ')' in 'shape'",
-                          h->name, hdr_off(h));
+        return errbuf_set(eb, ST_EPARSE,
+                          "%s: offset %zu: npy header: expected ',' or ')' in 'shape'", h->name,
+                          hdr_off(h));
     }
     *rank = r;
     return 0;

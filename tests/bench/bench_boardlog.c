@@ -3,8 +3,8 @@
  * tensors of 1-64 KB with the firmware's own lines in between), then times boardlog_open
  * (mmap + full parse + CRC) and the stream scanner over it, best of three, and prints
  * MB/s next to the 200 MB/s goal (DESIGN.md), by wall clock and by CPU time (the goal is
- * judged on CPU time: the build machine is shared and often overloaded). Built by the Makefile, run by
- * scripts/bench-boardlog.sh; not a user command.
+ * judged on CPU time: the build machine is shared and often overloaded). Built by the
+ * Makefile, run by scripts/bench-boardlog.sh; not a user command.
  * Usage: bench_boardlog LOG [MB]   (LOG is generated first when it does not exist)
  */
 #define _POSIX_C_SOURCE 200809L
@@ -65,8 +65,8 @@ static int generate(const char *path, size_t mb)
             seed = seed * 1664525u + 1013904223u;
             data[i] = (uint8_t)(seed >> 24);
         }
-        mlfscope_dump_tensor(&d, step, "layer", MLFSCOPE_DUMP_INT8, (const int32_t[]){1, (int32_t)n},
-                             2, data, n);
+        const int32_t dims[] = {1, (int32_t)n};
+        mlfscope_dump_tensor(&d, step, "layer", MLFSCOPE_DUMP_INT8, dims, 2, data, n);
         if (step % 5 == 0) {
             const char *s = "I (123456) app: step done, 812 us\n";
             while (*s)
