@@ -500,6 +500,21 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
                 f->meta_workspace_bytes = m->meta.opfns[j].workspace_bytes;
         if ((rc = link_lets(m, f->lets, f->n_lets, f->file, eb)) != 0)
             return rc;
+        /* the scanner left a context buffer's let as -2 - index */
+        for (size_t k = 0; k < f->n_kernels; k++) {
+            struct mlf_kernel *kn = &f->kernels[k];
+            if (kn->ctx_pool <= -2) {
+                size_t li = (size_t)(-2 - kn->ctx_pool);
+                kn->ctx_pool = li < f->n_lets ? f->lets[li].pool : -1;
+                if (kn->ctx_pool >= 0 && kn->ctx_bytes > 0 &&
+                    kn->ctx_offset + kn->ctx_bytes > m->pools[kn->ctx_pool].bytes)
+                    return errbuf_set(eb, ST_EPARSE,
+                                      "%s:%u: context buffer at offset %zu + %zu bytes is past "
+                                      "the end of pool %s (%zu bytes)",
+                                      f->file, kn->line, kn->ctx_offset, kn->ctx_bytes,
+                                      m->pools[kn->ctx_pool].name, m->pools[kn->ctx_pool].bytes);
+            }
+        }
     }
     for (size_t i = 0; i < m->n_steps; i++) {
         struct mlf_step *s = &m->steps[i];
