@@ -20,6 +20,13 @@ static cJSON *parse_json(const char *name, const char *src, size_t len, struct e
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(src, len, &end, 0);
     if (root == NULL) {
+        /* cJSON reports out-of-memory as a parse failure: tell them apart */
+        void *probe = mem_alloc(64);
+        if (probe == NULL) {
+            errbuf_set(eb, ST_ENOMEM, "%s: out of memory", name);
+            return NULL;
+        }
+        mem_free(probe);
         size_t off = end != NULL && end >= src && end <= src + len ? (size_t)(end - src) : 0;
         unsigned line = 1;
         for (size_t i = 0; i < off; i++)

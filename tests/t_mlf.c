@@ -327,3 +327,370 @@ TEST(mlf, constants_are_the_model_weights)
     CHECK_EQ_INT(s8, 10);
     CHECK_EQ_INT(s8_found, 9);
 }
+
+static const struct mlf_function *fn_named(const struct mlf *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_functions; i++)
+        if (strcmp(m->functions[i].name, name) == 0)
+            return &m->functions[i];
+    return NULL;
+}
+
+/* Literals as they stand in the ic tree's default_lib1.c / default_lib2.c / default_lib0.c. */
+TEST(mlf, ic_kernel_parameters)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic", &eb) == 0);
+    REQUIRE(m.n_steps == 15);
+    const struct mlf_step *s0 = &m.steps[0];
+    CHECK_EQ_STR(s0->function, "tvmgen_default_cmsis_nn_main_0");
+    CHECK_EQ_INT(s0->line, 80);
+    REQUIRE(s0->n_args == 8);
+    CHECK_EQ_INT(s0->args[0].kind, MLF_ARG_INPUT);
+    CHECK_EQ_INT(s0->args[1].kind, MLF_ARG_CONST);
+    CHECK_EQ_INT(s0->args[1].offset, 76928);   /* constant_0_let */
+    CHECK_EQ_INT(s0->args[5].kind, MLF_ARG_WORKSPACE);
+    CHECK_EQ_INT(s0->args[5].offset, 0);       /* sid_7_let */
+    CHECK_EQ_INT(s0->args[6].kind, MLF_ARG_POOL);
+    CHECK_EQ_INT(m.steps[14].args[1].kind, MLF_ARG_OUTPUT);
+    REQUIRE(s0->func >= 0);
+    const struct mlf_function *f = &m.functions[s0->func];
+    CHECK_EQ_STR(f->target, "cmsis_nn");
+    CHECK_EQ_INT(f->n_params, 8);
+    CHECK_EQ_STR(f->params[2].name, "multiplier_");
+    REQUIRE(f->n_kernels == 1);
+    const struct mlf_kernel *k = &f->kernels[0];
+    CHECK_EQ_STR(k->name, "arm_convolve_wrapper_s8");
+    CHECK_EQ_INT(k->kind, MLF_K_CONV);
+    CHECK(k->input.set && k->input.n == 1 && k->input.h == 32 && k->input.w == 32 && k->input.c == 3);
+    CHECK(k->filter.n == 16 && k->filter.h == 3 && k->filter.w == 3 && k->filter.c == 3);
+    CHECK(k->bias.c == 16 && k->output.h == 32 && k->output.c == 16);
+    CHECK(k->stride.w == 1 && k->stride.h == 1 && k->padding.w == 1 && k->padding.h == 1);
+    CHECK(k->dilation.set && k->dilation.w == 1);
+    CHECK_EQ_INT(k->input_offset, 128);
+    CHECK_EQ_INT(k->output_offset, -128);
+    CHECK_EQ_INT(k->act_min, -128);
+    CHECK_EQ_INT(k->act_max, 127);
+    CHECK(k->per_channel);
+    CHECK_EQ_INT(k->ctx_bytes, 108);
+    CHECK_EQ_INT(k->ctx_offset, 16384);
+    CHECK(k->ctx_pool >= 0 && !m.pools[k->ctx_pool].is_const);
+    /* main passes constant_1_let as multiplier_, constant_5_let as shift_ */
+    const struct mlf_constant *mult = mlf_step_kernel_const(&m, s0, k, MLF_KP_MULT);
+    const struct mlf_constant *shift = mlf_step_kernel_const(&m, s0, k, MLF_KP_SHIFT);
+    const struct mlf_constant *bias = mlf_step_kernel_const(&m, s0, k, MLF_KP_BIAS);
+    const struct mlf_constant *filt = mlf_step_kernel_const(&m, s0, k, MLF_KP_FILTER);
+    REQUIRE(mult && shift && bias && filt);
+    CHECK_EQ_STR(mult->name, "constant_1_let");
+    CHECK_EQ_STR(shift->name, "constant_5_let");
+    CHECK_EQ_STR(bias->name, "constant_3_let");
+    CHECK_EQ_STR(filt->name, "constant_0_let");
+    CHECK_EQ_INT(mult->count, 16);
+    CHECK_EQ_INT(((const int32_t *)mult->data)[0], 0x4a0d99f7);
+    CHECK_EQ_INT(((const int32_t *)mult->data)[15], 0x456b84de);
+    CHECK_EQ_INT(filt->offset, 76928);
+    CHECK(mlf_step_kernel_const(&m, s0, k, MLF_KP_INPUT) == NULL);
+
+    /* constant_55_let: "-0x00000017, -0x00000028, +0x00000005, ..." and a hex-float field */
+    for (size_t i = 0; i < m.n_constants; i++) {
+        const struct mlf_constant *c = &m.constants[i];
+        if (strcmp(c->name, "constant_55_let") == 0) {
+            CHECK_EQ_INT(c->offset, 84080);
+            CHECK_EQ_INT(((const int32_t *)c->data)[0], -0x17);
+            CHECK_EQ_INT(((const int32_t *)c->data)[9], 0x2e);
+        }
+        if (strcmp(c->name, "constant_10_let") == 0) {
+            CHECK_EQ_INT(c->dtype, MLF_DT_F32);
+            CHECK(((const float *)c->data)[0] == 0x1.a8b32cp-13f);
+            CHECK(((const float *)c->data)[1] == 0x1.5dc25cp-14f);
+        }
+    }
+
+    const struct mlf_function *add = fn_named(&m, "tvmgen_default_cmsis_nn_main_11");
+    REQUIRE(add && add->n_kernels == 1);
+    /* arm_elementwise_add_s8(input_0_, input_1_, -38, 1657902019, -2, 2, 1073741824, 0, 20,
+       output_, -128, 1835721671, -18, -128, 127, 4096) */
+    k = &add->kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_ADD);
+    CHECK_EQ_INT(k->in1_offset, -38);
+    CHECK_EQ_INT(k->in1_mult, 1657902019);
+    CHECK_EQ_INT(k->in1_shift, -2);
+    CHECK_EQ_INT(k->in2_offset, 2);
+    CHECK_EQ_INT(k->in2_mult, 1073741824);
+    CHECK_EQ_INT(k->in2_shift, 0);
+    CHECK_EQ_INT(k->left_shift, 20);
+    CHECK_EQ_INT(k->out_offset, -128);
+    CHECK_EQ_INT(k->out_mult, 1835721671);
+    CHECK_EQ_INT(k->out_shift, -18);
+    CHECK_EQ_INT(k->act_min, -128);
+    CHECK_EQ_INT(k->act_max, 127);
+    CHECK_EQ_INT(k->block_size, 4096);
+    CHECK_EQ_INT(k->ptr_param[MLF_KP_INPUT], 0);
+    CHECK_EQ_INT(k->ptr_param[MLF_KP_INPUT2], 1);
+    CHECK_EQ_INT(k->ptr_param[MLF_KP_OUTPUT], 2);
+
+    const struct mlf_function *sm = fn_named(&m, "tvmgen_default_cmsis_nn_main_17");
+    REQUIRE(sm && sm->n_kernels == 1);
+    k = &sm->kernels[0];   /* arm_softmax_s8(input_, 1, 10, 1476210432, 24, -124, output_) */
+    CHECK_EQ_INT(k->num_rows, 1);
+    CHECK_EQ_INT(k->row_size, 10);
+    CHECK_EQ_INT(k->mult, 1476210432);
+    CHECK_EQ_INT(k->shift, 24);
+    CHECK_EQ_INT(k->diff_min, -124);
+
+    const struct mlf_function *fc = fn_named(&m, "tvmgen_default_cmsis_nn_main_16");
+    REQUIRE(fc && fc->n_kernels == 1);
+    k = &fc->kernels[0];   /* fc_params = {128, 0, 24, activation}; quant {1552512742, -5} */
+    CHECK_EQ_INT(k->input_offset, 128);
+    CHECK_EQ_INT(k->filter_offset, 0);
+    CHECK_EQ_INT(k->output_offset, 24);
+    CHECK_EQ_INT(k->mult, 1552512742);
+    CHECK_EQ_INT(k->shift, -5);
+    CHECK(k->ctx_null);
+    CHECK(!k->per_channel);
+    CHECK(k->filter.n == 64 && k->filter.c == 10);
+
+    const struct mlf_function *pool = fn_named(&m, "tvmgen_default_cmsis_nn_main_15");
+    REQUIRE(pool && pool->n_kernels == 1);
+    k = &pool->kernels[0];   /* stride {8,8}, filter_dims {1,8,8,1}, output {1,1,1,64}, ctx 256 */
+    CHECK(k->stride.w == 8 && k->stride.h == 8);
+    CHECK(k->filter.h == 8 && k->filter.w == 8 && k->output.c == 64 && k->input.h == 8);
+    CHECK_EQ_INT(k->ctx_bytes, 256);
+    CHECK_EQ_INT(k->ctx_offset, 57344);
+
+    /* lib0: aligned(8) workspace of 66112 bytes, header define 66112, no metadata */
+    CHECK_EQ_INT(m.header_workspace_bytes, 66112);
+    CHECK_EQ_INT(m.meta.version, 0);
+    CHECK_EQ_INT(m.n_warnings, 0);
+    for (size_t i = 0; i < m.n_pools; i++)
+        if (!m.pools[i].is_const)
+            CHECK_EQ_INT(m.pools[i].alignment, 8);
+    mlf_release(&m);
+}
+
+/* No USMP: TVMBackendAllocWorkspace buffers and named weight arrays. */
+TEST(mlf, kws_without_usmp)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", &eb) == 0);
+    CHECK(!m.usmp);
+    CHECK_EQ_INT(m.main.n_allocs, 4);
+    CHECK_EQ_INT(m.main.allocs[0].bytes, 8000);
+    CHECK_EQ_INT(m.main.allocs[3].bytes, 12);
+    REQUIRE(m.n_steps == 12);
+    const struct mlf_step *s = &m.steps[0];
+    /* tvmgen_default_cmsis_nn_main_0(input_1_buffer_var, constant_0, constant_1, constant_3,
+       constant_5, sid_7) */
+    CHECK_EQ_INT(s->args[0].kind, MLF_ARG_INPUT);
+    CHECK_EQ_INT(s->args[1].kind, MLF_ARG_WEIGHT);
+    CHECK_EQ_INT(s->args[5].kind, MLF_ARG_ALLOC);
+    CHECK_EQ_INT(s->args[5].bytes, 8000);
+    REQUIRE(s->func >= 0 && m.functions[s->func].n_kernels == 1);
+    const struct mlf_kernel *k = &m.functions[s->func].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_DWCONV);
+    CHECK_EQ_INT(k->ch_mult, 64);     /* {-83, -128, 64, stride, ...} */
+    CHECK_EQ_INT(k->input_offset, -83);
+    CHECK(k->padding.w == 1 && k->padding.h == 4);
+    const struct mlf_constant *shift = mlf_step_kernel_const(&m, s, k, MLF_KP_SHIFT);
+    REQUIRE(shift != NULL);
+    CHECK_EQ_STR(shift->name, "constant_5");
+    CHECK_EQ_INT(shift->pool, -1);
+    CHECK_EQ_INT(m.steps[11].args[1].kind, MLF_ARG_OUTPUT);
+    const struct mlf_function *dw = fn_named(&m, "tvmgen_default_cmsis_nn_main_1");
+    REQUIRE(dw && dw->n_kernels == 1);
+    CHECK(dw->kernels[0].ctx_alloc);
+    CHECK_EQ_INT(dw->kernels[0].ctx_bytes, 1152);
+    CHECK_EQ_INT(dw->n_allocs, 1);
+    mlf_release(&m);
+}
+
+TEST(mlf, hand_v7_cmsis_partitioned_relay)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/v7-cmsis", &eb) == 0);
+    CHECK_EQ_INT(m.meta.version, 7);
+    CHECK_EQ_STR(m.meta.module, "default");
+    REQUIRE(m.meta.n_targets == 2);
+    CHECK_EQ_STR(m.meta.targets[1], "cmsis-nn");
+    CHECK_EQ_INT(m.meta.constants_bytes, 152);
+    CHECK_EQ_INT(m.meta.n_opfns, 3);
+    REQUIRE(m.meta.n_deps == 1);
+    CHECK_EQ_STR(m.meta.deps[0].version_spec, "0.17.0");
+    REQUIRE(m.main.n_inputs == 1 && m.main.n_outputs == 1);
+    CHECK_EQ_STR(m.main.inputs[0].name, "serving_default_input_1_0");
+    CHECK_EQ_STR(m.main.inputs[0].meta_name, "serving_default_input_1:0");
+    CHECK_EQ_INT(m.main.inputs[0].bytes, 16);
+    CHECK_EQ_STR(m.main.outputs[0].meta_name, "StatefulPartitionedCall:0");
+    /* metadata/header 320 vs global_workspace[64]: two warnings; constants agree */
+    CHECK_EQ_INT(m.n_warnings, 2);
+    CHECK(m.n_warnings > 0 && strstr(m.warnings[0], "workspace_size_bytes 320") != NULL);
+    REQUIRE(m.n_steps == 3);
+    const struct mlf_step *s = &m.steps[0];
+    const struct mlf_kernel *k = &m.functions[s->func].kernels[0];
+    const struct mlf_constant *mult = mlf_step_kernel_const(&m, s, k, MLF_KP_MULT);
+    const struct mlf_constant *shift = mlf_step_kernel_const(&m, s, k, MLF_KP_SHIFT);
+    const struct mlf_constant *bias = mlf_step_kernel_const(&m, s, k, MLF_KP_BIAS);
+    REQUIRE(mult && shift && bias);
+    static const int32_t want_mult[] = {0x6e34ef4d, 0x40000000, 0x7fffffff, INT32_MIN};
+    static const int32_t want_shift[] = {-7, -8, 0, -33};
+    static const int32_t want_bias[] = {-0x66, 0, 1000, -123456};
+    CHECK_MEM(mult->data, want_mult, sizeof want_mult);
+    CHECK_MEM(shift->data, want_shift, sizeof want_shift);
+    CHECK_MEM(bias->data, want_bias, sizeof want_bias);
+    CHECK_EQ_INT(k->ctx_offset, 32);
+    CHECK_EQ_INT(k->output_offset, -5);
+    for (size_t i = 0; i < m.n_constants; i++)
+        if (strcmp(m.constants[i].name, "fused_constant_6_let") == 0) {
+            CHECK_EQ_INT(m.constants[i].alignment, 4);
+            CHECK(((const float *)m.constants[i].data)[0] == 0x1.8af106p-1f);
+            CHECK(((const float *)m.constants[i].data)[1] == -0x1p-7f);
+        } else if (strcmp(m.constants[i].name, "constant_4_let") == 0) {
+            CHECK_EQ_INT(((const int8_t *)m.constants[i].data)[0], -128);
+            CHECK_EQ_INT(((const int8_t *)m.constants[i].data)[1], 127);
+        }
+    CHECK_EQ_INT(m.n_params, 0);
+    /* Relay: @main and three partitions */
+    REQUIRE(m.n_partitions == 4);
+    const struct mlf_partition *p0 = &m.partitions[0], *p1 = &m.partitions[1];
+    CHECK_EQ_STR(p0->name, "main");
+    CHECK(p0->compiler == NULL);
+    REQUIRE(p0->n_ops == 4);
+    CHECK_EQ_STR(p0->ops[0].op, "@tvmgen_default_cmsis_nn_main_0");
+    CHECK_EQ_STR(p0->ops[1].op, "reshape");
+    CHECK_EQ_STR(p0->ops[1].span, "model/flatten/Reshape");
+    CHECK_EQ_STR(p0->ops[1].type, "Tensor[(1, 16), int8]");
+    CHECK_EQ_STR(p1->name, "tvmgen_default_cmsis_nn_main_0");
+    CHECK_EQ_STR(p1->compiler, "cmsis-nn");
+    CHECK_EQ_STR(p1->global_symbol, "tvmgen_default_cmsis_nn_main_0");
+    REQUIRE(p1->n_composites == 1);
+    CHECK_EQ_STR(p1->composites[0].name, "cmsis-nn.qnn_conv2d");
+    CHECK_EQ_STR(p1->composites[0].pattern, "qnn.conv2d_nn.bias_add_qnn.requantize_");
+    REQUIRE(p1->n_ops == 3);
+    CHECK_EQ_STR(p1->ops[0].op, "qnn.conv2d");
+    CHECK_EQ_STR(p1->ops[0].span, "model/conv2d/Conv2D");
+    CHECK_EQ_STR(p1->ops[0].type, "Tensor[(1, 2, 2, 4), int32]");
+    CHECK_EQ_INT(p1->ops[0].composite, 0);
+    CHECK_EQ_STR(p1->ops[2].op, "qnn.requantize");
+    CHECK_EQ_STR(p1->ops[2].span, "model/conv2d/Relu");
+    CHECK_EQ_STR(m.partitions[3].composites[0].name, "cmsis-nn.qnn_softmax");
+    CHECK_EQ_STR(m.partitions[3].ops[1].span, "StatefulPartitionedCall");
+    mlf_release(&m);
+}
+
+TEST(mlf, hand_graph_executor)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/graph-v7", &eb) == 0);
+    CHECK_EQ_INT(m.executor, MLF_EXEC_GRAPH);
+    CHECK_EQ_INT(m.interface, MLF_IFACE_PACKED);
+    CHECK(!m.has_main);
+    REQUIRE(m.n_steps == 2);
+    CHECK_EQ_STR(m.steps[0].function, "tvmgen_default_fused_nn_dense");
+    CHECK_EQ_STR(m.steps[1].function, "tvmgen_default_fused_nn_relu");
+    CHECK(m.steps[0].func >= 0 && m.functions[m.steps[0].func].packed);
+    REQUIRE(m.steps[0].n_args == 3);
+    CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
+    CHECK_EQ_INT(m.steps[0].args[1].kind, MLF_ARG_WEIGHT);
+    CHECK_EQ_INT(m.steps[1].args[1].kind, MLF_ARG_OUTPUT);
+    CHECK_EQ_INT(m.steps[1].args[0].bytes, 8);   /* storage_id 2: 8 bytes */
+    CHECK_EQ_INT(m.meta.n_sids, 4);
+    REQUIRE(m.n_params == 1);
+    CHECK_EQ_STR(m.params[0].name, "p0");
+    CHECK_EQ_INT(m.params[0].dtype, MLF_DT_F32);
+    CHECK(m.params[0].ndim == 2 && m.params[0].shape[0] == 2 && m.params[0].shape[1] == 4);
+    float v[8];
+    REQUIRE(m.params[0].bytes == sizeof v);
+    memcpy(v, m.params[0].data, sizeof v);
+    CHECK(v[0] == 0.25f && v[7] == -2.25f);
+    REQUIRE(m.n_partitions == 1);
+    CHECK_EQ_INT(m.partitions[0].n_ops, 2);
+    CHECK(m.partitions[0].ops[0].span == NULL && m.partitions[0].ops[0].type == NULL);
+    mlf_release(&m);
+}
+
+TEST(mlf, hand_aot_2021_run_model)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/aot-2021", &eb) == 0);
+    CHECK(m.legacy_run_model);
+    CHECK_EQ_STR(m.module, "default");
+    CHECK_EQ_INT(m.meta.version, 5);
+    REQUIRE(m.meta.n_targets == 1);
+    CHECK_EQ_STR(m.meta.target_devices[0], "1");
+    REQUIRE(m.n_steps == 2);
+    const struct mlf_step *s = &m.steps[1];
+    REQUIRE(s->n_args == 4);
+    CHECK_EQ_INT(s->args[0].kind, MLF_ARG_ALLOC);
+    CHECK_EQ_INT(s->args[0].bytes, 8);
+    CHECK_EQ_INT(s->args[1].kind, MLF_ARG_WEIGHT);
+    CHECK_EQ_INT(s->args[3].kind, MLF_ARG_OUTPUT);
+    CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
+    REQUIRE(s->args[1].constant >= 0 && m.n_params == 2);
+    const struct mlf_constant *p0 = &m.constants[s->args[1].constant];
+    CHECK_EQ_STR(p0->name, "__tvm_param__p0");
+    /* the C initialiser (hex floats) and the .params array hold the same values */
+    CHECK_EQ_INT(p0->bytes, m.params[0].bytes);
+    CHECK_MEM(p0->data, m.params[0].data, p0->bytes);
+    CHECK(signbit(((const float *)p0->data)[3]));
+    CHECK(m.n_warnings == 1 && strstr(m.warnings[0], "constants_size_bytes is 0") != NULL);
+    mlf_release(&m);
+}
+
+TEST(mlf, metadata_unknown_version_best_effort)
+{
+    static const char js[] = "{\"version\": 9, \"modules\": {\"mymod\": {\"executors\": [\"aot\"],"
+                             "\"target\": [\"c\"], \"memory\": {\"functions\": {\"main\": [{"
+                             "\"workspace_size_bytes\": 12}]}}}}}";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    CHECK_EQ_INT(mlf_parse_metadata(&m, "metadata.json", js, sizeof js - 1, &eb), 0);
+    CHECK_EQ_INT(m.meta.version, 9);
+    CHECK_EQ_STR(m.meta.module, "mymod");
+    CHECK_EQ_INT(m.meta.workspace_bytes, 12);
+    CHECK(m.n_warnings == 1 && strstr(m.warnings[0], "version 9") != NULL);
+    mlf_release(&m);
+    mlf_init(&m);
+    CHECK_EQ_INT(mlf_parse_metadata(&m, "metadata.json", "{\"version\": 7, \"mod", 18, &eb),
+                 ST_EPARSE);
+    CHECK(strstr(eb.msg, "metadata.json:1:") != NULL);
+    mlf_release(&m);
+}
+
+/* Every allocation failure gives ST_ENOMEM and leaks nothing (ASan checks the leaks). */
+TEST(mlf, allocation_failures)
+{
+    const char *trees[] = {"tests/data/mlf-hand/v7-cmsis", "tests/data/mlf-hand/graph-v7",
+                           "tests/data/mlf-hand/aot-2021"};
+    for (size_t t = 0; t < 3; t++) {
+        for (long k = 0; k < 100000; k++) {
+            struct mlf m;
+            struct errbuf eb;
+            errbuf_init(&eb);
+            mem_fail_after(k);
+            int rc = mlf_open(&m, trees[t], &eb);
+            mem_fail_after(-1);
+            if (rc == 0) {
+                mlf_release(&m);
+                CHECK(k > 10);
+                break;
+            }
+            if (rc != ST_ENOMEM) {
+                test_fail(t_, __FILE__, __LINE__, "%s: k=%ld: rc %d: %s", trees[t], k, rc, eb.msg);
+                break;
+            }
+            CHECK(m.n_files == 0 && m.files == NULL);
+        }
+    }
+}
