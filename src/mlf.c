@@ -613,6 +613,7 @@ void mlf_init(struct mlf *m)
 int mlf_open(struct mlf *m, const char *path, struct errbuf *eb)
 {
     int rc;
+    bool loaded = false;
 
     mlf_init(m);
     if ((rc = mlf_priv_get(m, eb)) != 0)
@@ -624,6 +625,7 @@ int mlf_open(struct mlf *m, const char *path, struct errbuf *eb)
     }
     if ((rc = mlf_files_load(m, path, eb)) != 0)
         goto fail;
+    loaded = true;
     if (m->n_files > 1)
         qsort(m->files, m->n_files, sizeof m->files[0], file_cmp);
 
@@ -669,6 +671,9 @@ int mlf_open(struct mlf *m, const char *path, struct errbuf *eb)
         goto fail;
     return 0;
 fail:
+    /* parser messages name the file inside the MLF; say which MLF */
+    if (loaded && rc != ST_ENOMEM)
+        errbuf_prefix(eb, "%s", path);
     mlf_release(m);
     return rc;
 }

@@ -694,3 +694,123 @@ TEST(mlf, allocation_failures)
         }
     }
 }
+
+/* Copies tree to dst, then replaces `from` by `to` in dst/file (to == NULL: cut the file
+ * right after `from`). */
+static bool mutate(const char *tree, const char *dst, const char *file, const char *from,
+                   const char *to)
+{
+    char cmd[1200], path[700];
+    int n = snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", dst, tree, dst);
+    if (n < 0 || (size_t)n >= sizeof cmd || system(cmd) != 0)
+        return false;
+    snprintf(path, sizeof path, "%s/%s", dst, file);
+    size_t len = 0;
+    unsigned char *data = test_read_file(path, &len);
+    if (data == NULL)
+        return false;
+    const char *hit = memmem(data, len, from, strlen(from));
+    if (hit == NULL) {
+        mem_free(data);
+        return false;
+    }
+    size_t pre = (size_t)(hit - (const char *)data);
+    struct sbuf sb;
+    sbuf_init(&sb);
+    if (to == NULL) {
+        sbuf_addn(&sb, (const char *)data, pre + strlen(from));
+    } else {
+        sbuf_addn(&sb, (const char *)data, pre);
+        sbuf_add(&sb, to);
+        sbuf_addn(&sb, hit + strlen(from), len - pre - strlen(from));
+    }
+    bool ok = fileio_write(path, sb.buf, sb.len, NULL) == 0;
+    sbuf_release(&sb);
+    mem_free(data);
+    return ok;
+}
+
+/* Runs mlfinfo on path: exit 2 and one error line containing `where` and `what`. */
+static void expect_bad(struct test_ctx *t_, const char *path, const char *where, const char *what)
+{
+    struct sbuf out, err;
+    char args[800];
+    sbuf_init(&out);
+    sbuf_init(&err);
+    snprintf(args, sizeof args, "mlfinfo '%s'", path);
+    int rc = test_cli(args, &out, &err);
+    if (rc != 2 || strstr(err.buf, where) == NULL || strstr(err.buf, what) == NULL ||
+        count_str(err.buf, err.len, "\n") != 1)
+        test_fail(t_, __FILE__, __LINE__, "%s: exit %d, stderr: %s (want '%s' and '%s')", path, rc,
+                  err.buf, where, what);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
+
+TEST(mlf, bad_input_one_line_error)
+{
+    const char *tmp = test_tmpdir(t_);
+    const char *hand = "tests/data/mlf-hand/v7-cmsis";
+    char d[512], f[600], cmd[2048];
+    unsigned char junk[2048];
+
+    /* not an archive at all */
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 2654435761u >> 13);
+    snprintf(f, sizeof f, "%s/corrupt.tar", tmp);
+    REQUIRE(fileio_write(f, junk, sizeof junk, NULL) == 0);
+    expect_bad(t_, f, "corrupt.tar", "");
+    /* a .tar.gz cut in the middle */
+    snprintf(f, sizeof f, "%s/cut.tar.gz", tmp);
+    snprintf(cmd, sizeof cmd, "tar czf '%s.full' -C tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic . "
+             "&& head -c 60000 '%s.full' > '%s'", f, f, f);
+    REQUIRE(system(cmd) == 0);
+    expect_bad(t_, f, "cut.tar.gz", "");
+    /* a folder that is no MLF */
+    expect_bad(t_, "tests/data/models", "tests/data/models", "not a Model Library Format");
+
+    snprintf(d, sizeof d, "%s/braces", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "  return 0;\n}\n\n#ifdef", "  return 0;\n\n#ifdef"));
+    expect_bad(t_, d, "default_lib2.c:", "unbalanced braces");
+
+    snprintf(d, sizeof d, "%s/trunc-init", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "+0x6e34ef4d, +0x40000000,", NULL));
+    expect_bad(t_, d, "default_lib0.c:", "truncated");
+
+    snprintf(d, sizeof d, "%s/past-pool", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib1.c", "global_workspace_1_var[16]", "global_workspace_1_var[64]"));
+    expect_bad(t_, d, "default_lib1.c:", "past the end of pool global_workspace");
+
+    snprintf(d, sizeof d, "%s/field-past-pool", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "total size 152 bytes", "total size 100 bytes"));
+    expect_bad(t_, d, "default_lib0.c:", "past the end of pool");
+
+    snprintf(d, sizeof d, "%s/absurd", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "constant_4_let[64]", "constant_4_let[99999999999999]"));
+    expect_bad(t_, d, "default_lib0.c:", "absurd");
+
+    snprintf(d, sizeof d, "%s/bad-value", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "-0x80, +0x7f", "-0x81, +0x7f"));
+    expect_bad(t_, d, "default_lib0.c:", "not a valid int8");
+
+    snprintf(d, sizeof d, "%s/params-magic", tmp);
+    REQUIRE(mutate("tests/data/mlf-hand/aot-2021", d, "parameters/default.params", "p0", "q0"));
+    snprintf(cmd, sizeof cmd, "printf 'XXXX' | dd of='%s/parameters/default.params' bs=1 count=4 "
+             "conv=notrunc 2>/dev/null", d);
+    REQUIRE(system(cmd) == 0);
+    expect_bad(t_, d, "default.params: offset 0", "bad magic");
+
+    snprintf(d, sizeof d, "%s/params-trunc", tmp);
+    REQUIRE(mutate("tests/data/mlf-hand/aot-2021", d, "parameters/default.params", "p0", "p0"));
+    snprintf(cmd, sizeof cmd, "truncate -s 100 '%s/parameters/default.params'", d);
+    REQUIRE(system(cmd) == 0);
+    expect_bad(t_, d, "default.params: offset", "truncated");
+
+    snprintf(d, sizeof d, "%s/json", tmp);
+    REQUIRE(mutate(hand, d, "metadata.json", "\"version\": 7", "\"version\": 7,,"));
+    expect_bad(t_, d, "metadata.json:", "malformed JSON");
+
+    snprintf(d, sizeof d, "%s/comment", tmp);
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "#define TVM_EXPORTS", "/* open"));
+    expect_bad(t_, d, "default_lib2.c:2", "unterminated");
+}
