@@ -5,6 +5,7 @@
  */
 #include "test.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "../src/arena.h"
