@@ -3,6 +3,8 @@
  * graphviz renderer (views/gv.c): deterministic DOT, structurally checked SVG, escaping,
  * annotations (clusters, targets, marks), allocation faults, and the `graph` command.
  */
+#define _POSIX_C_SOURCE 200809L    /* setenv */
+
 #include "test.h"
 
 #include <stdarg.h>

@@ -24,37 +24,63 @@ static const char *const format_names[] = {
 _Static_assert(sizeof format_names / sizeof format_names[0] == GV_FORMAT_COUNT, "format table");
 
 /*
- * cgraph reports errors through a callback without a context pointer (agseterrf), so the
- * first error of a render is kept here. This is the one mutable file-level state of gv.c;
- * rendering is not re-entrant across threads (neither is graphviz).
+ * cgraph reports errors through a callback without a context pointer (agseterrf), in pieces
+ * ("Error", ": ", "text\n"), so the current line and the first error of a render are kept
+ * here. This is the one mutable file-level state of gv.c; rendering is not re-entrant across
+ * threads (neither is graphviz).
  */
 static struct {
-    char first_error[200];      /* first "Error: ..." line of the current render */
-    char first_warning[200];
+    char line[256];             /* the message being assembled */
+    size_t line_len;
+    char first_error[256];      /* first "Error: ..." line of the current render */
+    char first_warning[256];    /* first "Warning: ..." line */
 } gv_errors;
 
 static void keep_line(char *dst, size_t dst_bytes, const char *msg)
 {
     if (dst[0] != '\0')
         return;
-    size_t n = strcspn(msg, "\n");
+    size_t n = strlen(msg);
     if (n >= dst_bytes)
         n = dst_bytes - 1;
     memcpy(dst, msg, n);
     dst[n] = '\0';
 }
 
+static void finish_line(void)
+{
+    char *line = gv_errors.line;
+    if (gv_errors.line_len == 0)
+        return;
+    while (gv_errors.line_len > 0 && (line[gv_errors.line_len - 1] == '\n' ||
+                                      line[gv_errors.line_len - 1] == ' '))
+        line[--gv_errors.line_len] = '\0';
+    if (strncmp(line, "Warning: ", 9) == 0)
+        keep_line(gv_errors.first_warning, sizeof gv_errors.first_warning, line + 9);
+    else if (strncmp(line, "Error: ", 7) == 0)
+        keep_line(gv_errors.first_error, sizeof gv_errors.first_error, line + 7);
+    else
+        keep_line(gv_errors.first_error, sizeof gv_errors.first_error, line);
+    gv_errors.line_len = 0;
+    line[0] = '\0';
+}
+
 static int gv_error_hook(char *msg)
 {
-    if (strncmp(msg, "Warning", 7) == 0)
-        keep_line(gv_errors.first_warning, sizeof gv_errors.first_warning, msg);
-    else
-        keep_line(gv_errors.first_error, sizeof gv_errors.first_error, msg);
+    for (; *msg != '\0'; msg++) {
+        if (gv_errors.line_len + 1 < sizeof gv_errors.line) {
+            gv_errors.line[gv_errors.line_len++] = *msg;
+            gv_errors.line[gv_errors.line_len] = '\0';
+        }
+        if (*msg == '\n')
+            finish_line();
+    }
     return 0;
 }
 
 static const char *gv_error_text(void)
 {
+    finish_line();
     if (gv_errors.first_error[0] != '\0')
         return gv_errors.first_error;
     if (gv_errors.first_warning[0] != '\0')
@@ -296,6 +322,7 @@ int gv_render_data(const struct view_graph *v, enum gv_format f, char **out, siz
     GVC_t *gvc = gvContext();
     Agraph_t *g = gvc != NULL ? build_picture(v, &tmp) : NULL;
     if (gvc == NULL || g == NULL || sbuf_failed(&tmp)) {
+        finish_line();
         rc = gv_errors.first_error[0]
                  ? errbuf_set(eb, ST_EINTERNAL, "graphviz: %s", gv_error_text())
                  : errbuf_set(eb, ST_ENOMEM, "graph picture: out of memory");
