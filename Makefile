@@ -22,7 +22,12 @@ LIBS_PC := libprotobuf-c libgvc libcgraph libcjson libarchive zlib
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) ncursesw)
 NCURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw)
-CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) -I. -Isrc -I$(BUILD)/gen $(PC_CFLAGS) $(CFLAGS)
+# Hidden visibility: the binary must not export our symbols, or shared libraries calling
+# their own same-named functions get ours instead (libgvc's graph_init, graph_cleanup,
+# node_induce, gv_* were interposed by src/graph.c's graph_init and crashed gvLayout).
+VISIBILITY := -fvisibility=hidden
+CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(VISIBILITY) -I. -Isrc -I$(BUILD)/gen \
+             $(PC_CFLAGS) $(CFLAGS)
 REF_WARN := -Wconversion -Wsign-conversion
 LDLIBS_ALL = $(PC_LIBS) -lm -lpthread
 
@@ -50,7 +55,7 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/%.proto
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
-	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
+	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(VISIBILITY) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
 
 $(BUILD)/obj/ref/%.o: ref/%.c
 	@mkdir -p $(dir $@)
