@@ -496,3 +496,29 @@ TEST(flatbuf, nesting_limit)
     CHECK_EQ_INT(depth, FLATBUF_MAX_DEPTH);
     CHECK(strstr(eb.msg, "nested deeper than") != NULL);
 }
+
+/*
+ * Constant data must be the model's own bytes: TVM copied these weights verbatim into the
+ * KWS CMSIS-NN build (fixtures/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws/codegen/host/src/
+ * default_lib1.c): constant_6[576] is the first depthwise filter, constant_54[768] the
+ * fully connected weights. The first 12 values of each are copied here.
+ */
+TEST(tflite, kws_weights_match_mlf_constants)
+{
+    static const int8_t dw[12] = {42, 1, -63, -42, 35, -45, -9, -63, 127, -127, -30, -51};
+    static const int8_t fc[12] = {-80, -38, -39, 43, 6, 5, -15, 35, -6, 40, -71, 66};
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(tflite_load(&g, MODELS "kws_ref_model.tflite", NULL, &eb) == 0);
+    REQUIRE(g.n_nodes == 13);
+    const struct tensor *w1 = &g.tensors[g.nodes[1].inputs[1]];
+    const struct tensor *w11 = &g.tensors[g.nodes[11].inputs[1]];
+    REQUIRE(w1->data != NULL && w11->data != NULL);
+    CHECK_EQ_INT(w1->data_bytes, 576);
+    CHECK_EQ_INT(w11->data_bytes, 768);
+    CHECK_MEM(w1->data, dw, sizeof dw);
+    CHECK_MEM(w11->data, fc, sizeof fc);
+    graph_release(&g);
+}
