@@ -234,6 +234,7 @@ TEST(tflite, bad_files_fail_with_offset)
     check_bad(t_, BAD "vtable-outside.tflite", "vtable");
     check_bad(t_, BAD "vector-past-end.tflite", "runs past the end");
     check_bad(t_, BAD "short-buffer.tflite", "needs 48 bytes but its buffer");
+    check_bad(t_, BAD "external-past-end.tflite", "past the end of the file");
 }
 
 TEST(tflite, unknown_opcode_is_reported)
@@ -520,5 +521,78 @@ TEST(tflite, kws_weights_match_mlf_constants)
     CHECK_EQ_INT(w11->data_bytes, 768);
     CHECK_MEM(w1->data, dw, sizeof dw);
     CHECK_MEM(w11->data, fc, sizeof fc);
+    graph_release(&g);
+}
+
+/*
+ * The synthetic model (scripts/gen-synth-tflite.py) covers what the MLPerf Tiny models do
+ * not: custom operators, more builtin options, schema 3c external buffers, odd names.
+ */
+TEST(tflite, synthetic_model)
+{
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    int rc = tflite_load(&g, "tests/data/tflite-synth/synth.tflite", NULL, &eb);
+    if (rc != 0)
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+    REQUIRE(rc == 0);
+    CHECK_EQ_STR(g.producer, "mlfscope synthetic");
+    REQUIRE(g.n_metadata == 1);
+    CHECK_EQ_STR(g.metadata[0], "min_runtime_version");
+    REQUIRE(g.n_nodes == 8 && g.n_tensors == 15);
+    static const char *const ops[8] = {"PAD", "MyCustomOp", "STRIDED_SLICE", "SQUEEZE", "MEAN",
+                                       "RESHAPE", "FULLY_CONNECTED", "CONCATENATION"};
+    for (size_t i = 0; i < 8; i++)
+        CHECK_EQ_STR(g.nodes[i].op, ops[i]);
+    REQUIRE(g.n_warnings == 1);
+    CHECK(strstr(g.warnings[0], "custom operator 'MyCustomOp'") != NULL);
+
+    /* Buffer.offset/size: int32 pads {0, 1, 1, 0} stored after the flatbuffer */
+    static const int32_t pads[4] = {0, 1, 1, 0};
+    const struct tensor *p = &g.tensors[g.nodes[0].inputs[1]];
+    CHECK_EQ_STR(p->name, "pads");
+    REQUIRE(p->data != NULL && p->data_bytes == 16);
+    CHECK_MEM(p->data, pads, 16);
+    CHECK((const uint8_t *)p->data + 16 == g.file.data + g.file.bytes);
+
+    const struct node *ss = &g.nodes[2];
+    CHECK_EQ_INT(node_attr_int(ss, "begin_mask", -1), 1);
+    CHECK_EQ_INT(node_attr_int(ss, "end_mask", -1), 2);
+    CHECK_EQ_INT(node_attr_int(ss, "ellipsis_mask", -1), 0);
+    CHECK_EQ_INT(node_attr_int(ss, "new_axis_mask", -1), 0);
+    CHECK_EQ_INT(node_attr_int(ss, "shrink_axis_mask", -1), 1);
+    CHECK_EQ_INT(node_attr_int(ss, "offset", -1), 1);
+    const struct attr *sq = node_attr(&g.nodes[3], "squeeze_dims");
+    REQUIRE(sq != NULL && sq->type == ATTR_INTS && sq->n == 1);
+    CHECK_EQ_INT(sq->ints[0], 0);
+    CHECK_EQ_INT(node_attr_int(&g.nodes[4], "keep_dims", -1), 1);
+    const struct attr *ns = node_attr(&g.nodes[5], "new_shape");
+    REQUIRE(ns != NULL && ns->type == ATTR_INTS && ns->n == 1);
+    CHECK_EQ_INT(ns->ints[0], 1);
+    const struct node *fc = &g.nodes[6];
+    CHECK_EQ_STR(node_attr_string(fc, "fused_activation_function", ""), "RELU6");
+    CHECK_EQ_INT(node_attr_int(fc, "keep_num_dims", -1), 1);
+    REQUIRE(fc->n_inputs == 3);
+    CHECK_EQ_INT(fc->inputs[2], -1);
+    CHECK_EQ_INT(g.layers[6].macs, 2 * 4);
+    CHECK_EQ_INT(g.layers[6].n_inputs, 2);
+    const struct node *cc = &g.nodes[7];
+    CHECK_EQ_INT(node_attr_int(cc, "axis", 0), -1);
+    CHECK_EQ_STR(node_attr_string(cc, "fused_activation_function", ""), "RELU");
+
+    /* names: the duplicate "mean" and the unnamed weights get unique names */
+    CHECK_EQ_STR(g.tensors[10].name, "mean");
+    CHECK(strcmp(g.tensors[11].name, "mean") != 0);
+    CHECK_EQ_INT(g.tensors[10].rank, 0);
+    const struct tensor *w = &g.tensors[12];
+    CHECK(w->name != NULL && w->name[0] != 0);
+    CHECK_EQ_INT(w->quant.n, 2);
+    CHECK_EQ_INT(w->quant.axis, 0);
+    CHECK_NEAR(w->quant.scale[1], 0.25, 0);
+    CHECK_EQ_INT(g.tensors[0].quant.zero_point[0], -3);
+    CHECK_EQ_INT(g.n_inputs, 1);
+    CHECK_EQ_INT(g.n_outputs, 1);
     graph_release(&g);
 }
