@@ -127,7 +127,8 @@ bool tflite_is_model(const uint8_t *data, size_t bytes)
 }
 
 struct opcode {
-    int32_t builtin;        /* BuiltinOperator, or -1 for a custom operator */
+    int32_t builtin;        /* BuiltinOperator (possibly unknown), or -1 for a custom one */
+    bool custom;            /* builtin code CUSTOM: named by custom_code */
     const char *name;       /* arena: builtin name, custom name, or "UNKNOWN_<n>" */
 };
 
@@ -223,6 +224,7 @@ static int read_opcodes(struct loader *L, const struct flatbuf_table *model)
         oc->builtin = code;
         if (code == OP_CUSTOM) {
             oc->builtin = -1;
+            oc->custom = true;
             oc->name = custom != NULL && custom_len > 0
                            ? arena_strndup(&L->g->arena, custom, custom_len)
                            : "CUSTOM";
@@ -749,11 +751,11 @@ static int read_operator(struct loader *L, size_t index, const struct flatbuf_ta
         rc = read_operands(L, op, OP_OUTPUTS, index, &outputs, &n_outputs);
     if (rc != 0)
         goto out;
-    if (oc->builtin < 0 || tflite_builtin_name(oc->builtin) == NULL) {
-        rc = oc->builtin < 0 ? warn(L, "operator %zu: custom operator '%s' is not interpreted",
-                                    index, oc->name)
-                             : warn(L, "operator %zu: unknown builtin operator code %d",
-                                    index, (int)oc->builtin);
+    if (oc->custom || tflite_builtin_name(oc->builtin) == NULL) {
+        rc = oc->custom ? warn(L, "operator %zu: custom operator '%s' is not interpreted",
+                               index, oc->name)
+                        : warn(L, "operator %zu: unknown builtin operator code %d", index,
+                               (int)oc->builtin);
         if (rc != 0)
             goto out;
     }
