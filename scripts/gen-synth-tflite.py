@@ -4,7 +4,8 @@ what the MLPerf Tiny models do not use: a custom operator, options of PAD, STRID
 SQUEEZE, MEAN, RESHAPE and CONCATENATION, a per-axis quantized constant, a duplicate tensor
 name, a tensor without a name, and a constant stored through Buffer.offset/size (schema 3c)
 outside the flatbuffer (and tests/data/bad-tflite/external-past-end.tflite, whose
-external buffer lies past the end of the file). It also serves as a small fuzz seed. Run from the repository root:
+external buffer lies past the end of the file). It also serves as a small fuzz seed, as does no-operators.tflite (one
+tensor, no operators). Run from the repository root:
     python3 scripts/gen-synth-tflite.py
 The writer below lays objects out front to back (every uoffset points forward, each vtable
 sits just before its table), following the FlatBuffers binary format and the field order
@@ -196,6 +197,15 @@ def main():
     data += bytes(offset - len(data)) + EXTERNAL
     with open("tests/data/tflite-synth/synth.tflite", "wb") as f:
         f.write(data)
+    # A model with one tensor and no operators (a graph with no nodes must load).
+    w = Writer()
+    w.b[4:8] = b"TFL3"
+    sg = Table(f0=("vec_table", [tensor([1, 4], INT8, 0, "x")]), f1=("vec_i32", [0]),
+               f2=("vec_i32", [0]))
+    w.patch(0, w.table(Table(f0=("u32", 3), f2=("vec_table", [sg]),
+                             f4=("vec_table", [Table()]))))
+    with open("tests/data/tflite-synth/no-operators.tflite", "wb") as f:
+        f.write(w.b)
     # A bad twin: the external buffer claims bytes far past the end of the file.
     with open("tests/data/bad-tflite/external-past-end.tflite", "wb") as f:
         f.write(build(1 << 40) + bytes(offset - len(first)) + EXTERNAL)

@@ -596,3 +596,19 @@ TEST(tflite, synthetic_model)
     CHECK_EQ_INT(g.n_outputs, 1);
     graph_release(&g);
 }
+
+/* A model without operators loads as a graph without nodes (found by fuzzing). */
+TEST(tflite, no_operators)
+{
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(tflite_load(&g, "tests/data/tflite-synth/no-operators.tflite", NULL, &eb) == 0);
+    CHECK_EQ_INT(g.n_nodes, 0);
+    CHECK_EQ_INT(g.n_layers, 0);
+    CHECK_EQ_INT(g.n_tensors, 1);
+    CHECK_EQ_INT(g.n_inputs, 1);
+    CHECK_EQ_STR(g.producer, "");
+    graph_release(&g);
+}
