@@ -204,7 +204,7 @@ static const char *const help_lines[] = {
 static void draw_help(struct screen *s)
 {
     int n = (int)(sizeof help_lines / sizeof help_lines[0]);
-    int w = 48 < s->w ? 48 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
+    int w = 52 < s->w ? 52 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
     int x = (s->w - w) / 2, y = (s->h - h) / 2;
     screen_fill(s, x, y, w, h, ' ', SCREEN_NORMAL);
     screen_box(s, x, y, w, h, SCREEN_BORDER, "help");

@@ -87,6 +87,40 @@ bool view_const_value(const struct tensor *t, struct tensor_value *out)
     return true;
 }
 
+const char *view_name_head(const char *name, char *buf, size_t bytes)
+{
+    size_t n = strcspn(name, ";");
+    snprintf(buf, bytes, "%.*s", (int)(n < 1000 ? n : 1000), name);
+    return buf;
+}
+
+void view_fit_name(struct screen *s, int x, int y, int w, unsigned attr, const char *name)
+{
+    char head[1024];
+    if (w <= 0)
+        return;
+    if (screen_text_width(name) <= w) {
+        screen_text_fit(s, x, y, w, attr, name);
+        return;
+    }
+    view_name_head(name, head, sizeof head);
+    int n = screen_text_width(head);
+    if (n <= w) {
+        screen_text_fit(s, x, y, w, attr, head);
+        return;
+    }
+    /* Skip code points from the front until the tail fits behind an ellipsis. */
+    const char *p = head;
+    for (int skip = n - (w - 1); skip > 0 && *p != '\0'; skip--) {
+        p++;
+        while ((*p & 0xc0) == 0x80)
+            p++;
+    }
+    screen_fill(s, x, y, w, 1, ' ', attr);
+    screen_put(s, x, y, screen_glyph(s, SCREEN_G_ELLIPSIS), attr);
+    screen_text(s, x + 1, y, w - 1, attr, p);
+}
+
 bool view_move(int key, size_t *pos, size_t n, int page)
 {
     size_t p = *pos, step = page > 1 ? (size_t)page - 1 : 1;

@@ -74,6 +74,16 @@ void view_value_fmt(char *buf, size_t bytes, enum dtype dt, double v);
 /* A tensor_value that borrows a constant tensor's data; false when it has none. */
 bool view_const_value(const struct tensor *t, struct tensor_value *out);
 
+/*
+ * Draws a model name in w columns, padded with spaces. A name that does not fit loses its
+ * TFLite fused-op tail (after the first ';'), then its head, shown with a leading ellipsis:
+ * the end of a path ("conv2d_3/Relu") is what tells layers apart.
+ */
+void view_fit_name(struct screen *s, int x, int y, int w, unsigned attr, const char *name);
+
+/* The part of a name before the first ';' (TFLite fused names), copied into buf. */
+const char *view_name_head(const char *name, char *buf, size_t bytes);
+
 /* Common scrolling: applies a movement key to *pos within [0, n), page = visible rows. */
 bool view_move(int key, size_t *pos, size_t n, int page);
 

@@ -172,7 +172,13 @@ static void build(struct details_state *st, const struct tui *t)
     st->built_gen = t->gen;
     sbuf_init(&tmp);
 
-    add_line(st, SCREEN_NORMAL | SCREEN_BOLD, "%s", l->name);
+    /* TFLite fused names run to hundreds of characters: one ';'-separated part per line. */
+    for (const char *p = l->name; *p != '\0';) {
+        size_t len = strcspn(p, ";");
+        add_line(st, SCREEN_NORMAL | SCREEN_BOLD, "%s%.*s", p == l->name ? "" : "  ;",
+                 (int)(len < 1000 ? len : 1000), p);
+        p += len + (p[len] == ';');
+    }
     add_line(st, SCREEN_NORMAL, "  layer  %zu of %zu, %s", t->layer, g->n_layers,
              layer_kind_name(l->kind));
     add_line(st, SCREEN_NORMAL, "  op     %s", l->op);

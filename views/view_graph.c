@@ -164,7 +164,7 @@ static void graph_draw(void *state, const struct tui *t, struct screen *s, struc
     for (int row = 0; row < rows && st->top + (size_t)row < nl; row++) {
         size_t e = 0;
         int y = r.y + 1 + row, x = r.x + 1, w = r.w - 1;
-        char buf[512], num[32];
+        char buf[1200], num[32], head[512], head2[512];
         switch (line_at(st, st->top + (size_t)row, &e)) {
         case LINE_IN_HEAD:
             screen_text_fit(s, x, y, w, SCREEN_LABEL | SCREEN_BOLD, "inputs");
@@ -177,7 +177,8 @@ static void graph_draw(void *state, const struct tui *t, struct screen *s, struc
             break;
         case LINE_SELF:
             screen_put(s, x, y, screen_glyph(s, SCREEN_G_DOT), SCREEN_NORMAL | SCREEN_BOLD);
-            snprintf(buf, sizeof buf, "%zu %s  %s", t->layer, self->name, self->op);
+            snprintf(buf, sizeof buf, "%zu %s  %s", t->layer,
+                     view_name_head(self->name, head, sizeof head), self->op);
             screen_text_fit(s, x + 2, y, w - 2, SCREEN_NORMAL | SCREEN_BOLD, buf);
             break;
         case LINE_EDGE: {
@@ -190,14 +191,17 @@ static void graph_draw(void *state, const struct tui *t, struct screen *s, struc
                                                  SCREEN_G_LARROW), a);
             layer_label(ed->layer, num, sizeof num);
             if (ed->layer < 0)
-                snprintf(buf, sizeof buf, "%s  (graph %s)", tname, ed->consumer ? "output" :
+                snprintf(buf, sizeof buf, "%s  (graph %s)", view_name_head(tname, head,
+                         sizeof head), ed->consumer ? "output" :
                          "input");
             else if (strcmp(ed->consumer ? self->name : g->layers[ed->layer].name, tname) == 0)
-                snprintf(buf, sizeof buf, "%s %s  %s", num, g->layers[ed->layer].name,
+                snprintf(buf, sizeof buf, "%s %s  %s", num,
+                         view_name_head(g->layers[ed->layer].name, head, sizeof head),
                          g->layers[ed->layer].op);
             else
-                snprintf(buf, sizeof buf, "%s %s  %s  via %s", num, g->layers[ed->layer].name,
-                         g->layers[ed->layer].op, tname);
+                snprintf(buf, sizeof buf, "%s %s  %s  via %s", num,
+                         view_name_head(g->layers[ed->layer].name, head, sizeof head),
+                         g->layers[ed->layer].op, view_name_head(tname, head2, sizeof head2));
             unsigned ta = a;
             if (!sel && ed->layer >= 0 && t->status[ed->layer] != TUI_STATUS_NONE)
                 ta = tui_status_role((enum tui_status)t->status[ed->layer]);

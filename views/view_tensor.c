@@ -77,9 +77,17 @@ static void reset_axes(struct tensor_state *st)
     int r = st->have_a ? st->a.rank : 0;
     memset(st->idx, 0, sizeof st->idx);
     st->cur_row = st->cur_col = st->row_off = st->col_off = 0;
-    st->row_axis = r >= 2 ? r - 2 : -1;
-    st->col_axis = r >= 2 ? r - 1 : -1;
+    /* Show the last two axes longer than 1; with fewer, wrap the elements like a vector
+     * (a 1x1x1x64 pooling output is 64 numbers, not a 1x64 strip). */
+    int big[GRAPH_MAX_RANK], n_big = 0;
+    for (int i = 0; i < r; i++)
+        if (st->a.dims[i] > 1)
+            big[n_big++] = i;
+    st->row_axis = n_big >= 2 ? big[n_big - 2] : -1;
+    st->col_axis = n_big >= 2 ? big[n_big - 1] : -1;
     st->slice_axis = -1;
+    if (st->row_axis < 0)
+        return;
     /* The first other axis with more than one element is the one c/C steps through. */
     for (int i = 0; i < r; i++) {
         if (i == st->row_axis || i == st->col_axis)
@@ -380,7 +388,12 @@ static void tensor_draw(void *state, const struct tui *t, struct screen *s, stru
     if (st->row_axis < 0) {
         int cw_guess = st->heat ? 2 : 5;
         int fit = (pw - 6) / cw_guess;
-        st->wrap_cols = fit > 1 ? (size_t)fit : 1;
+        size_t wc = fit > 1 ? (size_t)fit : 1;
+        /* Keep the cursor on the same element when the row length changes. */
+        size_t lin = st->cur_row * (st->wrap_cols ? st->wrap_cols : 1) + st->cur_col;
+        st->wrap_cols = wc;
+        st->cur_row = lin / wc;
+        st->cur_col = lin % wc;
     }
     slice_extent(st, &rows, &cols);
     int cw = 2;
@@ -491,6 +504,10 @@ static void next_axes(struct tensor_state *st)
     int r = st->a.rank, i = st->row_axis, j = st->col_axis + 1;
     if (r < 2)
         return;
+    if (i < 0) {
+        i = 0;
+        j = 1;
+    }
     if (j >= r) {
         i++;
         j = i + 1;
@@ -552,14 +569,26 @@ static enum view_req tensor_key(void *state, const struct tui *t, int key,
             *v = key == 'c' ? (*v + 1) % d : (*v + d - 1) % d;
         }
         return VIEW_REQ_DONE;
-    case TUI_KEY_LEFT: case 'h':
+    case TUI_KEY_LEFT: case 'h': case TUI_KEY_RIGHT: case 'l':
+        if (st->row_axis < 0) {     /* wrapped vector: move along the elements */
+            size_t wc = st->wrap_cols ? st->wrap_cols : 1;
+            size_t lin = st->cur_row * wc + st->cur_col;
+            bool left = key == TUI_KEY_LEFT || key == 'h';
+            if (left && lin == 0)
+                return VIEW_REQ_NONE;
+            lin = left ? lin - 1 : lin + 1 < st->n_elems ? lin + 1 : lin;
+            st->cur_row = lin / wc;
+            st->cur_col = lin % wc;
+            return VIEW_REQ_DONE;
+        }
+        if (key == TUI_KEY_RIGHT || key == 'l') {
+            if (st->cur_col + 1 < cols)
+                st->cur_col++;
+            return VIEW_REQ_DONE;
+        }
         if (st->cur_col == 0)
             return VIEW_REQ_NONE;     /* at the left edge: back to the list */
         st->cur_col--;
-        return VIEW_REQ_DONE;
-    case TUI_KEY_RIGHT: case 'l':
-        if (st->cur_col + 1 < cols)
-            st->cur_col++;
         return VIEW_REQ_DONE;
     default:
         break;
