@@ -66,7 +66,7 @@ int cmd_tui(int argc, char **argv)
         return cmd_print_help(usage);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_MLF:
         case OPT_LOG:

@@ -750,3 +750,56 @@ TEST(tui, e2e_tmux)
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     sbuf_release(&screen);
 }
+
+TEST(tui, e2e_tmux_colours_and_no_color)
+{
+    static const char *const envs[] = {"TERM=xterm-256color", "TERM=xterm", "NO_COLOR=1",
+                                       "TERM=vt100"};
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    sbuf_init(&screen);
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+        snprintf(sock, sizeof sock, "mlfscope-e2e-%ld-%zu", (long)getpid(), i);
+        REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 80 -y 24 "
+                   "'env %s %s tui --synthetic 50; echo EXIT=$?; sleep 5'", sock, envs[i],
+                   bin) == 0);
+        WAIT("50 layers");
+        sh("tmux -L %s send-keys -t e2e j m q", sock);
+        WAIT("EXIT=0");
+        sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    }
+    sbuf_release(&screen);
+}
+
+TEST(tui, cli_usage_errors)
+{
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli("tui tests/data/models/kws_ref_model.tflite --mlf build.tar", &out,
+                          &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--mlf is not available yet") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui m.onnx --log board.log", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--log is not available yet") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui m.onnx --twin", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--twin is not available yet") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui m.onnx --input x.npy", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--input is not available yet") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "expected a MODEL file") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui --synthetic 0", NULL, &err), 2);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui --synthetic 5", NULL, &err), 2);   /* stdin is /dev/null */
+    CHECK(strstr(sbuf_str(&err), "needs a terminal") != NULL);
+    sbuf_reset(&out);
+    CHECK_EQ_INT(test_cli("tui --help", &out, NULL), 0);
+    CHECK(strstr(sbuf_str(&out), "usage: mlfscope tui MODEL") != NULL);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}

@@ -10,7 +10,7 @@
 #include "view.h"
 #include "banned.h"
 
-#define LIST_MIN_NAME 14
+#define LIST_MIN_NAME 12
 
 struct list_state {
     size_t top;         /* first visible layer */
@@ -40,9 +40,9 @@ static void layout_cols(const struct tui *t, int w, struct list_cols *c)
     c->idx_w = digits(t->g->n_layers ? t->g->n_layers - 1 : 0);
     int rem = w - (c->idx_x + c->idx_w + 1);
     /* Columns in the order they give way when the pane narrows. */
-    int *widths[5] = {&c->op_w, &c->status_w, &c->shape_w, &c->target_w, &c->kernel_w};
-    const int want[5] = {18, 9, 14, 9, 24};
-    const bool avail[5] = {true, t->any_status, true, t->any_place, t->any_place};
+    int *widths[5] = {&c->op_w, &c->target_w, &c->status_w, &c->shape_w, &c->kernel_w};
+    const int want[5] = {17, 8, 9, 14, 24};
+    const bool avail[5] = {true, t->any_place, t->any_status, true, t->any_place};
     for (int i = 0; i < 5; i++) {
         if (avail[i] && rem - (want[i] + 1) >= LIST_MIN_NAME) {
             *widths[i] = want[i];
