@@ -420,9 +420,15 @@ TEST(tui, search_next_previous)
     press(&t, "/nothing-like-this\n");
     CHECK_EQ_INT(t.layer, 4);
     CHECK(strstr(t.msg, "nothing-like-this") != NULL);
+    press(&t, "/dense");                /* incremental: moves while typing */
+    CHECK(t.searching);
+    CHECK_EQ_INT(t.layer, 5);
+    CHECK(screen_has(&t, 80, 24, "/dense_"));
+    tui_key(&t, TUI_KEY_ESC);           /* cancelled: back where it started */
+    CHECK_EQ_INT(t.layer, 4);
     tui_key(&t, '/');
     tui_key(&t, 'x');
-    tui_key(&t, TUI_KEY_ESC);           /* cancelled: no move */
+    tui_key(&t, TUI_KEY_ESC);
     CHECK(!t.searching);
     CHECK_EQ_INT(t.layer, 4);
     press(&t, "Gjj");

@@ -268,8 +268,10 @@ static bool ci_contains(const char *hay, const char *needle, size_t n)
     return false;
 }
 
-static bool layer_matches(const struct tui *t, size_t i)
+bool tui_layer_matches(const struct tui *t, size_t i)
 {
+    if (t->search_len == 0 || i >= t->g->n_layers)
+        return false;
     const struct layer *l = &t->g->layers[i];
     return ci_contains(l->name ? l->name : "", t->search, t->search_len) ||
            ci_contains(l->op ? l->op : "", t->search, t->search_len);
@@ -285,7 +287,7 @@ static void search_step(struct tui *t, int dir)
     }
     for (size_t k = 1; k <= n; k++) {
         size_t i = dir > 0 ? (t->layer + k) % n : (t->layer + n - k % n) % n;
-        if (layer_matches(t, i)) {
+        if (tui_layer_matches(t, i)) {
             if (i == t->layer)
                 snprintf(t->msg, sizeof t->msg, "only match: %s", t->search);
             else if ((dir > 0 && i < t->layer) || (dir < 0 && i > t->layer))
@@ -319,25 +321,49 @@ static void next_divergent(struct tui *t)
     snprintf(t->msg, sizeof t->msg, "no layer diverged");
 }
 
+/* Incremental search: the first match after where `/` was pressed, wrapping. */
+static void search_preview(struct tui *t)
+{
+    size_t n = t->g->n_layers;
+    t->layer = t->search_origin;
+    if (t->search_len == 0 || n == 0)
+        return;
+    for (size_t k = 1; k <= n; k++) {
+        size_t i = (t->search_origin + k) % n;
+        if (tui_layer_matches(t, i)) {
+            t->layer = i;
+            return;
+        }
+    }
+}
+
 static void search_key(struct tui *t, int key)
 {
     switch (key) {
     case TUI_KEY_ESC:
         t->searching = false;
+        t->layer = t->search_origin;
+        t->search_len = 0;
+        t->search[0] = '\0';
         return;
     case TUI_KEY_ENTER:
         t->searching = false;
-        search_step(t, 1);
+        if (t->search_len > 0 && !tui_layer_matches(t, t->layer))
+            snprintf(t->msg, sizeof t->msg, "no layer name or op contains '%s'", t->search);
+        else if (t->search_len > 0 && t->layer <= t->search_origin)
+            snprintf(t->msg, sizeof t->msg, "search wrapped: %s", t->search);
         return;
     case TUI_KEY_BACKSPACE:
         if (t->search_len > 0)
             t->search[--t->search_len] = '\0';
+        search_preview(t);
         return;
     default:
         /* Model names are ASCII in practice; other keys are ignored in the prompt. */
         if (key >= 0x20 && key < 0x7f && t->search_len + 1 < sizeof t->search) {
             t->search[t->search_len++] = (char)key;
             t->search[t->search_len] = '\0';
+            search_preview(t);
         }
         return;
     }
@@ -395,6 +421,7 @@ void tui_key(struct tui *t, int key)
         t->searching = true;
         t->search_len = 0;
         t->search[0] = '\0';
+        t->search_origin = t->layer;
         return;
     case 'n': search_step(t, 1); return;
     case 'N': search_step(t, -1); return;

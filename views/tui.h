@@ -141,6 +141,7 @@ struct tui {
     bool searching;                     /* typing a search at the status line */
     char search[128];                   /* the last (or current) search text */
     size_t search_len;
+    size_t search_origin;               /* selection when `/` was pressed (Esc returns) */
     bool d_started;                     /* `d` pressed before: continue after the selection */
     char msg[256];                      /* status-line message, cleared on the next key */
     const char *export_dir;             /* where `e` writes; borrowed; NULL = "." */
@@ -182,6 +183,9 @@ void tui_focus(struct tui *t, enum tui_pane p);
 
 /* Selects layer i (clamped). */
 void tui_select(struct tui *t, size_t i);
+
+/* True when layer i's name or op contains the search text (case-insensitive, non-empty). */
+bool tui_layer_matches(const struct tui *t, size_t i);
 
 /*
  * Writes the focused view's export (layer list as TSV, details as text, tensor slice as

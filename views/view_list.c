@@ -111,7 +111,9 @@ static void draw_row(const struct tui *t, struct screen *s, int x, int y, int w,
                    (SCREEN_DIVERGED | SCREEN_BOLD));
     snprintf(buf, sizeof buf, "%*zu", c->idx_w, i);
     screen_text(s, x + c->idx_x, y, c->idx_w, selected ? base : SCREEN_DIM, buf);
-    view_fit_name(s, x + c->name_x, y, c->name_w, base, l->name ? l->name : "");
+    view_fit_name(s, x + c->name_x, y, c->name_w,
+                  !selected && tui_layer_matches(t, i) ? SCREEN_MATCH : base,
+                  l->name ? l->name : "");
     if (c->op_w)
         screen_text_fit(s, x + c->op_x, y, c->op_w, base, l->op ? l->op : "");
     if (c->shape_w) {

@@ -16,7 +16,7 @@
 
 #define TENSOR_MAX_ENTRIES 32
 /* Slices larger than this are scanned only where visible for widths and heat ranges. */
-#define TENSOR_SCAN_LIMIT ((size_t)1 << 20)
+#define TENSOR_SCAN_LIMIT ((size_t)1 << 16)
 
 enum pane_kind { PANE_A, PANE_B, PANE_DELTA };
 
