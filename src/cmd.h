@@ -48,6 +48,5 @@ int cmd_print_help(const char *usage);
 int cmd_parse_shape(char *arg, struct shape_override *out, struct errbuf *eb);
 
 /* Each command. */
-int cmd_tui(int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@
 #endif
 #include "banned.h"
 
+int cmd_tui(int argc, char **argv);
+
 static const char usage[] =
     "usage: mlfscope tui MODEL [--mlf MLF] [--input X] [--log LOG] [--twin] [options]\n"
     "\n"
