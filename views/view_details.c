@@ -121,7 +121,7 @@ static void tensor_line(struct details_state *st, const struct tui *t, int ti, b
     tensor_shape_str(x, shape, sizeof shape);
     char from[160] = "";
     if (x->flags & TENSOR_CONST)
-        snprintf(from, sizeof from, "constant, %zu bytes", x->data_bytes);
+        snprintf(from, sizeof from, "constant, %zu B", x->data_bytes);
     else if (is_input && x->producer >= 0 && g->nodes[x->producer].layer >= 0)
         snprintf(from, sizeof from, "from layer %d", g->nodes[x->producer].layer);
     else if (x->flags & TENSOR_INPUT)
