@@ -596,6 +596,49 @@ TEST(tui, tiny_and_odd_sizes_do_not_crash)
     graph_release(&g);
 }
 
+/* Seeded random keys and sizes: any crash or sanitizer report fails the suite. */
+TEST(tui, random_keys_and_sizes)
+{
+    static const int keys[] = {
+        'j', 'k', 'h', 'l', 'g', 'G', 'n', 'N', 'd', 'f', 'm', 'a', 'x', 'c', 'C', 't', 'T',
+        '1', '2', '3', '4', '?', '/', 'v', '_', TUI_KEY_UP, TUI_KEY_DOWN, TUI_KEY_LEFT,
+        TUI_KEY_RIGHT, TUI_KEY_PGUP, TUI_KEY_PGDN, TUI_KEY_HOME, TUI_KEY_END, TUI_KEY_ENTER,
+        TUI_KEY_ESC, TUI_KEY_BACKSPACE, TUI_KEY_TAB, TUI_KEY_BTAB, 0x394,
+    };
+    struct graph g;
+    struct tui t;
+    struct errbuf eb;
+    struct fake_src f;
+    struct tui_source src;
+    struct screen s;
+    uint32_t rng = 12345;
+    errbuf_init(&eb);
+    graph_init(&g);
+    fake_init(&f, &src);
+    REQUIRE(kws_graph(&g, &eb) == 0);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    screen_init(&s, false);
+    REQUIRE(screen_resize(&s, 80, 24, NULL) == 0);
+    for (int i = 0; i < 6000; i++) {
+        rng = rng * 1103515245u + 12345u;
+        uint32_t r = rng >> 8;
+        if (r % 50 == 0)
+            REQUIRE(screen_resize(&s, 1 + (int)(r / 50 % 130), 1 + (int)(r / 7000 % 45),
+                                  NULL) == 0);
+        if (r % 97 == 0)
+            tui_mouse(&t, (enum tui_mouse)(r / 97 % 4), (int)(r / 400 % 130),
+                      (int)(r / 60000 % 45));
+        else
+            tui_key(&t, keys[r % (sizeof keys / sizeof keys[0])]);
+        t.quit = false;
+        tui_draw(&t, &s);
+        CHECK(t.layer < g.n_layers);
+    }
+    screen_release(&s);
+    tui_release(&t);
+    graph_release(&g);
+}
+
 TEST(tui, empty_model)
 {
     struct graph g;
@@ -801,6 +844,32 @@ TEST(tui, e2e_tmux)
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     sbuf_release(&screen);
+}
+
+TEST(tui, e2e_tmux_real_model)
+{
+#ifdef TUI_HAVE_MODEL_LOAD
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    snprintf(sock, sizeof sock, "mlfscope-e2e-real-%ld", (long)getpid());
+    sbuf_init(&screen);
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 100 -y 30 "
+               "'LANG=C.UTF-8 %s tui tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq/"
+               "model.onnx; echo EXIT=$?; sleep 5'", sock, bin) == 0);
+    WAIT("model.onnx  onnx, 23 layers");
+    sh("tmux -L %s send-keys -t e2e / add Enter", sock);
+    WAIT(" 8/23 ");
+    WAIT("PPQ_Variable_91");
+    sh("tmux -L %s send-keys -t e2e 4 Enter", sock);     /* follow the first input edge */
+    WAIT(" 5/23 ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
+#else
+    (void)t_;
+#endif
 }
 
 TEST(tui, e2e_tmux_colours_and_no_color)
