@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -19,6 +20,7 @@
 #include "../views/screen.h"
 #include "../views/tui.h"
 #include "../views/tui_synth.h"
+#include "../views/tui_table.h"
 
 /* ---- a hand-built model: the first layers of MLPerf Tiny's kws_ref_model.tflite ---- */
 
@@ -923,4 +925,126 @@ TEST(tui, cli_usage_errors)
     CHECK(strstr(sbuf_str(&out), "usage: mlfscope tui MODEL") != NULL);
     sbuf_release(&out);
     sbuf_release(&err);
+}
+
+/* ---- the table-backed source and a background producer ---- */
+
+TEST(tui, table_source_fills_views)
+{
+    struct graph g;
+    struct tui t;
+    struct errbuf eb;
+    struct tui_table tb;
+    struct tui_source src;
+    int8_t ref[64], board[64];
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(kws_graph(&g, &eb) == 0);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    CHECK(src.place == NULL && src.status == NULL && src.tensor == NULL);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    CHECK(!tui_table_tick(&tb, &t));        /* nothing yet */
+
+    CHECK_EQ_INT(tui_table_set_place(&tb, 3, TUI_TARGET_C, "c",
+                                     "tvmgen_default_fused_nn_avg_pool2d", &eb), 0);
+    CHECK_EQ_INT(tui_table_set_place(&tb, 3, TUI_TARGET_C, "c", NULL, &eb), ST_EINVAL);
+    CHECK_EQ_INT(tui_table_set_place(&tb, 99, TUI_TARGET_C, "c", NULL, &eb), ST_EINVAL);
+    tui_table_set_status(&tb, 3, TUI_STATUS_DIVERGED);
+    CHECK_EQ_INT(tui_table_add_section(&tb, 3, TUI_SECTION_HAZARDS,
+                                       "shift -33 < -31 in channel 7\n", &eb), 0);
+    for (int i = 0; i < 64; i++)
+        ref[i] = board[i] = (int8_t)i;
+    board[9] = 0;
+    struct tensor_value v = {DTYPE_S8, 4, {1, 1, 1, 64}, ref, 64};
+    CHECK_EQ_INT(tui_table_set_tensor(&tb, 3, TUI_TRACE_REF, &v, &eb), 0);
+    CHECK_EQ_INT(tui_table_set_tensor(&tb, 3, TUI_TRACE_REF, &v, &eb), ST_EINVAL);
+    tui_table_progress(&tb, 4, 7);
+    CHECK(tui_table_tick(&tb, &t));
+    CHECK(!tui_table_tick(&tb, &t));
+    CHECK_EQ_INT(t.first_divergent, 3);
+    tui_select(&t, 3);
+    CHECK(screen_has(&t, 120, 40, "running reference: layer 4 of 7"));
+    CHECK(screen_has(&t, 120, 40, "c        diverged"));
+    tui_focus(&t, TUI_PANE_DETAILS);
+    CHECK(screen_has(&t, 120, 40, "shift -33 < -31 in channel 7"));
+    tui_focus(&t, TUI_PANE_TENSOR);
+    press(&t, "ll");
+    CHECK(screen_has(&t, 120, 40, "[0,0,0,2] = 2"));
+    /* The board trace arrives later: the pane splits and keeps the cursor. */
+    v.data = board;
+    CHECK_EQ_INT(tui_table_set_tensor(&tb, 3, TUI_TRACE_BOARD, &v, &eb), 0);
+    CHECK(tui_table_tick(&tb, &t));
+    CHECK(screen_has(&t, 120, 40, "[0,0,0,2] ref 2 board 2"));
+    press(&t, "f");
+    CHECK(screen_has(&t, 120, 40, "[0,0,0,9] ref 9 board 0"));
+    tui_release(&t);
+    tui_table_release(&tb);
+    graph_release(&g);
+}
+
+struct producer {
+    struct tui_table *tb;
+    const struct graph *g;
+    int failures;
+};
+
+/* Plays a reference run: one output per layer, verdicts, progress. */
+static void *produce(void *arg)
+{
+    struct producer *p = arg;
+    int8_t buf[16 * 16 * 8];
+    struct errbuf eb;
+    errbuf_init(&eb);
+    for (size_t i = 0; i < p->g->n_layers; i++) {
+        for (size_t k = 0; k < sizeof buf; k++)
+            buf[k] = (int8_t)(k + i);
+        struct tensor_value v = {DTYPE_S8, 4, {1, 16, 16, 8}, buf, sizeof buf};
+        if (tui_table_set_tensor(p->tb, i, TUI_TRACE_REF, &v, &eb) < 0)
+            p->failures++;
+        tui_table_set_status(p->tb, i, i == 700 ? TUI_STATUS_DIVERGED : TUI_STATUS_EXACT);
+        tui_table_progress(p->tb, i + 1, p->g->n_layers);
+    }
+    tui_table_progress(p->tb, 0, 0);
+    return NULL;
+}
+
+TEST(tui, table_filled_by_a_thread_while_drawing)
+{
+    struct graph g;
+    struct tui t;
+    struct errbuf eb;
+    struct tui_table tb;
+    struct tui_source src;
+    struct screen s;
+    pthread_t th;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(tui_synth_graph(&g, 1000, &eb) == 0);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    screen_init(&s, false);
+    REQUIRE(screen_resize(&s, 100, 30, NULL) == 0);
+    struct producer p = {&tb, &g, 0};
+    tui_focus(&t, TUI_PANE_TENSOR);
+    REQUIRE(pthread_create(&th, NULL, produce, &p) == 0);
+    /* The UI thread: ticks, keys and frames while the producer runs. */
+    for (int i = 0; i < 300; i++) {
+        tui_table_tick(&tb, &t);
+        tui_key(&t, i % 3 ? 'j' : 'l');
+        tui_draw(&t, &s);
+    }
+    pthread_join(th, NULL);
+    tui_table_tick(&tb, &t);
+    CHECK_EQ_INT(p.failures, 0);
+    CHECK_EQ_INT(t.first_divergent, 700);
+    CHECK_EQ_INT(t.progress_total, 0);
+    press(&t, "d");
+    CHECK_EQ_INT(t.layer, 700);
+    CHECK(screen_has(&t, 100, 30, "block_175/expand  (1/3)"));
+    screen_release(&s);
+    tui_release(&t);
+    tui_table_release(&tb);
+    graph_release(&g);
 }

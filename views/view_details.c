@@ -163,9 +163,11 @@ static void build(struct details_state *st, const struct tui *t)
     const struct layer *l = &g->layers[t->layer];
     struct sbuf tmp;
 
+    /* New data for the same layer (a background run posting results) keeps the scroll. */
+    if (!st->built || st->built_layer != t->layer)
+        st->top = 0;
     sbuf_reset(&st->text);
     st->n_lines = 0;
-    st->top = 0;
     st->oom = false;
     st->built = true;
     st->built_layer = t->layer;

@@ -97,8 +97,9 @@ static void reset_axes(struct tensor_state *st)
     }
 }
 
-static void load_entry(struct tensor_state *st, const struct tui *t)
+static void load_entry(struct tensor_state *st, const struct tui *t, bool keep_view)
 {
+    struct tensor_state old = *st;
     st->have_a = st->have_b = false;
     st->n_elems = 0;
     if (st->cur < st->n_ents) {
@@ -122,12 +123,30 @@ static void load_entry(struct tensor_state *st, const struct tui *t)
         st->have_b = false;    /* shapes disagree: the diff view reports this; show ref only */
     st->n_elems = st->have_a ? na : 0;
     reset_axes(st);
+    /* Same tensor shape as before (new trace data arriving for this layer): keep the slice,
+     * the axes and the cursor where the user left them. */
+    bool same_shape = keep_view && old.have_a && st->have_a && old.a.rank == st->a.rank;
+    for (int i = 0; same_shape && i < st->a.rank; i++)
+        same_shape = old.a.dims[i] == st->a.dims[i];
+    if (same_shape) {
+        st->row_axis = old.row_axis;
+        st->col_axis = old.col_axis;
+        st->slice_axis = old.slice_axis;
+        memcpy(st->idx, old.idx, sizeof st->idx);
+        st->cur_row = old.cur_row;
+        st->cur_col = old.cur_col;
+        st->row_off = old.row_off;
+        st->col_off = old.col_off;
+    }
 }
 
 static void build(struct tensor_state *st, const struct tui *t)
 {
     const struct graph *g = t->g;
     const struct layer *l = &g->layers[t->layer];
+    bool same_layer = st->built && st->built_layer == t->layer;
+    int old_tensor = same_layer && st->cur < st->n_ents ? st->ents[st->cur].tensor : -1;
+    bool old_trace = same_layer && st->cur < st->n_ents && st->ents[st->cur].trace;
     st->built = true;
     st->built_layer = t->layer;
     st->built_gen = t->gen;
@@ -144,7 +163,10 @@ static void build(struct tensor_state *st, const struct tui *t)
             st->ents[st->n_ents++].trace = false;
         }
     }
-    load_entry(st, t);
+    for (size_t k = 0; k < st->n_ents; k++)
+        if (st->ents[k].tensor == old_tensor && st->ents[k].trace == old_trace)
+            st->cur = k;
+    load_entry(st, t, same_layer && old_tensor >= 0);
 }
 
 static void ensure_built(struct tensor_state *st, const struct tui *t)
@@ -542,7 +564,7 @@ static enum view_req tensor_key(void *state, const struct tui *t, int key,
             return VIEW_REQ_DONE;
         st->cur = key == 't' ? (st->cur + 1) % st->n_ents :
                   (st->cur + st->n_ents - 1) % st->n_ents;
-        load_entry(st, t);
+        load_entry(st, t, false);
         return VIEW_REQ_DONE;
     case 'm': st->heat = !st->heat; return VIEW_REQ_DONE;
     case 'f': return first_diff(st, res);
