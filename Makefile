@@ -103,6 +103,10 @@ $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmlfscope.a
 run-tests: $(BUILD)/mlfscope $(BUILD)/tests/run
 	MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run $(T)
 
+# Rewrites the goldens (TUI screens so far); review them with `git diff tests/golden`.
+golden: $(BUILD)/mlfscope $(BUILD)/tests/run
+	TUI_GOLDEN_UPDATE=1 MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run tui
+
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory run-tests
