@@ -20,10 +20,11 @@
 #include "banned.h"
 
 #define TILE_Q 256      /* output pixels per tile: 4 channels x 256 x 4 bytes stay in L1 */
+#define SGEMM_KBLOCK 256    /* MLAS SGEMM's K block on x86-64 (packed B holds 256 rows) */
 
 /* Hot loops get an AVX2 clone on x86-64 (chosen at load time), like ONNX Runtime's kernels. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define INTERP_HOT __attribute__((target_clones("avx2", "default")))
+#define INTERP_HOT __attribute__((target_clones("arch=haswell", "default")))
 #else
 #define INTERP_HOT
 #endif
@@ -183,32 +184,25 @@ void interp_k_matmul_f32(const struct interp_mm *mm, const float *a, const float
     });
 }
 
-void interp_k_gemm_f32(const float *a, const float *b, float *o, size_t M, size_t N, size_t K,
-                       bool ta, bool tb, float alpha)
+INTERP_HOT void interp_k_gemm_f32(const float *a, const float *b, float *o, size_t M, size_t N,
+                                  size_t K, bool ta, bool tb, float alpha)
 {
+    /* MLAS order as in gemm_f32: FMA chains per block of SGEMM_KBLOCK, blocks added up */
     for (size_t i = 0; i < M; i++) {
-        float *row = o + i * N;
-        for (size_t j = 0; j < N; j++)
-            row[j] = 0.0f;
-        if (!tb) {
-            for (size_t k = 0; k < K; k++) {
-                float av = ta ? a[k * M + i] : a[i * K + k];
-                const float *brow = b + k * N;
-                for (size_t j = 0; j < N; j++)
-                    row[j] += av * brow[j];
+        for (size_t j = 0; j < N; j++) {
+            float c = 0.0f;
+            for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+                size_t kn = K - k0 < SGEMM_KBLOCK ? K - k0 : SGEMM_KBLOCK;
+                float acc = 0.0f;
+                for (size_t k = k0; k < k0 + kn; k++) {
+                    float av = ta ? a[k * M + i] : a[i * K + k];
+                    float bv = tb ? b[j * K + k] : b[k * N + j];
+                    acc = __builtin_fmaf(av, bv, acc);
+                }
+                c = k0 == 0 ? acc : c + acc;
             }
-        } else {
-            for (size_t j = 0; j < N; j++) {
-                float s = 0.0f;
-                const float *bcol = b + j * K;
-                for (size_t k = 0; k < K; k++)
-                    s += (ta ? a[k * M + i] : a[i * K + k]) * bcol[k];
-                row[j] = s;
-            }
+            o[i * N + j] = c * alpha;
         }
-        if (alpha != 1.0f)
-            for (size_t j = 0; j < N; j++)
-                row[j] *= alpha;
     }
 }
 
@@ -333,45 +327,66 @@ IM2COL(int8_t, int16_t, im2col_s8, row_s8)
 IM2COL(float, float, im2col_f32, row_f32)
 
 /*
- * out[m][p] = bias[m] + sum_k w[m][k] * col[k][p], four output channels at a time so each
- * col row is loaded once per four; the p loop vectorises. Per output the sum runs in k order.
+ * out[m][p] = sum_k w[m][k] * col[k][p] (+ bias[m] afterwards), summed as ONNX Runtime's MLAS
+ * SGEMM does on x86-64 with FMA3: a fused multiply-add chain from zero over each block of
+ * SGEMM_KBLOCK taps in k order, blocks added to the output one after another, then the bias.
+ * Equal rounding steps give ORT's float results bit for bit, so the QuantizeLinear after a
+ * QDQ convolution rounds the same way. Four output channels at a time; p vectorises.
  */
 INTERP_HOT static void gemm_f32(float *restrict out, const float *restrict w,
                                 const float *restrict col, const float *restrict bias,
                                 size_t M, size_t K, size_t P)
 {
-    size_t m = 0;
-    for (; m + 4 <= M; m += 4) {
-        float *restrict o0 = out + m * P, *restrict o1 = o0 + P, *restrict o2 = o1 + P,
-                        *restrict o3 = o2 + P;
-        for (size_t p = 0; p < P; p++)
-            o0[p] = o1[p] = o2[p] = o3[p] = 0.0f;
-        const float *w0 = w + m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        for (size_t k = 0; k < K; k++) {
-            const float *restrict c = col + k * P;
-            float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
-            for (size_t p = 0; p < P; p++) {
-                float v = c[p];
-                o0[p] += a0 * v;
-                o1[p] += a1 * v;
-                o2[p] += a2 * v;
-                o3[p] += a3 * v;
+    float part[4][TILE_Q];
+    for (size_t p0 = 0; p0 < P; p0 += TILE_Q) {
+        size_t pn = P - p0 < TILE_Q ? P - p0 : TILE_Q;
+        for (size_t m = 0; m < M; m += 4) {
+            size_t mn = M - m < 4 ? M - m : 4;
+            for (size_t k0 = 0; k0 < K || k0 == 0; k0 += SGEMM_KBLOCK) {
+                size_t kn = K - k0 < SGEMM_KBLOCK ? K - k0 : SGEMM_KBLOCK;
+                for (size_t j = 0; j < 4; j++)
+                    for (size_t p = 0; p < pn; p++)
+                        part[j][p] = 0.0f;
+                if (mn == 4) {
+                    const float *w0 = w + m * K + k0, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+                    for (size_t k = 0; k < kn; k++) {
+                        const float *restrict c = col + (k0 + k) * P + p0;
+                        float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
+                        for (size_t p = 0; p < pn; p++) {
+                            float v = c[p];
+                            part[0][p] = __builtin_fmaf(a0, v, part[0][p]);
+                            part[1][p] = __builtin_fmaf(a1, v, part[1][p]);
+                            part[2][p] = __builtin_fmaf(a2, v, part[2][p]);
+                            part[3][p] = __builtin_fmaf(a3, v, part[3][p]);
+                        }
+                    }
+                } else {
+                    for (size_t j = 0; j < mn; j++) {
+                        const float *wj = w + (m + j) * K + k0;
+                        for (size_t k = 0; k < kn; k++) {
+                            const float *restrict c = col + (k0 + k) * P + p0;
+                            float a = wj[k];
+                            for (size_t p = 0; p < pn; p++)
+                                part[j][p] = __builtin_fmaf(a, c[p], part[j][p]);
+                        }
+                    }
+                }
+                for (size_t j = 0; j < mn; j++) {
+                    float *o = out + (m + j) * P + p0;
+                    if (k0 == 0)
+                        for (size_t p = 0; p < pn; p++)
+                            o[p] = part[j][p];
+                    else
+                        for (size_t p = 0; p < pn; p++)
+                            o[p] += part[j][p];
+                }
+                if (K == 0)
+                    break;
             }
         }
     }
-    for (; m < M; m++) {
-        float *restrict o0 = out + m * P;
-        for (size_t p = 0; p < P; p++)
-            o0[p] = 0.0f;
-        for (size_t k = 0; k < K; k++) {
-            const float *restrict c = col + k * P;
-            float a0 = w[m * K + k];
-            for (size_t p = 0; p < P; p++)
-                o0[p] += a0 * c[p];
-        }
-    }
     if (bias)
-        for (m = 0; m < M; m++)
+        for (size_t m = 0; m < M; m++)
             for (size_t p = 0; p < P; p++)
                 out[m * P + p] += bias[m];
 }
