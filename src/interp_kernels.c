@@ -528,12 +528,14 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
             for (size_t k = 0; k < K; k++) {
                 const int16_t *restrict c = col + k * P + p0;
                 int32_t x0 = w0[k], x1 = w1[k], x2 = w2[k], x3 = w3[k];
+                /* wrapping adds, as the int32 accumulators of the runtimes wrap (a saturated
+                   int32 bias of a dead channel does reach the limits) */
                 for (size_t p = 0; p < pn; p++) {
                     int32_t v = c[p];
-                    a0[p] += x0 * v;
-                    a1[p] += x1 * v;
-                    a2[p] += x2 * v;
-                    a3[p] += x3 * v;
+                    a0[p] = (int32_t)((uint32_t)a0[p] + (uint32_t)(x0 * v));
+                    a1[p] = (int32_t)((uint32_t)a1[p] + (uint32_t)(x1 * v));
+                    a2[p] = (int32_t)((uint32_t)a2[p] + (uint32_t)(x2 * v));
+                    a3[p] = (int32_t)((uint32_t)a3[p] + (uint32_t)(x3 * v));
                 }
             }
         }
@@ -546,7 +548,7 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
                 const int16_t *restrict c = col + k * P + p0;
                 int32_t x0 = w[m * K + k];
                 for (size_t p = 0; p < pn; p++)
-                    a0[p] += x0 * (int32_t)c[p];
+                    a0[p] = (int32_t)((uint32_t)a0[p] + (uint32_t)(x0 * (int32_t)c[p]));
             }
         }
     }
@@ -608,7 +610,8 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                 for (size_t k = 0; k < K2; k++) {
                     int32_t w = wp[(m + j) * K2 + k];
                     const int16_t *c = col2 + (k * P + p) * 2;
-                    s += (int32_t)c[0] * (int16_t)(w & 0xffff) + (int32_t)c[1] * (w >> 16);
+                    s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
+                                                           (int32_t)c[1] * (w >> 16)));
                 }
                 acc[(m + j) * P + p] = s;
             }
@@ -619,7 +622,8 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
             for (size_t k = 0; k < K2; k++) {
                 int32_t w = wp[m * K2 + k];
                 const int16_t *c = col2 + (k * P + p) * 2;
-                s += (int32_t)c[0] * (int16_t)(w & 0xffff) + (int32_t)c[1] * (w >> 16);
+                s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
+                                                       (int32_t)c[1] * (w >> 16)));
             }
             acc[m * P + p] = s;
         }
@@ -642,7 +646,8 @@ INTERP_HOT static void gemm_q8_pairs(int32_t *restrict acc, const int16_t *restr
             const int16_t *restrict c0 = col + k * P, *restrict c1 = c0 + P;
             for (size_t p = 0; p < P; p++) {
                 int32_t v = w0 * (int32_t)c0[p] + w1 * (int32_t)c1[p];
-                a[p] += v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+                v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+                a[p] = (int32_t)((uint32_t)a[p] + (uint32_t)v);
             }
         }
     }
@@ -752,7 +757,8 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
         }
     /* the pairs path works on raw x: take x_zp * sum(w) back out through the bias */
     for (size_t oc = 0; oc < q->m; oc++)
-        bias_adj[oc] = (q->bias ? q->bias[oc] : 0) - (pairs ? q->x_zp * wsum[oc] : 0);
+        bias_adj[oc] = (int32_t)((uint32_t)(q->bias ? q->bias[oc] : 0) -
+                                 (uint32_t)(pairs ? q->x_zp * wsum[oc] : 0));
     /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
     size_t K2 = (K + 1) / 2;
     int16_t *col2 = NULL;
@@ -842,14 +848,15 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
                             s += (int32_t)au[i * K + k + 1] * bs[(k + 1) * N + j];
                             bsum += bs[(k + 1) * N + j];
                         }
-                        acc += s < -32768 ? -32768 : s > 32767 ? 32767 : s;
+                        s = s < -32768 ? -32768 : s > 32767 ? 32767 : s;
+                        acc = (int32_t)((uint32_t)acc + (uint32_t)s);
                     }
-                    acc -= a_zp * bsum;
+                    acc = (int32_t)((uint32_t)acc - (uint32_t)(a_zp * bsum));
                 } else {
                     for (size_t k = 0; k < K; k++) {
                         int32_t av = a_signed ? as[i * K + k] : au[i * K + k];
                         int32_t bv = b_signed ? bs[k * N + j] : bu[k * N + j];
-                        acc += (av - a_zp) * (bv - b_zp[j]);
+                        acc = (int32_t)((uint32_t)acc + (uint32_t)((av - a_zp) * (bv - b_zp[j])));
                     }
                 }
                 size_t io = bi * M * N + i * N + j;
