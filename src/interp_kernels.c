@@ -24,9 +24,14 @@
 
 /* Hot loops get an AVX2 clone on x86-64 (chosen at load time), like ONNX Runtime's kernels. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define INTERP_HOT __attribute__((target_clones("arch=haswell", "default")))
+#define INTERP_HOT __attribute__((target_clones("avx2", "default")))
+/* float GEMMs need FMA too: an always-inline body, instantiated plain and for AVX2+FMA */
+#define INTERP_FMA_BODY static inline __attribute__((always_inline))
+#define INTERP_FMA __attribute__((target("avx2,fma")))
+#define INTERP_HAVE_FMA_CLONE 1
 #else
 #define INTERP_HOT
+#define INTERP_FMA_BODY static inline
 #endif
 
 void interp_k_permute(const void *x, void *o, size_t esize, int rank, const int64_t *d,
@@ -184,7 +189,7 @@ void interp_k_matmul_f32(const struct interp_mm *mm, const float *a, const float
     });
 }
 
-INTERP_HOT void interp_k_gemm_f32(const float *a, const float *b, float *o, size_t M, size_t N,
+INTERP_FMA_BODY void gemm_f32_any(const float *a, const float *b, float *o, size_t M, size_t N,
                                   size_t K, bool ta, bool tb, float alpha)
 {
     /* MLAS order as in gemm_f32: FMA chains per block of SGEMM_KBLOCK, blocks added up */
@@ -204,6 +209,26 @@ INTERP_HOT void interp_k_gemm_f32(const float *a, const float *b, float *o, size
             o[i * N + j] = c * alpha;
         }
     }
+}
+
+#ifdef INTERP_HAVE_FMA_CLONE
+INTERP_FMA static void gemm_f32_any_fma(const float *a, const float *b, float *o, size_t M,
+                                        size_t N, size_t K, bool ta, bool tb, float alpha)
+{
+    gemm_f32_any(a, b, o, M, N, K, ta, tb, alpha);
+}
+#endif
+
+void interp_k_gemm_f32(const float *a, const float *b, float *o, size_t M, size_t N, size_t K,
+                       bool ta, bool tb, float alpha)
+{
+#ifdef INTERP_HAVE_FMA_CLONE
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        gemm_f32_any_fma(a, b, o, M, N, K, ta, tb, alpha);
+        return;
+    }
+#endif
+    gemm_f32_any(a, b, o, M, N, K, ta, tb, alpha);
 }
 
 /* Number of output pixels and kernel taps of a geometry. */
@@ -291,7 +316,8 @@ IM2COL_ROW(float, float, row_f32, VAL_F)
  * (rs = 1, tap_step = P: plain rows; the interleaved layout passes its own via dst()).
  */
 #define IM2COL(T, C, NAME, ROW)                                                             \
-    static void NAME(const struct interp_kgeom *g, const T *x, C *col, size_t first_k,      \
+    INTERP_HOT static void NAME(const struct interp_kgeom *g, const T *x, C *col,           \
+                                size_t first_k,                                             \
                      bool pairs, C pad, int32_t sub)                                        \
     {                                                                                       \
         size_t P = n_out(g);                                                                \
@@ -333,9 +359,9 @@ IM2COL(float, float, im2col_f32, row_f32)
  * Equal rounding steps give ORT's float results bit for bit, so the QuantizeLinear after a
  * QDQ convolution rounds the same way. Four output channels at a time; p vectorises.
  */
-INTERP_HOT static void gemm_f32(float *restrict out, const float *restrict w,
-                                const float *restrict col, const float *restrict bias,
-                                size_t M, size_t K, size_t P)
+INTERP_FMA_BODY void gemm_f32_body(float *restrict out, const float *restrict w,
+                                   const float *restrict col, const float *restrict bias,
+                                   size_t M, size_t K, size_t P)
 {
     float part[4][TILE_Q];
     for (size_t p0 = 0; p0 < P; p0 += TILE_Q) {
@@ -389,6 +415,27 @@ INTERP_HOT static void gemm_f32(float *restrict out, const float *restrict w,
         for (size_t m = 0; m < M; m++)
             for (size_t p = 0; p < P; p++)
                 out[m * P + p] += bias[m];
+}
+
+#ifdef INTERP_HAVE_FMA_CLONE
+INTERP_FMA static void gemm_f32_fma(float *restrict out, const float *restrict w,
+                                    const float *restrict col, const float *restrict bias,
+                                    size_t M, size_t K, size_t P)
+{
+    gemm_f32_body(out, w, col, bias, M, K, P);
+}
+#endif
+
+static void gemm_f32(float *restrict out, const float *restrict w, const float *restrict col,
+                     const float *restrict bias, size_t M, size_t K, size_t P)
+{
+#ifdef INTERP_HAVE_FMA_CLONE
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        gemm_f32_fma(out, w, col, bias, M, K, P);
+        return;
+    }
+#endif
+    gemm_f32_body(out, w, col, bias, M, K, P);
 }
 
 int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m, size_t groups,
@@ -470,6 +517,14 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
                     int32_t thr = half + (q < 0);
                     v[p] = q + ((h & mask) > thr);
                 }
+            } else if (!rq->single_rounding && rq->shift[c] > 0 && rq->shift[c] < 31) {
+                /* left shift (wrapping, as the 32-bit core), then the doubling high multiply */
+                int64_t M = rq->mult[c];
+                int32_t ls = rq->shift[c];
+                for (size_t p = 0; p < pn; p++) {
+                    int32_t x = (int32_t)((uint32_t)a[p] << ls);
+                    v[p] = (int32_t)(((int64_t)x * M + ((int64_t)1 << 30)) >> 31);
+                }
             } else if (rq->single_rounding)
                 for (size_t p = 0; p < pn; p++)
                     v[p] = ref_requantize_cmsis_single(a[p], rq->mult[c], rq->shift[c]);
@@ -477,8 +532,9 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
                 for (size_t p = 0; p < pn; p++)
                     v[p] = ref_requantize_cmsis(a[p], rq->mult[c], rq->shift[c]);
             for (size_t p = 0; p < pn; p++) {
-                int32_t t = ref_add_wrap(v[p], rq->zp);
-                v[p] = t < rq->qmin ? rq->qmin : t > rq->qmax ? rq->qmax : t;
+                int32_t t = (int32_t)((uint32_t)v[p] + (uint32_t)rq->zp);   /* wraps */
+                t = t < rq->qmin ? rq->qmin : t;
+                v[p] = t > rq->qmax ? rq->qmax : t;
             }
             break;
         case INTERP_ARITH_TVM:
@@ -562,6 +618,26 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
  * and |w - zp| <= 255), so the result equals gemm_q8's. 4 channels x 16 pixels per block,
  * accumulators in registers.
  */
+/* dst[p][0..1] = (r0[p], r1[p]) for p < P: two im2col rows into vpmaddwd pairs. */
+__attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, const int16_t *r1,
+                                                            int16_t *dst, size_t P)
+{
+    size_t p = 0;
+    for (; r1 && p + 16 <= P; p += 16) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(r0 + p));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(r1 + p));
+        __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+        /* unpack works per 128-bit lane: put lanes back in order */
+        _mm256_storeu_si256((__m256i *)(dst + 2 * p), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(dst + 2 * p + 16),
+                            _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+    for (; p < P; p++) {
+        dst[2 * p] = r0[p];
+        dst[2 * p + 1] = r1 ? r1[p] : 0;
+    }
+}
+
 __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          const int32_t *restrict wp,
                                                          const int16_t *restrict col2,
@@ -617,7 +693,22 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
             }
     }
     for (; m < M; m++) {
-        for (size_t p = 0; p < P; p++) {
+        const int32_t *w0 = wp + m * K2;
+        size_t p = 0;
+        for (; p + 16 <= P; p += 16) {
+            __m256i a0 = _mm256_set1_epi32(bias ? bias[m] : 0), a1 = a0;
+            for (size_t k = 0; k < K2; k++) {
+                const int16_t *c = col2 + (k * P + p) * 2;
+                __m256i v = _mm256_set1_epi32(w0[k]);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
+                    _mm256_loadu_si256((const __m256i *)c), v));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
+                    _mm256_loadu_si256((const __m256i *)(c + 16)), v));
+            }
+            _mm256_storeu_si256((__m256i *)(acc + m * P + p), a0);
+            _mm256_storeu_si256((__m256i *)(acc + m * P + p + 8), a1);
+        }
+        for (; p < P; p++) {
             int32_t s = bias ? bias[m] : 0;
             for (size_t k = 0; k < K2; k++) {
                 int32_t w = wp[m * K2 + k];
@@ -791,15 +882,13 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                 im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
                                  (int16_t)q->x_zp);
             } else {
-                /* straight into the interleaved pairs when the AVX2 GEMM runs */
-                int16_t *dst = col2 ? col2 : col;
                 for (size_t ci = 0; ci < cg; ci++) {
                     if (q->x_signed)
-                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, dst, ci * T,
-                                  col2 != NULL, 0, q->x_zp);
+                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, false,
+                                  0, q->x_zp);
                     else
-                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, dst, ci * T,
-                                  col2 != NULL, 0, q->x_zp);
+                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, false,
+                                  0, q->x_zp);
                 }
             }
             int32_t *bg = bias_adj + gi * mg;
@@ -807,6 +896,10 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                 gemm_q8_pairs(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
             } else if (col2) {
 #ifdef INTERP_HAVE_AVX2_GEMM
+                /* tap pairs interleaved for vpmaddwd (an odd K pairs its last tap with 0) */
+                for (size_t k = 0; k < K; k += 2)
+                    interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
+                                    col2 + k * P, P);
                 gemm_q8_avx2(acc, wpk + gi * mg * K2, col2, bg, mg, K2, P);
 #endif
             } else {
@@ -822,6 +915,43 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     return 0;
 }
 
+/* One output row tile of the exact 8-bit matmul: acc[j] over k, j innermost (vectorises). */
+INTERP_HOT static void mm_row_tile(const struct interp_mm *mm, const void *a, bool a_signed,
+                                   int32_t a_zp, const void *b, bool b_signed,
+                                   const int32_t *b_zp, const struct interp_requant *rq, void *o,
+                                   bool out_signed, size_t oa, size_t ob, size_t bi, size_t i,
+                                   size_t j0)
+{
+    size_t M = mm->m, N = mm->n, K = mm->k;
+    size_t jn = N - j0 < TILE_Q ? N - j0 : TILE_Q;
+    int32_t acc[TILE_Q], bz[TILE_Q];
+    for (size_t j = 0; j < jn; j++) {
+        acc[j] = 0;
+        bz[j] = b_zp[j0 + j];
+    }
+    for (size_t k = 0; k < K; k++) {
+        size_t ia = oa + i * K + k;
+        int32_t av = (a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia]) - a_zp;
+        size_t ib = ob + k * N + j0;
+        if (b_signed) {
+            const int8_t *br = (const int8_t *)b + ib;
+            for (size_t j = 0; j < jn; j++)
+                acc[j] = (int32_t)((uint32_t)acc[j] + (uint32_t)(av * ((int32_t)br[j] - bz[j])));
+        } else {
+            const uint8_t *br = (const uint8_t *)b + ib;
+            for (size_t j = 0; j < jn; j++)
+                acc[j] = (int32_t)((uint32_t)acc[j] + (uint32_t)(av * ((int32_t)br[j] - bz[j])));
+        }
+    }
+    size_t io = bi * M * N + i * N + j0;
+    for (size_t j = 0; j < jn; j++) {
+        if (!rq)
+            ((int32_t *)o)[io + j] = acc[j];
+        else
+            store_q(o, out_signed, io + j, interp_requant(rq, acc[j], j0 + j));
+    }
+}
+
 void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed, int32_t a_zp,
                         const void *b, bool b_signed, const int32_t *b_zp,
                         const struct interp_requant *rq, void *o, bool out_signed,
@@ -831,10 +961,17 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
     bool pairs = ort_u8s8_pairs && !a_signed && b_signed;
     for (size_t j = 0; pairs && j < N; j++)
         pairs = b_zp[j] == 0;
+    if (!pairs) {
+        FOR_BATCH(mm, {
+            for (size_t i = 0; i < M; i++)
+                for (size_t j0 = 0; j0 < N; j0 += TILE_Q)
+                    mm_row_tile(mm, a, a_signed, a_zp, b, b_signed, b_zp, rq, o, out_signed,
+                                (size_t)oa, (size_t)ob, bi, i, j0);
+        });
+        return;
+    }
     FOR_BATCH(mm, {
         const uint8_t *au = (const uint8_t *)a + oa;
-        const int8_t *as = (const int8_t *)a + oa;
-        const uint8_t *bu = (const uint8_t *)b + ob;
         const int8_t *bs = (const int8_t *)b + ob;
         for (size_t i = 0; i < M; i++) {
             for (size_t j = 0; j < N; j++) {
@@ -853,11 +990,8 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
                     }
                     acc = (int32_t)((uint32_t)acc - (uint32_t)(a_zp * bsum));
                 } else {
-                    for (size_t k = 0; k < K; k++) {
-                        int32_t av = a_signed ? as[i * K + k] : au[i * K + k];
-                        int32_t bv = b_signed ? bs[k * N + j] : bu[k * N + j];
-                        acc = (int32_t)((uint32_t)acc + (uint32_t)((av - a_zp) * (bv - b_zp[j])));
-                    }
+                    /* (the exact path is done row-wise below) */
+                    continue;
                 }
                 size_t io = bi * M * N + i * N + j;
                 if (!rq)
