@@ -805,6 +805,74 @@ void interp_kbuf_release(struct interp_kbuf *b)
     b->bytes = 0;
 }
 
+/* Weights prepared for the GEMMs; cached per node (q->cache) when the weights are constant. */
+struct wprep {
+    const void *w;              /* key: the weights, bias, zero point and layout it was made for */
+    const int32_t *bias;
+    int32_t x_zp;
+    bool pairs, avx2;
+    size_t m, K;
+    int16_t *wq;                /* [m][Kp] w - w_zp (pairs: raw w in ORT's tap order) */
+    int32_t *bias_adj;          /* [m] bias (pairs: minus x_zp * sum(w - w_zp)) */
+    int32_t *wpk;               /* [m][K2] tap pairs packed for vpmaddwd (avx2) */
+};
+
+static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, bool avx2,
+                                     size_t K, size_t Kp, size_t K2, size_t T, size_t cg)
+{
+    struct wprep *wp = q->cache ? *q->cache : NULL;
+    if (wp && wp->w == q->w && wp->bias == q->bias && wp->x_zp == q->x_zp &&
+        wp->pairs == pairs && wp->avx2 == avx2 && wp->m == q->m && wp->K == K)
+        return wp;
+    size_t m = q->m ? q->m : 1;
+    size_t bytes = sizeof *wp + m * Kp * sizeof(int16_t) + 2 * m * sizeof(int32_t) +
+                   (avx2 ? m * K2 * sizeof(int32_t) : 0) + 16;
+    struct wprep *n = mem_calloc(1, bytes);
+    if (!n)
+        return NULL;
+    n->w = q->w;
+    n->bias = q->bias;
+    n->x_zp = q->x_zp;
+    n->pairs = pairs;
+    n->avx2 = avx2;
+    n->m = q->m;
+    n->K = K;
+    /* int32 arrays first (aligned after the header), then the int16 one */
+    n->bias_adj = (int32_t *)(void *)(n + 1);
+    int32_t *wsum = n->bias_adj + m;
+    n->wpk = avx2 ? wsum + m : NULL;
+    n->wq = (int16_t *)(void *)((avx2 ? n->wpk + m * K2 : wsum + m));
+    for (size_t oc = 0; oc < q->m; oc++)
+        for (size_t k = 0; k < K; k++) {
+            int32_t wv = q->w_signed ? ((const int8_t *)q->w)[oc * K + k]
+                                     : ((const uint8_t *)q->w)[oc * K + k];
+            if (pairs) {
+                /* weights stored [m][c][taps]; ORT's K runs over (tap, c) */
+                size_t ci = k / T, t = k % T;
+                n->wq[oc * Kp + t * cg + ci] = (int16_t)wv;
+                wsum[oc] += wv - q->w_zp[oc];
+            } else {
+                n->wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
+            }
+        }
+    /* the pairs path works on raw x: take x_zp * sum(w) back out through the bias */
+    for (size_t oc = 0; oc < q->m; oc++)
+        n->bias_adj[oc] = (int32_t)((uint32_t)(q->bias ? q->bias[oc] : 0) -
+                                    (uint32_t)(pairs ? q->x_zp * wsum[oc] : 0));
+    if (avx2)
+        for (size_t oc = 0; oc < q->m; oc++)
+            for (size_t k = 0; k < K; k++) {
+                uint32_t h = (uint32_t)(uint16_t)n->wq[oc * K + k];
+                uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2 + k / 2];
+                *slot |= k & 1 ? h << 16 : h;
+            }
+    if (q->cache) {
+        mem_free(*q->cache);
+        *q->cache = n;
+    }
+    return n;
+}
+
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
@@ -816,62 +884,38 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
     size_t col_bytes, w_bytes;
     if (!size_mul(Kp, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
-        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, sizeof(int16_t), &w_bytes))
+        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     size_t acc_n;
     if (!size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     struct interp_kbuf *sb = q->scratch;
     int16_t *col = interp_kbuf_get(&sb[0], col_bytes);
-    int16_t *wq = interp_kbuf_get(&sb[1], w_bytes);
     int32_t *acc = interp_kbuf_get(&sb[2], acc_n * sizeof *acc);
-    int32_t *wsum = interp_kbuf_get(&sb[3], 2 * (q->m ? q->m : 1) * sizeof *wsum);
-    if (!col || !wq || !acc || !wsum)
+    if (!col || !acc)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
-    int32_t *bias_adj = wsum + (q->m ? q->m : 1);
-    memset(wsum, 0, (q->m ? q->m : 1) * sizeof *wsum);
-    memset(wq, 0, w_bytes);
     if (Kp > K)     /* the zero tap closing an odd pair */
         memset(col + K * P, 0, (Kp - K) * P * sizeof *col);
-    for (size_t oc = 0; oc < q->m; oc++)
-        for (size_t k = 0; k < K; k++) {
-            int32_t wv = q->w_signed ? ((const int8_t *)q->w)[oc * K + k]
-                                     : ((const uint8_t *)q->w)[oc * K + k];
-            if (pairs) {
-                /* weights stored [m][c][taps]; ORT's K runs over (tap, c) */
-                size_t ci = k / T, t = k % T;
-                wq[oc * Kp + t * cg + ci] = (int16_t)wv;
-                wsum[oc] += wv - q->w_zp[oc];
-            } else {
-                wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
-            }
-        }
-    /* the pairs path works on raw x: take x_zp * sum(w) back out through the bias */
-    for (size_t oc = 0; oc < q->m; oc++)
-        bias_adj[oc] = (int32_t)((uint32_t)(q->bias ? q->bias[oc] : 0) -
-                                 (uint32_t)(pairs ? q->x_zp * wsum[oc] : 0));
-    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
     size_t K2 = (K + 1) / 2;
-    int16_t *col2 = NULL;
-    int32_t *wpk = NULL;
+    bool avx2 = false;
 #ifdef INTERP_HAVE_AVX2_GEMM
-    if (!pairs && __builtin_cpu_supports("avx2")) {
+    avx2 = !pairs && __builtin_cpu_supports("avx2");
+#endif
+    struct wprep *wp = prepare_weights(q, pairs, avx2, K, Kp, K2, T, cg);
+    if (!wp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
+    const int16_t *wq = wp->wq;
+    const int32_t *bias_adj = wp->bias_adj;
+    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
+    int16_t *col2 = NULL;
+    const int32_t *wpk = wp->wpk;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    if (avx2) {
         col2 = interp_kbuf_get(&sb[4], K2 * 2 * (P ? P : 1) * sizeof *col2);
-        wpk = interp_kbuf_get(&sb[5], K2 * (q->m ? q->m : 1) * sizeof *wpk);
-        if (!col2 || !wpk) {
-            col2 = NULL;
-            wpk = NULL;
-        } else {
-            memset(wpk, 0, K2 * (q->m ? q->m : 1) * sizeof *wpk);
-            if (K & 1)      /* odd K: the last pair's second tap is zero */
-                for (size_t p = 0; p < P; p++)
-                    col2[((K2 - 1) * P + p) * 2 + 1] = 0;
-            for (size_t oc = 0; oc < q->m; oc++)
-                for (size_t k = 0; k < K; k++) {
-                    uint32_t h = (uint32_t)(uint16_t)wq[oc * K + k];
-                    wpk[oc * K2 + k / 2] = ref_s32_from_bits(
-                        (uint32_t)wpk[oc * K2 + k / 2] | (k & 1 ? h << 16 : h));
-                }
+        if (!col2) {
+            if (!q->cache)
+                mem_free(wp);
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
         }
     }
 #endif
@@ -891,7 +935,7 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                                   0, q->x_zp);
                 }
             }
-            int32_t *bg = bias_adj + gi * mg;
+            const int32_t *bg = bias_adj + gi * mg;
             if (pairs) {
                 gemm_q8_pairs(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
             } else if (col2) {
@@ -901,6 +945,8 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                     interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
                                     col2 + k * P, P);
                 gemm_q8_avx2(acc, wpk + gi * mg * K2, col2, bg, mg, K2, P);
+#else
+                (void)wpk;
 #endif
             } else {
                 gemm_q8(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
@@ -912,6 +958,8 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
             }
         }
     }
+    if (!q->cache)
+        mem_free(wp);
     return 0;
 }
 

@@ -262,7 +262,7 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
                                .data = (void *)(uintptr_t)W->quant.zero_point,
                                .bytes = nw * sizeof(int32_t)};
     if (op_is(q.main, "Conv") || op_is(q.main, "QLinearConv")) {
-        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, eb);
+        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, true, eb);
     } else if (op_is(q.main, "MatMul") || op_is(q.main, "QLinearMatMul")) {
         if (b)
             rc = interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "matmul with bias");

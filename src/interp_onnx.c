@@ -1556,7 +1556,7 @@ static int check_q8(struct interp_ctx *c, const struct tensor_value *v, struct e
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, size_t out_k, struct errbuf *eb)
+                    enum dtype out_t, size_t out_k, bool cacheable, struct errbuf *eb)
 {
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
@@ -1587,6 +1587,9 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
         bool wz0 = true;
         for (int64_t i = 0; i < M; i++)
             wz0 &= wz[i] == 0;
+        /* the prepared weights can be kept when weights, bias and x_zp are constants: the
+           cache is keyed on their data pointers, which constants keep between runs */
+        bool w_const = cacheable;
         struct interp_qconv qc = {
             .geom = k, .n = (size_t)g.n, .c = (size_t)g.c, .m = (size_t)M,
             .groups = (size_t)groups, .x = x->data, .x_signed = x->dtype == DTYPE_S8,
@@ -1596,6 +1599,7 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
             .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL &&
                               rq->arith == INTERP_ARITH_ONNX,
             .scratch = c->scratch,
+            .cache = w_const ? c->cache : NULL,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
@@ -1638,8 +1642,16 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
         .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
     };
+    /* prepared weights can be kept when weights, bias and zero points are constants (the
+       cache is keyed on their data pointers, which constants keep between runs) */
+    bool cacheable = true;
+    for (size_t k = 1; k < c->node->n_inputs; k++) {
+        int t = c->node->inputs[k];
+        if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
+            cacheable = false;
+    }
     int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
-                             y_zp->dtype, 0, eb);
+                             y_zp->dtype, 0, cacheable, eb);
     mem_free(sc);
     return rc;
 }
@@ -1653,7 +1665,7 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
     return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
-                           NULL, DTYPE_S32, 0, eb);
+                           NULL, DTYPE_S32, 0, false, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
