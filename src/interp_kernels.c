@@ -805,6 +805,57 @@ void interp_kbuf_release(struct interp_kbuf *b)
     b->bytes = 0;
 }
 
+/*
+ * Depthwise (one input and one output channel per group): acc[p] = bias + sum over taps of
+ * w[t] * (x - x_zp), tap by tap over whole output rows, in-bounds ranges precomputed, so no
+ * im2col. Exact int32 (wrapping) sums: the same values as the GEMM path.
+ */
+INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x_signed,
+                             int32_t x_zp, const int16_t *w, int32_t bias, int32_t *acc)
+{
+    size_t P = n_out(g);
+    for (size_t p = 0; p < P; p++)
+        acc[p] = bias;
+    size_t t = 0;
+    for (size_t k0 = 0; k0 < g->k[0]; k0++)
+        for (size_t k1 = 0; k1 < g->k[1]; k1++)
+            for (size_t k2 = 0; k2 < g->k[2]; k2++, t++) {
+                int32_t wv = w[t];
+                if (wv == 0)
+                    continue;
+                int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];
+                size_t lo, hi;
+                inner_range(g->out[2], g->s[2], base, (int64_t)g->in[2], &lo, &hi);
+                size_t s2 = g->s[2];
+                for (size_t o0 = 0; o0 < g->out[0]; o0++) {
+                    int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) - (int64_t)g->pb[0];
+                    if (i0 < 0 || i0 >= (int64_t)g->in[0])
+                        continue;
+                    for (size_t o1 = 0; o1 < g->out[1]; o1++) {
+                        int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) - (int64_t)g->pb[1];
+                        if (i1 < 0 || i1 >= (int64_t)g->in[1])
+                            continue;
+                        size_t row = ((size_t)i0 * g->in[1] + (size_t)i1) * g->in[2];
+                        int32_t *a = acc + (o0 * g->out[1] + o1) * g->out[2];
+                        int64_t first = base + (int64_t)(lo * s2);
+                        if (x_signed) {
+                            const int8_t *xr = (const int8_t *)x + row + first;
+                            for (size_t o = lo; o < hi; o++)
+                                a[o] = (int32_t)((uint32_t)a[o] +
+                                                 (uint32_t)(wv * ((int32_t)xr[(o - lo) * s2] -
+                                                                  x_zp)));
+                        } else {
+                            const uint8_t *xr = (const uint8_t *)x + row + first;
+                            for (size_t o = lo; o < hi; o++)
+                                a[o] = (int32_t)((uint32_t)a[o] +
+                                                 (uint32_t)(wv * ((int32_t)xr[(o - lo) * s2] -
+                                                                  x_zp)));
+                        }
+                    }
+                }
+            }
+}
+
 /* Weights prepared for the GEMMs; cached per node (q->cache) when the weights are constant. */
 struct wprep {
     const void *w;              /* key: the weights, bias, zero point and layout it was made for */
@@ -919,6 +970,17 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
         }
     }
 #endif
+    if (cg == 1 && mg == 1 && !pairs) {
+        for (size_t b = 0; b < q->n; b++)
+            for (size_t gi = 0; gi < q->groups; gi++) {
+                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
+                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc);
+                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+            }
+        if (!q->cache)
+            mem_free(wp);
+        return 0;
+    }
     for (size_t b = 0; b < q->n; b++) {
         for (size_t gi = 0; gi < q->groups; gi++) {
             size_t x_off = (b * q->c + gi * cg) * I;
