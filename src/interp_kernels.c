@@ -359,6 +359,23 @@ IM2COL(float, float, im2col_f32, row_f32)
  * Equal rounding steps give ORT's float results bit for bit, so the QuantizeLinear after a
  * QDQ convolution rounds the same way. Four output channels at a time; p vectorises.
  */
+/* One output channel, pixels [p0, P): FMA chains per 256-tap block, blocks added. */
+INTERP_FMA_BODY void gemm_f32_cols(float *restrict o, const float *restrict w,
+                                   const float *restrict col, size_t K, size_t P, size_t p0)
+{
+    for (size_t p = p0; p < P; p++) {
+        float c = 0.0f;
+        for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+            size_t k1 = K - k0 < SGEMM_KBLOCK ? K : k0 + SGEMM_KBLOCK;
+            float acc = 0.0f;
+            for (size_t k = k0; k < k1; k++)
+                acc = __builtin_fmaf(w[k], col[k * P + p], acc);
+            c = k0 == 0 ? acc : c + acc;
+        }
+        o[p] = c;
+    }
+}
+
 INTERP_FMA_BODY void gemm_f32_body(float *restrict out, const float *restrict w,
                                    const float *restrict col, const float *restrict bias,
                                    size_t M, size_t K, size_t P)
@@ -418,11 +435,62 @@ INTERP_FMA_BODY void gemm_f32_body(float *restrict out, const float *restrict w,
 }
 
 #ifdef INTERP_HAVE_FMA_CLONE
+/*
+ * gemm_f32_body with AVX2/FMA intrinsics: 4 channels x 16 pixels of FMA chains held in
+ * registers for a whole 256-tap block. Each output still sees one fused multiply-add per tap
+ * in k order, so the values equal gemm_f32_body's.
+ */
 INTERP_FMA static void gemm_f32_fma(float *restrict out, const float *restrict w,
                                     const float *restrict col, const float *restrict bias,
                                     size_t M, size_t K, size_t P)
 {
-    gemm_f32_body(out, w, col, bias, M, K, P);
+    size_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+        const float *w0 = w + m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+        size_t p = 0;
+        for (; p + 16 <= P; p += 16) {
+            for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+                size_t k1 = K - k0 < SGEMM_KBLOCK ? K : k0 + SGEMM_KBLOCK;
+                __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
+                __m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                for (size_t k = k0; k < k1; k++) {
+                    const float *c = col + k * P + p;
+                    __m256 c0 = _mm256_loadu_ps(c), c1 = _mm256_loadu_ps(c + 8);
+                    __m256 v = _mm256_broadcast_ss(w0 + k);
+                    a00 = _mm256_fmadd_ps(v, c0, a00);
+                    a01 = _mm256_fmadd_ps(v, c1, a01);
+                    v = _mm256_broadcast_ss(w1 + k);
+                    a10 = _mm256_fmadd_ps(v, c0, a10);
+                    a11 = _mm256_fmadd_ps(v, c1, a11);
+                    v = _mm256_broadcast_ss(w2 + k);
+                    a20 = _mm256_fmadd_ps(v, c0, a20);
+                    a21 = _mm256_fmadd_ps(v, c1, a21);
+                    v = _mm256_broadcast_ss(w3 + k);
+                    a30 = _mm256_fmadd_ps(v, c0, a30);
+                    a31 = _mm256_fmadd_ps(v, c1, a31);
+                }
+                float *o = out + m * P + p;
+                __m256 r[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+                for (size_t j = 0; j < 4; j++)
+                    for (size_t h = 0; h < 2; h++) {
+                        float *d = o + j * P + h * 8;
+                        if (k0 == 0)
+                            _mm256_storeu_ps(d, r[2 * j + h]);
+                        else
+                            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), r[2 * j + h]));
+                    }
+            }
+        }
+        if (p < P)
+            for (size_t j = 0; j < 4; j++)
+                gemm_f32_cols(out + (m + j) * P, w + (m + j) * K, col, K, P, p);
+    }
+    for (; m < M; m++)
+        gemm_f32_cols(out + m * P, w + m * K, col, K, P, 0);
+    if (bias)
+        for (m = 0; m < M; m++)
+            for (size_t p = 0; p < P; p++)
+                out[m * P + p] += bias[m];
 }
 #endif
 
