@@ -23,9 +23,10 @@ int cmd_info(int argc, char **argv);
 static const char info_usage[] =
     "usage: mlfscope info MODEL [--json] [--input-shape [NAME=]d0,d1,...]...\n"
     "\n"
-    "Summarises a model (.onnx): format, opsets, producer, quantization format (qdq,\n"
-    "qoperator, float, mixed), op counts, inputs and outputs, parameter bytes, MACs and\n"
-    "the layer table.\n"
+    "Summarises a model (.onnx or .tflite): format, opsets, producer (the TFLite\n"
+    "description), quantization format (qdq, qoperator, mixed, tflite-int8, float), op\n"
+    "counts, inputs and outputs, parameter bytes, MACs, loader warnings and the layer\n"
+    "table.\n"
     "\n"
     "  --json                 machine-readable output\n"
     "  --input-shape SHAPE    fix an input's dims before shape propagation (repeatable;\n"
@@ -146,6 +147,15 @@ static cJSON *info_json(const struct graph *g, const struct op_count *ops, size_
     ok = ok && cJSON_AddNumberToObject(root, "initializers", (double)tot->n_const);
     ok = ok && cJSON_AddNumberToObject(root, "parameter_bytes", (double)tot->param_bytes);
     ok = ok && cJSON_AddNumberToObject(root, "macs", (double)tot->macs);
+    /* Loader notes that did not stop loading (TFLite: unknown or custom operators). */
+    cJSON *warnings = ok ? cJSON_AddArrayToObject(root, "warnings") : NULL;
+    ok = ok && warnings != NULL;
+    for (size_t i = 0; ok && i < g->n_warnings; i++) {
+        cJSON *w = cJSON_CreateString(g->warnings[i]);
+        ok = w != NULL && cJSON_AddItemToArray(warnings, w);
+        if (!ok)
+            cJSON_Delete(w);
+    }
     cJSON *list = ok ? cJSON_AddArrayToObject(root, "layer_list") : NULL;
     ok = ok && list != NULL;
     for (size_t i = 0; ok && i < g->n_layers; i++) {
@@ -201,6 +211,8 @@ static void info_text(const struct graph *g, const struct op_count *ops, size_t 
     printf("\n");
     print_tensors(g, "inputs", g->inputs, g->n_inputs);
     print_tensors(g, "outputs", g->outputs, g->n_outputs);
+    for (size_t i = 0; i < g->n_warnings; i++)
+        printf("warning: %s\n", g->warnings[i]);
     printf("\n%4s  %-32s %-22s %-9s %-18s %12s\n", "#", "layer", "op", "kind", "shape", "MACs");
     for (size_t i = 0; i < g->n_layers; i++) {
         const struct layer *l = &g->layers[i];
