@@ -16,6 +16,7 @@
 #include "../src/arena.h"
 #include "../src/graph.h"
 #include "../src/mem.h"
+#include "../src/model.h"
 #include "../src/sbuf.h"
 #include "../views/screen.h"
 #include "../views/tui.h"
@@ -346,33 +347,6 @@ TEST(tui, screen_fit_marks_cut_text)
 
 /* ---- views at fixed sizes ---- */
 
-TEST(tui, goldens_model_only)
-{
-    static const struct { int w, h; } sizes[] = {{80, 24}, {120, 40}, {20, 10}};
-    static const char *const panes[] = {"list", "details", "tensor", "graph"};
-    struct graph g;
-    struct tui t;
-    struct errbuf eb;
-    errbuf_init(&eb);
-    graph_init(&g);
-    REQUIRE(kws_graph(&g, &eb) == 0);
-    REQUIRE(tui_init(&t, &g, NULL, &eb) == 0);
-    tui_select(&t, 1);      /* the depthwise layer: inputs, weights, bias, a consumer */
-    for (size_t si = 0; si < 3; si++) {
-        for (int p = 0; p < TUI_PANE_COUNT; p++) {
-            char name[64];
-            tui_focus(&t, (enum tui_pane)p);
-            snprintf(name, sizeof name, "%s-%dx%d", panes[p], sizes[si].w, sizes[si].h);
-            check_golden(t_, &t, sizes[si].w, sizes[si].h, false, name);
-        }
-    }
-    tui_focus(&t, TUI_PANE_LIST);
-    press(&t, "?");
-    check_golden(t_, &t, 80, 24, false, "help-80x24");
-    tui_release(&t);
-    graph_release(&g);
-}
-
 TEST(tui, goldens_with_source)
 {
     struct graph g;
@@ -398,20 +372,13 @@ TEST(tui, goldens_with_source)
 }
 
 /*
- * The same screens for a real model, once the model loader is in the tree (the onnx branch
- * brings src/model.h; until it is merged the test has nothing to run). The goldens were
- * generated with that loader merged in.
+ * Every pane at three sizes with only a model loaded: MLPerf Tiny's ResNet-8 (QDQ ONNX)
+ * through model_load. The list, details and graph show the first residual Add (two
+ * producers, one consumer); the tensor pane the next Conv's weights.
  */
-#if defined(__has_include)
-#if __has_include("../src/model.h")
-#include "../src/model.h"
-#define TUI_HAVE_MODEL_LOAD 1
-#endif
-#endif
-
-TEST(tui, goldens_real_onnx_model)
+TEST(tui, goldens_model_only)
 {
-#ifdef TUI_HAVE_MODEL_LOAD
+    static const struct { int w, h; } sizes[] = {{80, 24}, {120, 40}, {20, 10}};
     static const char *const panes[] = {"list", "details", "tensor", "graph"};
     static const char path[] = "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq/model.onnx";
     struct graph g;
@@ -425,22 +392,26 @@ TEST(tui, goldens_real_onnx_model)
         return;
     }
     REQUIRE(tui_init(&t, &g, NULL, &eb) == 0);
-    /* The first residual Add: two producers, and the conv after it. */
     press(&t, "/add\n");
-    CHECK(strcmp(g.layers[t.layer].op, "Add") == 0);
-    for (int p = 0; p < TUI_PANE_COUNT; p++) {
-        char name[64];
-        tui_focus(&t, (enum tui_pane)p);
-        snprintf(name, sizeof name, "resnet8-%s-120x40", panes[p]);
-        check_golden(t_, &t, 120, 40, false, name);
+    REQUIRE(strcmp(g.layers[t.layer].op, "Add") == 0);
+    size_t add = t.layer;
+    press(&t, "/conv\n");
+    REQUIRE(strcmp(g.layers[t.layer].op, "Conv") == 0);
+    size_t conv = t.layer;
+    for (size_t si = 0; si < 3; si++) {
+        for (int p = 0; p < TUI_PANE_COUNT; p++) {
+            char name[64];
+            tui_select(&t, p == TUI_PANE_TENSOR ? conv : add);
+            tui_focus(&t, (enum tui_pane)p);
+            snprintf(name, sizeof name, "%s-%dx%d", panes[p], sizes[si].w, sizes[si].h);
+            check_golden(t_, &t, sizes[si].w, sizes[si].h, false, name);
+        }
     }
-    press(&t, "1/conv\n3");                /* a conv's weights in the tensor pane */
-    check_golden(t_, &t, 80, 24, false, "resnet8-tensor-80x24");
+    tui_focus(&t, TUI_PANE_LIST);
+    press(&t, "?");
+    check_golden(t_, &t, 80, 24, false, "help-80x24");
     tui_release(&t);
     graph_release(&g);
-#else
-    (void)t_;
-#endif
 }
 
 /* ---- keys ---- */
@@ -815,7 +786,7 @@ TEST(tui, e2e_tmux)
     }
     snprintf(sock, sizeof sock, "mlfscope-e2e-%ld", (long)getpid());
     sbuf_init(&screen);
-    /* TODO(lead): use tests/data/models/kws_ref_model.tflite once the loader is on main. */
+    /* A generated 1,000-layer model: long-list scrolling; e2e_tmux_real_model loads a file. */
     REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 100 -y 30 "
                "'LANG=C.UTF-8 %s tui --synthetic 1000; echo EXIT=$?; sleep 5'", sock, bin) == 0);
     WAIT("1000 layers");
@@ -849,7 +820,6 @@ TEST(tui, e2e_tmux)
 
 TEST(tui, e2e_tmux_real_model)
 {
-#ifdef TUI_HAVE_MODEL_LOAD
     char sock[64];
     struct sbuf screen;
     const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
@@ -868,9 +838,6 @@ TEST(tui, e2e_tmux_real_model)
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     sbuf_release(&screen);
-#else
-    (void)t_;
-#endif
 }
 
 TEST(tui, e2e_tmux_colours_and_no_color)
