@@ -159,42 +159,51 @@ static int kws_graph(struct graph *g, struct errbuf *eb)
 
 /* ---- a fake source: what the MLF map, diff and traces will provide ---- */
 
+/* Keyed by op and by position relative to the pooling layer, so it fits both the hand-built
+ * graph above and the real kws_ref_model.tflite (where pooling is layer 9, not 3). */
 struct fake_src {
-    int8_t ref[64], board[64];      /* the outputs of layer 3 (AvgPool, 1x1x1x64) */
+    const struct graph *g;
+    size_t pool;                    /* the AVERAGE_POOL_2D layer */
+    int8_t ref[64], board[64];      /* its outputs (1x1x1x64) */
 };
 
 static bool fake_place(void *ctx, size_t layer, struct tui_place *out)
 {
-    static const struct tui_place places[] = {
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_depthwise_conv_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_1x1_s8_fast"},
-        {TUI_TARGET_C, "c", "tvmgen_default_fused_nn_avg_pool2d"},
-        {TUI_TARGET_FOLDED, "folded", NULL},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_fully_connected_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_softmax_s8"},
+    static const struct { const char *op; struct tui_place place; } places[] = {
+        {"CONV_2D", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_s8"}},
+        {"DEPTHWISE_CONV_2D", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_depthwise_conv_s8"}},
+        {"AVERAGE_POOL_2D", {TUI_TARGET_C, "c", "tvmgen_default_fused_nn_avg_pool2d"}},
+        {"RESHAPE", {TUI_TARGET_FOLDED, "folded", NULL}},
+        {"FULLY_CONNECTED", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_fully_connected_s8"}},
+        {"SOFTMAX", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_softmax_s8"}},
     };
-    (void)ctx;
-    if (layer >= sizeof places / sizeof places[0])
-        return false;
-    *out = places[layer];
-    return true;
+    struct fake_src *f = ctx;
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+        if (strcmp(f->g->layers[layer].op, places[i].op) == 0) {
+            *out = places[i].place;
+            return true;
+        }
+    }
+    return false;
 }
 
 static enum tui_status fake_status(void *ctx, size_t layer)
 {
-    static const enum tui_status st[] = {
-        TUI_STATUS_EXACT, TUI_STATUS_EXACT, TUI_STATUS_ROUNDING, TUI_STATUS_DIVERGED,
-        TUI_STATUS_INHERITED, TUI_STATUS_DIVERGED, TUI_STATUS_MISSING,
-    };
-    (void)ctx;
-    return layer < sizeof st / sizeof st[0] ? st[layer] : TUI_STATUS_NONE;
+    struct fake_src *f = ctx;
+    const char *op = f->g->layers[layer].op;
+    if (layer + 1 < f->pool)
+        return TUI_STATUS_EXACT;
+    if (layer + 1 == f->pool)
+        return TUI_STATUS_ROUNDING;
+    if (layer == f->pool || strcmp(op, "FULLY_CONNECTED") == 0)
+        return TUI_STATUS_DIVERGED;
+    return strcmp(op, "SOFTMAX") == 0 ? TUI_STATUS_MISSING : TUI_STATUS_INHERITED;
 }
 
 static void fake_section(void *ctx, size_t layer, enum tui_section sec, struct sbuf *out)
 {
-    (void)ctx;
-    if (layer != 3)
+    struct fake_src *f = ctx;
+    if (layer != f->pool)
         return;
     if (sec == TUI_SECTION_MLF)
         sbuf_add(out, "step      4\nfunction  tvmgen_default_fused_nn_avg_pool2d\n");
@@ -205,7 +214,7 @@ static void fake_section(void *ctx, size_t layer, enum tui_section sec, struct s
 static bool fake_tensor(void *ctx, size_t layer, enum tui_trace which, struct tensor_value *out)
 {
     struct fake_src *f = ctx;
-    if (layer != 3)
+    if (layer != f->pool)
         return false;
     memset(out, 0, sizeof *out);
     out->dtype = DTYPE_S8;
@@ -217,8 +226,14 @@ static bool fake_tensor(void *ctx, size_t layer, enum tui_trace which, struct te
     return true;
 }
 
-static void fake_init(struct fake_src *f, struct tui_source *src)
+/* Call after the graph is loaded. */
+static void fake_init(struct fake_src *f, const struct graph *g, struct tui_source *src)
 {
+    f->g = g;
+    f->pool = 0;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (strcmp(g->layers[i].op, "AVERAGE_POOL_2D") == 0)
+            f->pool = i;
     for (int i = 0; i < 64; i++)
         f->ref[i] = f->board[i] = (int8_t)(i * 3 - 100);
     f->board[5] += 3;
@@ -348,6 +363,7 @@ TEST(tui, screen_fit_marks_cut_text)
 
 /* ---- views at fixed sizes ---- */
 
+/* Targets, verdicts and traces (a fake source) on the real kws_ref_model.tflite. */
 TEST(tui, goldens_with_source)
 {
     struct graph g;
@@ -357,11 +373,17 @@ TEST(tui, goldens_with_source)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
-    REQUIRE(kws_graph(&g, &eb) == 0);
+    if (model_load(&g, "tests/data/models/kws_ref_model.tflite", NULL, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        graph_release(&g);
+        return;
+    }
+    fake_init(&f, &g, &src);
+    REQUIRE(strcmp(g.layers[f.pool].op, "AVERAGE_POOL_2D") == 0);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
-    CHECK_EQ_INT(t.first_divergent, 3);
-    tui_select(&t, 3);
+    CHECK_EQ_INT(t.first_divergent, (long)f.pool);
+    press(&t, "d");
+    CHECK_EQ_INT(t.layer, f.pool);
     check_golden(t_, &t, 120, 40, true, "source-list-120x40");
     tui_focus(&t, TUI_PANE_DETAILS);
     check_golden(t_, &t, 120, 40, false, "source-details-120x40");
@@ -476,8 +498,8 @@ TEST(tui, divergent_and_first_difference)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     tui_select(&t, 5);
     press(&t, "d");                     /* from the start: the first diverged layer */
@@ -554,8 +576,8 @@ TEST(tui, tiny_and_odd_sizes_do_not_crash)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     tui_select(&t, 3);
     for (int p = 0; p < TUI_PANE_COUNT; p++) {
@@ -588,8 +610,8 @@ TEST(tui, random_keys_and_sizes)
     uint32_t rng = 12345;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     screen_init(&s, false);
     REQUIRE(screen_resize(&s, 80, 24, NULL) == 0);
