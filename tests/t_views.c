@@ -226,10 +226,11 @@ TEST(views, layer_view_boxes_edges_labels)
     CHECK_EQ_STR(v.legend[1].label, "float");
     CHECK_EQ_INT(v.legend[1].count, 1);
 
-    /* --constants: nine distinct constants, each drawn once, with an edge per consumer. */
+    /* --constants: a box per (constant, consumer): 7 into the conv, 4 into the add (y_scale
+     * and y_zp read twice, drawn once), 2 into the dequantize. */
     opt.show_constants = true;
     REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
-    CHECK_EQ_INT(view_count(&v, VIEW_BOX_CONST), 9);
+    CHECK_EQ_INT(view_count(&v, VIEW_BOX_CONST), 7 + 4 + 2);
     CHECK_EQ_INT(v.n_edges, 4 + 7 + 4 + 2);
     view_release(&v);
     graph_release(&g);

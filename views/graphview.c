@@ -74,7 +74,7 @@ struct builder {
     const struct view_options *opt;
     bool by_layer;          /* layer view (false: node view) */
     size_t cap_boxes, cap_edges;
-    int *tensor_box;        /* [n_tensors] const/input box or -1; heap */
+    int *tensor_box;        /* [n_tensors] graph input box or -1; heap */
     int *unit_box;          /* [n_layers or n_nodes] box or -1; heap */
     struct errbuf *eb;
 };
@@ -188,14 +188,10 @@ static int add_box(struct builder *b, enum view_box_kind kind, const char *id_pr
     return (int)v->n_boxes++;
 }
 
-static int add_edge(struct builder *b, int from, int to, int tensor, size_t first_of_consumer)
+static int add_edge(struct builder *b, int from, int to, int tensor)
 {
     struct view_graph *v = b->v;
     const struct tensor *t = &b->g->tensors[tensor];
-    /* A tensor consumed twice by one unit (Add(x, x)) is drawn once. */
-    for (size_t i = first_of_consumer; i < v->n_edges; i++)
-        if (v->edges[i].from == from && v->edges[i].tensor == tensor)
-            return 0;
     if (v->n_edges >= b->cap_edges)
         return errbuf_set(b->eb, ST_EINTERNAL, "graph view: edge count over estimate");
     char shape[160];
@@ -221,11 +217,13 @@ static bool is_constant(const struct graph *g, int t)
     return ts->producer >= 0 && strcmp(g->nodes[ts->producer].op, "Constant") == 0;
 }
 
-/* The box for a constant tensor, made on first use. */
+/*
+ * A box for constant t feeding one consumer. Each consumer gets its own: a scale shared by
+ * every layer drawn once would pull edges across the whole picture (unreadable, and dot's
+ * layout time grows with edge length).
+ */
 static int const_box(struct builder *b, int t)
 {
-    if (b->tensor_box[t] >= 0)
-        return b->tensor_box[t];
     const struct tensor *ts = &b->g->tensors[t];
     struct sbuf sb;
     sbuf_init(&sb);
@@ -236,7 +234,6 @@ static int const_box(struct builder *b, int t)
     if (bi < 0)
         return bi;
     b->v->boxes[bi].tensor = t;
-    b->tensor_box[t] = bi;
     return bi;
 }
 
@@ -271,7 +268,13 @@ static int add_in_edges(struct builder *b, int to, const int *inputs, size_t n)
     size_t first = b->v->n_edges;
     for (size_t i = 0; i < n; i++) {
         int t = inputs[i];
+        bool seen = false;
         if (t < 0 || (size_t)t >= b->g->n_tensors)
+            continue;
+        /* A tensor read twice by one unit (Add(x, x)) is drawn once. */
+        for (size_t k = first; k < b->v->n_edges && !seen; k++)
+            seen = b->v->edges[k].tensor == t;
+        if (seen)
             continue;
         int from;
         int rc = source_box(b, t, &from);
@@ -279,7 +282,7 @@ static int add_in_edges(struct builder *b, int to, const int *inputs, size_t n)
             return rc;
         if (from < 0 || from == to)
             continue;
-        rc = add_edge(b, from, to, t, first);
+        rc = add_edge(b, from, to, t);
         if (rc < 0)
             return rc;
     }
@@ -352,9 +355,6 @@ static bool estimate(const struct builder *b, size_t *boxes, size_t *edges)
 {
     const struct graph *g = b->g;
     size_t nb = 0, ne = 0;
-    if (!size_add(g->n_nodes, g->n_layers, &nb) || !size_add(nb, g->n_inputs, &nb) ||
-        !size_add(nb, g->n_outputs, &nb) || !size_add(nb, g->n_tensors, &nb))
-        return false;
     if (b->by_layer) {
         for (size_t i = 0; i < g->n_layers; i++)
             if (!size_add(ne, g->layers[i].n_inputs, &ne))
@@ -365,6 +365,10 @@ static bool estimate(const struct builder *b, size_t *boxes, size_t *edges)
                 return false;
     }
     if (!size_add(ne, g->n_outputs, &ne))
+        return false;
+    /* Units, inputs, outputs, and at most one constant box per edge. */
+    if (!size_add(g->n_nodes, g->n_layers, &nb) || !size_add(nb, g->n_inputs, &nb) ||
+        !size_add(nb, g->n_outputs, &nb) || !size_add(nb, ne, &nb))
         return false;
     *boxes = nb;
     *edges = ne;
@@ -416,7 +420,7 @@ static int build(struct builder *b)
         int bi = add_io_box(b, VIEW_BOX_OUTPUT, t);
         if (bi < 0)
             return bi;
-        if (from >= 0 && (rc = add_edge(b, from, bi, t, v->n_edges)) < 0)
+        if (from >= 0 && (rc = add_edge(b, from, bi, t)) < 0)
             return rc;
     }
     return view_style(v, b->opt->colour_by, b->eb);

@@ -40,7 +40,7 @@ struct view_options {
 enum view_box_kind {
     VIEW_BOX_LAYER,         /* a layer (layer view) */
     VIEW_BOX_NODE,          /* a model node (node view) */
-    VIEW_BOX_CONST,         /* a constant tensor (--constants) */
+    VIEW_BOX_CONST,         /* a constant tensor, one box per consumer (--constants) */
     VIEW_BOX_INPUT,         /* a graph input */
     VIEW_BOX_OUTPUT,        /* a graph output */
 };
