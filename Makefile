@@ -40,6 +40,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
 TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/fuzz/fuzz_*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/%,$(wildcard tests/bench/bench_*.c))
 
 .PHONY: all deps test run-tests check demo fuzz bench golden clean
 all: $(BUILD)/mlfscope
@@ -50,6 +51,8 @@ deps:
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/%.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=src --c_out=$(BUILD)/gen $<
+
+.SECONDARY: $(GEN_C) $(GEN_H)
 
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(VISIBILITY) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
@@ -92,9 +95,17 @@ $(BUILD)/tests/run: $(TEST_OBJS) $(BUILD)/libmlfscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# Benchmark programs (tests/bench/bench_*.c), run by scripts/bench-*.sh.
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmlfscope.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmlfscope.a $(LDLIBS_ALL)
+
 # The tests run the binary they were built with (MLFSCOPE_BIN).
 run-tests: $(BUILD)/mlfscope $(BUILD)/tests/run
 	MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run $(T)
+
+# Rewrites the goldens (TUI screens so far); review them with `git diff tests/golden`.
+golden: $(BUILD)/mlfscope $(BUILD)/tests/run
+	TUI_GOLDEN_UPDATE=1 MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run tui
 
 test:
 	@$(MAKE) --no-print-directory deps
@@ -127,7 +138,7 @@ fuzz:
 
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory OPT="-O3 -g" $(BUILD)/mlfscope
+	@$(MAKE) --no-print-directory OPT="-O3 -g" $(BUILD)/mlfscope $(BENCH_BINS)
 	@sh scripts/bench.sh $(BUILD)/mlfscope
 
 clean:

@@ -48,5 +48,12 @@ int cmd_print_help(const char *usage);
 int cmd_parse_shape(char *arg, struct shape_override *out, struct errbuf *eb);
 
 /* Each command. */
+int cmd_capture(int argc, char **argv);
+
+/*
+ * `info` for a Model Library Format folder, .tar, .tar.gz or .tgz: prints a summary (or JSON
+ * with --json) to stdout. Returns an exit code (2 with a one-line error on bad input).
+ */
+int cmd_info_mlf(const char *path, bool json);
 
 #endif

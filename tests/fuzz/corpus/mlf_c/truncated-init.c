@@ -1,0 +1,27 @@
+#include "tvm/runtime/c_runtime_api.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+__attribute__((section(".rodata.tvm"), ))
+static const struct global_const_workspace {
+  int8_t constant_4_let[64] __attribute__((aligned(4))); // 64 bytes, aligned offset: 0
+  int8_t constant_0_let[16] __attribute__((packed, aligned(4))); // 16 bytes, aligned offset: 64
+  int32_t constant_1_let[4] __attribute__((packed, aligned(4))); // 16 bytes, aligned offset: 80
+  int32_t constant_2_let[4] __attribute__((packed, aligned(4))); // 16 bytes, aligned offset: 96
+  int32_t constant_3_let[4] __attribute__((packed, aligned(4))); // 16 bytes, aligned offset: 112
+  int32_t constant_5_let[4] __attribute__((packed, aligned(4))); // 16 bytes, aligned offset: 128
+  float fused_constant_6_let[2] __attribute__((packed, aligned(4))); // 8 bytes, aligned offset: 144
+} global_const_workspace = {
+  .constant_4_let = {
+    -0x80, +0x7f, +0x00, -0x01, +0x10, -0x10, +0x20, -0x20, 
+    +0x01, +0x02, +0x03, +0x04, +0x05, +0x06, +0x07, +0x08, 
+    -0x01, -0x02, -0x03, -0x04, -0x05, -0x06, -0x07, -0x08, 
+    +0x11, +0x12, +0x13, +0x14, +0x15, +0x16, +0x17, +0x18, 
+    -0x11, -0x12, -0x13, -0x14, -0x15, -0x16, -0x17, -0x18, 
+    +0x21, +0x22, +0x23, +0x24, +0x25, +0x26, +0x27, +0x28, 
+    -0x21, -0x22, -0x23, -0x24, -0x25, -0x26, -0x27, -0x28, 
+    +0x31, +0x32, +0x33, +0x34, +0x35, +0x36, +0x37, +0x38
+  },
+  .constant_0_let = {
+    +0x01, -0x02, +0x03, -0x04, +0x05, -0x06, +0x07, -0x08, 
+    +0x09, -0x0a, +0x0b, -0x0c, +0

@@ -1,0 +1,3 @@
+int f(void) {
+  if (x) {
+    g(1, "a\"b", 'c');
