@@ -340,6 +340,30 @@ TEST(views, names_are_escaped)
     graph_release(&g);
 }
 
+/* TFLite joins fused tensor names with ';': long names wrap there, the box keeps the whole. */
+TEST(views, long_names_wrap)
+{
+    static const char name[] = "functional_1/activation/Relu;functional_1/conv2d/BiasAdd;"
+                               "functional_1/conv2d/Conv2D1";
+    struct graph g;
+    struct graphview v;
+    struct errbuf eb;
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS};
+    graph_init(&g);
+    graphview_init(&v);
+    errbuf_init(&eb);
+    REQUIRE(build_qop(&g, name, &eb) == 0);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
+    const struct graphview_box *bx = &v.boxes[graphview_box_of_layer(&v, 0)];
+    CHECK_EQ_STR(bx->name, name);
+    /* Broken after the last separator within 48 columns. */
+    CHECK_EQ_INT(strncmp(bx->label, "functional_1/activation/Relu;functional_1/\n"
+                                    "conv2d/BiasAdd;functional_1/conv2d/Conv2D1\nQLinearConv",
+                         97), 0);
+    graphview_release(&v);
+    graph_release(&g);
+}
+
 TEST(views, annotations_clusters_targets_marks)
 {
     struct graph g;

@@ -167,6 +167,31 @@ static void label_tensor_shape(const struct tensor *t, struct sbuf *sb)
     sbuf_printf(sb, "%s %s", tensor_shape_str(t, shape, sizeof shape), dtype_name(t->dtype));
 }
 
+#define NAME_WRAP 48     /* label columns before a long name is wrapped */
+
+/*
+ * Appends a name, wrapped onto lines of at most NAME_WRAP characters, breaking after ';',
+ * '/' or ',' when one is near (TFLite joins fused tensor names with ';'), else mid-word.
+ */
+static void add_wrapped_name(struct sbuf *sb, const char *name)
+{
+    size_t len = strlen(name);
+    while (len > NAME_WRAP) {
+        size_t cut = NAME_WRAP;
+        for (size_t i = NAME_WRAP; i > NAME_WRAP / 2; i--) {
+            if (name[i - 1] == ';' || name[i - 1] == '/' || name[i - 1] == ',') {
+                cut = i;
+                break;
+            }
+        }
+        sbuf_addn(sb, name, cut);
+        sbuf_addc(sb, '\n');
+        name += cut;
+        len -= cut;
+    }
+    sbuf_add(sb, name);
+}
+
 /* Appends a box (boxes were sized for the worst case); label is taken from sb. */
 static int add_box(struct builder *b, enum graphview_box_kind kind, const char *id_prefix,
                    const char *name, struct sbuf *label)
@@ -227,7 +252,8 @@ static int const_box(struct builder *b, int t)
     const struct tensor *ts = &b->g->tensors[t];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n", ts->name);
+    add_wrapped_name(&sb, ts->name);
+    sbuf_addc(&sb, '\n');
     label_tensor_shape(ts, &sb);
     int bi = add_box(b, GRAPHVIEW_BOX_CONST, "C", ts->name, &sb);
     sbuf_release(&sb);
@@ -294,7 +320,9 @@ static int add_io_box(struct builder *b, enum graphview_box_kind kind, int t)
     const struct tensor *ts = &b->g->tensors[t];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s %s\n", kind == GRAPHVIEW_BOX_INPUT ? "input" : "output", ts->name);
+    sbuf_printf(&sb, "%s ", kind == GRAPHVIEW_BOX_INPUT ? "input" : "output");
+    add_wrapped_name(&sb, ts->name);
+    sbuf_addc(&sb, '\n');
     label_tensor_shape(ts, &sb);
     int bi = add_box(b, kind, kind == GRAPHVIEW_BOX_INPUT ? "I" : "O", ts->name, &sb);
     sbuf_release(&sb);
@@ -309,7 +337,8 @@ static int add_layer_box(struct builder *b, size_t li)
     const struct layer *l = &g->layers[li];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n%s [%s]", l->name, l->op, layer_kind_name(l->kind));
+    add_wrapped_name(&sb, l->name);
+    sbuf_printf(&sb, "\n%s [%s]", l->op, layer_kind_name(l->kind));
     if (l->n_outputs > 0 && l->outputs[0] >= 0) {
         sbuf_addc(&sb, '\n');
         label_tensor_shape(&g->tensors[l->outputs[0]], &sb);
@@ -335,8 +364,9 @@ static int add_node_box(struct builder *b, size_t ni)
         return 0;   /* drawn as its output constant (--constants) */
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n%s%s%s", n->name, n->domain[0] ? n->domain : "",
-                n->domain[0] ? "." : "", n->op);
+    add_wrapped_name(&sb, n->name);
+    sbuf_printf(&sb, "\n%s%s%s", n->domain[0] ? n->domain : "", n->domain[0] ? "." : "",
+                n->op);
     int bi = add_box(b, GRAPHVIEW_BOX_NODE, "N", n->name, &sb);
     sbuf_release(&sb);
     if (bi < 0)
