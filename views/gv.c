@@ -89,6 +89,14 @@ static const char *gv_error_text(void)
 }
 
 #if defined(__SANITIZE_ADDRESS__)
+#define GV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)    /* clang */
+#define GV_ASAN 1
+#endif
+#endif
+
+#if defined(GV_ASAN)
 /*
  * Sanitizer builds only. graphviz 2.43 leaks on every gvContext (gvconfig's copy of the
  * plugin config, fontconfig and pango caches), and its pango text-layout plugin strcmp()s
