@@ -133,7 +133,8 @@ int cmd_bench(int argc, char **argv)
                    : errbuf_set(&eb, ST_ENOMEM, "out of memory");
     double load_ms = now_ms() - t0;
     if (!rc)
-        rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
+        rc = interp_inputs_load(&g, n_inputs, (const char *const *)inputs, raw_dtype, n_shapes,
+                                shapes, &in, &eb);
     if (!rc)
         rc = interp_new(&g, &opts, &ip, &eb);
     if (!rc)

@@ -327,8 +327,8 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
     ip->bufs = mem_calloc(nt ? nt : 1, sizeof *ip->bufs);
     ip->has = mem_calloc(nt ? nt : 1, sizeof *ip->has);
     ip->cache = mem_calloc(nn ? nn : 1, sizeof *ip->cache);
-    if (!ip->cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals || !ip->bufs ||
-        !ip->has) {
+    if (!ip->cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
+        !ip->bufs || !ip->has) {
         interp_free(ip);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     }

@@ -23,7 +23,8 @@
 #define SGEMM_KBLOCK 256    /* MLAS SGEMM's K block on x86-64 (packed B holds 256 rows) */
 
 /* Hot loops get an AVX2 clone on x86-64 (chosen at load time), like ONNX Runtime's kernels. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define INTERP_HOT __attribute__((target_clones("avx2", "default")))
 /* float GEMMs need FMA too: an always-inline body, instantiated plain and for AVX2+FMA */
 #define INTERP_FMA_BODY static inline __attribute__((always_inline))

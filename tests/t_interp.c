@@ -134,7 +134,7 @@ static bool same_value(const struct tensor_value *got, const struct tensor_value
 /* Runs one backend node test; returns 0, or the interp/loader status (eb set). */
 static int run_node_test(struct test_ctx *t_, const char *dir, const char *name, bool expect_ok)
 {
-    char path[512];
+    char path[1024];
     struct errbuf eb;
     errbuf_init(&eb);
     struct graph g;
@@ -202,7 +202,8 @@ TEST(interp, onnx_node_tests)
         if (strncmp(e->d_name, "test_", 5) != 0)
             continue;
         char dir[512];
-        snprintf(dir, sizeof dir, "%s/%s", NODE_DIR, e->d_name);
+        if (snprintf(dir, sizeof dir, "%s/%s", NODE_DIR, e->d_name) >= (int)sizeof dir)
+            continue;
         const char *why = unsupported_reason(e->d_name);
         int rc = run_node_test(t_, dir, e->d_name, why == NULL);
         if (why) {
@@ -239,7 +240,8 @@ TEST(interp, unsupported_op_message_names_file_node_and_op)
 
 /* Loads `model`, runs it on the inputs (positional) with opts, and returns the interp. */
 static struct interp *run_model(struct test_ctx *t_, struct graph *g, const char *model,
-                                char **inputs, size_t n_inputs, struct interp_options *opts,
+                                const char *const *inputs, size_t n_inputs,
+                                struct interp_options *opts,
                                 struct interp_inputs *in)
 {
     struct errbuf eb;
@@ -264,7 +266,7 @@ static struct interp *run_model(struct test_ctx *t_, struct graph *g, const char
 
 /* Every tensor ONNX Runtime wrote into GOLDEN_DIR/<golden> equals ours (onnx mode). */
 static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
-                         char **inputs, size_t n_inputs)
+                         const char *const *inputs, size_t n_inputs)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s/index.json", GOLDEN_DIR, golden);
@@ -326,7 +328,7 @@ static void check_golden(struct test_ctx *t_, const char *golden, const char *mo
 
 TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
 {
-    char *in_r8[5][1] = {
+    const char *in_r8[5][1] = {
         {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"},
         {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_1.npy"},
         {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_2.npy"},
@@ -339,13 +341,14 @@ TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
         check_golden(t_, golden, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx", in_r8[k],
                      1);
     }
-    char *in_sn[] = {MODEL_DIR "/shufflenet-v2-12-int8-qop/test_data_set_0/input_0.pb"};
+    const char *in_sn[] = {MODEL_DIR "/shufflenet-v2-12-int8-qop/test_data_set_0/input_0.pb"};
     check_golden(t_, "shufflenet-v2-12-int8-qop",
                  MODEL_DIR "/shufflenet-v2-12-int8-qop/model.onnx", in_sn, 1);
     static const char *const micro[] = {"onnx2c-test_qlinearadd_int8",
                                         "onnx2c-test_qlinearmul_uint8"};
     for (size_t m = 0; m < 2; m++) {
-        char bufs[8][256], *ins[8], model[256];
+        char bufs[8][256], model[256];
+        const char *ins[8];
         for (int k = 0; k < 8; k++) {
             snprintf(bufs[k], sizeof bufs[k], "%s/%s/test_data_set_0/input_%d.pb", MODEL_DIR,
                      micro[m], k);
@@ -354,9 +357,9 @@ TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
         snprintf(model, sizeof model, "%s/%s/model.onnx", MODEL_DIR, micro[m]);
         check_golden(t_, micro[m], model, ins, 8);
     }
-    char *in_relu[] = {MODEL_DIR "/tract-qrelu_1/input.npy"};
+    const char *in_relu[] = {MODEL_DIR "/tract-qrelu_1/input.npy"};
     check_golden(t_, "tract-qrelu_1", MODEL_DIR "/tract-qrelu_1/model.onnx", in_relu, 1);
-    char *in_tdnn[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
+    const char *in_tdnn[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
     check_golden(t_, "tract-qtdnn-10x5-qop", MODEL_DIR "/tract-qtdnn-10x5-qop/model.onnx",
                  in_tdnn, 1);
 }
@@ -372,7 +375,7 @@ TEST(interp, qlinearconv_models_equal_onnxruntime)
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".onnx") != 0)
             continue;
-        char base[256], model[512], input[512], output[512];
+        char base[256], model[1024], input[1024], output[1024];
         snprintf(base, sizeof base, "%.*s", (int)(len - 5), e->d_name);
         snprintf(model, sizeof model, "%s/%s.onnx", QLC_DIR, base);
         snprintf(input, sizeof input, "%s/%s.input.npy", QLC_DIR, base);
@@ -391,7 +394,7 @@ TEST(interp, qlinearconv_models_equal_onnxruntime)
             struct interp_options opts = {.arith = INTERP_ARITH_ONNX,
                                           .dump = INTERP_DUMP_OUTPUTS,
                                           .ort_avx2_u8s8 = emulate != 0};
-            char *ins[] = {input};
+            const char *ins[] = {input};
             struct interp *ip = run_model(t_, &g, model, ins, 1, &opts, &in);
             const struct tensor_value *got = ip ? interp_value(ip, g.outputs[0]) : NULL;
             /* exact sums differ from ORT's saturated ones only for uint8 x with int8 w */
@@ -541,7 +544,7 @@ TEST(interp, fast_tflm_add_equals_ref)
 
 TEST(interp, integer_modes_lower_qdq_layers_and_report_their_arithmetic)
 {
-    char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"};
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"};
     for (int a = INTERP_ARITH_TFLM; a <= INTERP_ARITH_TVM; a++) {
         struct graph g;
         graph_init(&g);
@@ -561,11 +564,11 @@ TEST(interp, integer_modes_lower_qdq_layers_and_report_their_arithmetic)
             }
             if (L->kind == LAYER_FLOAT)
                 CHECK_EQ_INT(used, INTERP_ARITH_ONNX);
-            n_lowered += used == a;
+            n_lowered += (int)used == a;
             /* every layer output exists and is int8 for lowered layers */
             const struct tensor_value *v = interp_value(ip, L->outputs[0]);
             CHECK(v != NULL);
-            if (v && used == a)
+            if (v && (int)used == a)
                 CHECK_EQ_INT(v->dtype, DTYPE_S8);
         }
         CHECK_EQ_INT(n_conv, 9);
@@ -585,7 +588,7 @@ TEST(interp, integer_modes_lower_qdq_layers_and_report_their_arithmetic)
 
 TEST(interp, per_layer_mode_onnx_everywhere_equals_onnx_mode)
 {
-    char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_1.npy"};
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_1.npy"};
     struct graph g1, g2;
     graph_init(&g1);
     graph_init(&g2);
@@ -622,7 +625,7 @@ TEST(interp, per_layer_mode_onnx_everywhere_equals_onnx_mode)
 
 TEST(interp, without_capture_intermediates_are_freed_and_outputs_kept)
 {
-    char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_2.npy"};
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_2.npy"};
     struct graph g;
     graph_init(&g);
     struct interp_inputs in = {0};
@@ -733,7 +736,7 @@ TEST(interp, cli_bench_json)
 
 TEST(interp, allocation_faults_fail_cleanly)
 {
-    char *ins[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
+    const char *ins[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
     struct graph g;
     graph_init(&g);
     struct errbuf eb;
