@@ -1308,16 +1308,22 @@ INTERP_HOT void interp_k_dequantize(const void *x, bool is_signed, float *out, s
     }
 }
 
-/* arm_nn_requantize (double rounding) for any shift, branch-free for shifts in [-31, 0]. */
-static inline int32_t rq_double(int32_t x, int32_t m, int32_t sh)
+
+/* rq_double over n values in place; shifts in [-31, 0] take a branch-free loop that vectorises. */
+static inline void rq_double_n(int32_t *v, size_t n, int32_t m, int32_t sh)
 {
-    if (sh > 0 || sh < -31)
-        return ref_requantize_cmsis(x, m, sh);
+    if (sh > 0 || sh < -31) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = ref_requantize_cmsis(v[i], m, sh);
+        return;
+    }
     int32_t rs = -sh;
-    int32_t mask = (int32_t)(((uint32_t)1 << rs) - 1u);
-    int32_t h = (int32_t)(((int64_t)x * m + ((int64_t)1 << 30)) >> 31);
-    int32_t q = h >> rs;
-    return q + ((h & mask) > ((mask >> 1) + (q < 0)));
+    int32_t mask = (int32_t)(((uint32_t)1 << rs) - 1u), half = mask >> 1;
+    for (size_t i = 0; i < n; i++) {
+        int32_t h = (int32_t)(((int64_t)v[i] * m + ((int64_t)1 << 30)) >> 31);
+        int32_t q = h >> rs;
+        v[i] = q + ((h & mask) > half + (q < 0));
+    }
 }
 
 INTERP_HOT void interp_k_add_q8_tflm(const void *a, const void *b, void *out, bool is_signed,
@@ -1325,17 +1331,29 @@ INTERP_HOT void interp_k_add_q8_tflm(const void *a, const void *b, void *out, bo
                                      const int32_t *zp, int32_t left_shift, int32_t lo,
                                      int32_t hi)
 {
-    for (size_t i = 0; i < n; i++) {
-        int32_t va = is_signed ? ((const int8_t *)a)[i] : ((const uint8_t *)a)[i];
-        int32_t vb = is_signed ? ((const int8_t *)b)[i] : ((const uint8_t *)b)[i];
-        /* (x - zp) << 20 fits: |x - zp| <= 255 */
-        int32_t a2 = rq_double((va - zp[0]) * (1 << left_shift), m[0], sh[0]);
-        int32_t b2 = rq_double((vb - zp[1]) * (1 << left_shift), m[1], sh[1]);
-        int32_t r = rq_double(a2 + b2, m[2], sh[2]) + zp[2];
-        r = r < lo ? lo : r > hi ? hi : r;
-        if (is_signed)
-            ((int8_t *)out)[i] = (int8_t)r;
-        else
-            ((uint8_t *)out)[i] = (uint8_t)r;
+    int32_t va[TILE_Q], vb[TILE_Q];
+    for (size_t i0 = 0; i0 < n; i0 += TILE_Q) {
+        size_t len = n - i0 < TILE_Q ? n - i0 : TILE_Q;
+        /* (x - zp) << left_shift fits in int32: |x - zp| <= 255, left_shift <= 20 */
+        for (size_t i = 0; i < len; i++) {
+            int32_t x = is_signed ? ((const int8_t *)a)[i0 + i] : ((const uint8_t *)a)[i0 + i];
+            int32_t y = is_signed ? ((const int8_t *)b)[i0 + i] : ((const uint8_t *)b)[i0 + i];
+            va[i] = (x - zp[0]) * (1 << left_shift);
+            vb[i] = (y - zp[1]) * (1 << left_shift);
+        }
+        rq_double_n(va, len, m[0], sh[0]);
+        rq_double_n(vb, len, m[1], sh[1]);
+        for (size_t i = 0; i < len; i++)
+            va[i] += vb[i];
+        rq_double_n(va, len, m[2], sh[2]);
+        for (size_t i = 0; i < len; i++) {
+            int32_t r = va[i] + zp[2];
+            r = r < lo ? lo : r;
+            r = r > hi ? hi : r;
+            if (is_signed)
+                ((int8_t *)out)[i0 + i] = (int8_t)r;
+            else
+                ((uint8_t *)out)[i0 + i] = (uint8_t)r;
+        }
     }
 }
