@@ -114,6 +114,16 @@ static size_t targets(const struct mlf *m, const char **out, size_t cap)
     return n;
 }
 
+/* A TVM operator function: defined, tvmgen_ prefixed, not the tvmgen_<mod>_run wrapper. */
+static bool is_operator(const struct mlf *m, const struct mlf_function *f)
+{
+    size_t n = strlen(f->name);
+    if (!f->defined || strncmp(f->name, "tvmgen_", 7) != 0)
+        return false;
+    (void)m;
+    return !(n > 4 && strcmp(f->name + n - 4, "_run") == 0);
+}
+
 static cJSON *num_or_null(long long v)
 {
     return v >= 0 ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
@@ -168,7 +178,7 @@ static int print_json(const struct mlf *m)
     cJSON *fa = cJSON_AddArrayToObject(r, "functions");
     for (size_t i = 0; i < m->n_functions; i++) {
         const struct mlf_function *f = &m->functions[i];
-        if (!f->defined)
+        if (!is_operator(m, f))
             continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToArray(fa, o);
@@ -224,11 +234,22 @@ static void print_text(const struct mlf *m)
            m->legacy_run_model ? ", 2021 run_model layout" : "");
     for (size_t i = 0; i < nt; i++)
         printf("%s %s\n", i ? "           " : "targets    ", tg[i]);
-    for (size_t i = 0; i < m->main.n_inputs; i++)
-        printf("input       %s %s%s\n", m->main.inputs[i].name, mlf_dtype_name(m->main.inputs[i].dtype),
-               m->main.inputs[i].bytes >= 0 ? "" : "");
-    for (size_t i = 0; i < m->main.n_outputs; i++)
-        printf("output      %s %s\n", m->main.outputs[i].name, mlf_dtype_name(m->main.outputs[i].dtype));
+    const struct mlf_io *ins = m->main.inputs, *outs = m->main.outputs;
+    size_t n_in = m->main.n_inputs, n_out = m->main.n_outputs;
+    if (!m->has_main) {
+        ins = m->meta.inputs;
+        outs = m->meta.outputs;
+        n_in = m->meta.n_inputs;
+        n_out = m->meta.n_outputs;
+    }
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        const struct mlf_io *io = i < n_in ? &ins[i] : &outs[i - n_in];
+        printf("%-11s %s %s", i < n_in ? "input" : "output", io->meta_name ? io->meta_name : io->name,
+               mlf_dtype_name(io->dtype));
+        if (io->bytes >= 0)
+            printf(", %lld bytes", io->bytes);
+        putchar('\n');
+    }
     printf("constants   %zu, %zu bytes\n", ccount, cbytes);
     long long ws = workspace_total(m);
     if (ws >= 0)

@@ -825,7 +825,7 @@ static long call_args(const struct tok *t, size_t n, size_t open, size_t *starts
                 return (long)i;
             }
         } else if (depth == 1 && tok_punct(&t[i], ',')) {
-            if (a < max_args) {
+            if (a < max_args && i > begin) {   /* an empty argument is malformed: dropped */
                 starts[a] = begin;
                 ends[a] = i;
                 a++;
@@ -1365,6 +1365,8 @@ static int parse_params(struct cp *p, const struct tok *t, size_t n, size_t open
     struct mlf_param *ps = na ? arena_array(&p->m->arena, na, sizeof *ps) : NULL;
     if (na && ps == NULL)
         return errbuf_set(p->eb, ST_ENOMEM, "out of memory");
+    if (na)
+        memset(ps, 0, na * sizeof *ps);
     for (size_t a = 0; a < na; a++) {
         size_t b = st[a], e = en[a];
         const struct tok *last = &t[e - 1];
@@ -1572,7 +1574,7 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
             *d = ss[i];
             d->index = m->n_steps - 1;
         }
-    } else {
+    } else if (fc.fn != NULL) {   /* NULL: a second main, ignored */
         f = &m->functions[fidx];
         f->body_begin = body_begin;
         f->body_end = body_end;
