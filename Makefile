@@ -22,7 +22,12 @@ LIBS_PC := libprotobuf-c libgvc libcgraph libcjson libarchive zlib
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) ncursesw)
 NCURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw)
-CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) -I. -Isrc -I$(BUILD)/gen $(PC_CFLAGS) $(CFLAGS)
+# Hidden visibility: the binary must not export our symbols, or shared libraries calling
+# their own same-named functions get ours instead (libgvc's graph_init, graph_cleanup,
+# node_induce, gv_* were interposed by src/graph.c's graph_init and crashed gvLayout).
+VISIBILITY := -fvisibility=hidden
+CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(VISIBILITY) -I. -Isrc -I$(BUILD)/gen \
+             $(PC_CFLAGS) $(CFLAGS)
 REF_WARN := -Wconversion -Wsign-conversion
 LDLIBS_ALL = $(PC_LIBS) -lm -lpthread
 
@@ -35,6 +40,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
 TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/fuzz/fuzz_*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/%,$(wildcard tests/bench/bench_*.c))
 
 .PHONY: all deps test run-tests check demo fuzz bench golden clean
 all: $(BUILD)/mlfscope
@@ -46,8 +52,10 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/%.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=src --c_out=$(BUILD)/gen $<
 
+.SECONDARY: $(GEN_C) $(GEN_H)
+
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
-	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
+	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(VISIBILITY) $(PC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
 
 $(BUILD)/obj/ref/%.o: ref/%.c
 	@mkdir -p $(dir $@)
@@ -87,9 +95,17 @@ $(BUILD)/tests/run: $(TEST_OBJS) $(BUILD)/libmlfscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# Benchmark programs (tests/bench/bench_*.c), run by scripts/bench-*.sh.
+$(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmlfscope.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmlfscope.a $(LDLIBS_ALL)
+
 # The tests run the binary they were built with (MLFSCOPE_BIN).
 run-tests: $(BUILD)/mlfscope $(BUILD)/tests/run
 	MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run $(T)
+
+# Rewrites the goldens (TUI screens so far); review them with `git diff tests/golden`.
+golden: $(BUILD)/mlfscope $(BUILD)/tests/run
+	TUI_GOLDEN_UPDATE=1 MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run tui
 
 test:
 	@$(MAKE) --no-print-directory deps
@@ -122,7 +138,7 @@ fuzz:
 
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory OPT="-O3 -g" $(BUILD)/mlfscope
+	@$(MAKE) --no-print-directory OPT="-O3 -g" $(BUILD)/mlfscope $(BENCH_BINS)
 	@sh scripts/bench.sh $(BUILD)/mlfscope
 
 clean:

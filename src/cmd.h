@@ -48,6 +48,7 @@ int cmd_print_help(const char *usage);
 int cmd_parse_shape(char *arg, struct shape_override *out, struct errbuf *eb);
 
 /* Each command. */
+int cmd_capture(int argc, char **argv);
 
 /*
  * `info` for a Model Library Format folder, .tar, .tar.gz or .tgz: prints a summary (or JSON

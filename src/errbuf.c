@@ -35,7 +35,7 @@ int errbuf_set(struct errbuf *eb, int code, const char *fmt, ...)
 void errbuf_prefix(struct errbuf *eb, const char *fmt, ...)
 {
     char prefix[ERRBUF_MSG_BYTES];
-    char joined[ERRBUF_MSG_BYTES];
+    char joined[2 * ERRBUF_MSG_BYTES + 2];   /* room for both, so snprintf cannot truncate */
     va_list ap;
 
     if (eb == NULL || eb->code == 0)
@@ -44,7 +44,8 @@ void errbuf_prefix(struct errbuf *eb, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     snprintf(joined, sizeof joined, "%s: %s", prefix, eb->msg);
-    memcpy(eb->msg, joined, sizeof eb->msg);
+    memcpy(eb->msg, joined, sizeof eb->msg - 1);
+    eb->msg[sizeof eb->msg - 1] = '\0';
 }
 
 const char *errbuf_status_text(int code)

@@ -336,7 +336,8 @@ static int topo_sort(struct graph *g, struct errbuf *eb)
                 goto out;
             }
     }
-    memcpy(g->nodes, sorted, n * sizeof *sorted);
+    if (n > 0) /* g->nodes is NULL for an empty graph; memcpy(NULL, ..., 0) is undefined */
+        memcpy(g->nodes, sorted, n * sizeof *sorted);
 out:
     mem_free(pending);
     mem_free(heap);

@@ -189,6 +189,11 @@ struct graph {
     size_t n_outputs;
     const int *outputs;
     struct graph_index *index;
+    size_t n_warnings;
+    const char *const *warnings;    /* arena; loader notes that do not stop inspection
+                                       (unknown or custom operators), one line each */
+    size_t n_metadata;
+    const char *const *metadata;    /* arena; TFLite metadata entry names, in file order */
 };
 
 /* A user-supplied shape for an input (--input-shape [NAME=]d0,d1,...). */
