@@ -174,9 +174,9 @@ TEST(mlf, fixtures_folder_tar_tgz_same)
         char args[600];
         sbuf_init(&o1);
         sbuf_init(&o2);
-        snprintf(args, sizeof args, "mlfinfo --json '%s'", dir);
+        snprintf(args, sizeof args, "info --json '%s'", dir);
         CHECK_EQ_INT(test_cli(args, &o1, NULL), 0);
-        snprintf(args, sizeof args, "mlfinfo --json '%s'", tgz);
+        snprintf(args, sizeof args, "info --json '%s'", tgz);
         CHECK_EQ_INT(test_cli(args, &o2, NULL), 0);
         CHECK_EQ_STR(o2.buf, o1.buf);
         CHECK(strstr(o1.buf, "\"format\":\t\"mlf\"") != NULL);
@@ -730,14 +730,14 @@ static bool mutate(const char *tree, const char *dst, const char *file, const ch
     return ok;
 }
 
-/* Runs mlfinfo on path: exit 2 and one error line containing `where` and `what`. */
+/* Runs `info` on path: exit 2 and one error line containing `where` and `what`. */
 static void expect_bad(struct test_ctx *t_, const char *path, const char *where, const char *what)
 {
     struct sbuf out, err;
     char args[800];
     sbuf_init(&out);
     sbuf_init(&err);
-    snprintf(args, sizeof args, "mlfinfo '%s'", path);
+    snprintf(args, sizeof args, "info '%s'", path);
     int rc = test_cli(args, &out, &err);
     if (rc != 2 || strstr(err.buf, where) == NULL || strstr(err.buf, what) == NULL ||
         count_str(err.buf, err.len, "\n") != 1)
