@@ -263,6 +263,16 @@ static void print_text(const struct mlf *m)
         printf("relay       %zu functions\n", m->n_partitions);
     if (m->n_params > 0)
         printf("params      %zu arrays\n", m->n_params);
+    static const char *const role_names[] = {"metadata", "header", "entry", "main", "constants",
+                                             "workspace", "host ops", "byoc ops", "registry",
+                                             "relay", "params", "graph"};
+    for (size_t i = 0; i < m->n_files; i++) {
+        printf("%s %s:", i ? "           " : "files      ", m->files[i].path);
+        for (size_t r = 0; r < sizeof role_names / sizeof role_names[0]; r++)
+            if (m->files[i].roles & (1u << r))
+                printf(" %s", role_names[r]);
+        putchar('\n');
+    }
     printf("\n%-5s %-10s %-24s %s\n", "step", "target", "kernel", "function");
     for (size_t i = 0; i < m->n_steps; i++) {
         const struct mlf_step *s = &m->steps[i];

@@ -462,6 +462,8 @@ static void classify_arg(const struct mlf *m, struct mlf_arg *a)
     }
 }
 
+static void link_roles(struct mlf *m);
+
 int mlf_link(struct mlf *m, struct errbuf *eb)
 {
     int rc;
@@ -542,6 +544,7 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         if (m->functions[i].packed && m->functions[i].defined)
             m->interface = MLF_IFACE_PACKED;
     m->usmp = m->n_pools > 0;
+    link_roles(m);
 
     /* sizes the metadata, the header and the C declare */
     const struct mlf_pool *ws = NULL, *cp = NULL;
@@ -583,6 +586,49 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         mlf_warn(m, "metadata.json lists %zu inputs, main takes %zu", m->meta.n_inputs,
                  m->main.n_inputs);
     return 0;
+}
+
+static void add_role(struct mlf *m, const char *file, unsigned role)
+{
+    for (size_t i = 0; file != NULL && i < m->n_files; i++)
+        if (strcmp(m->files[i].path, file) == 0)
+            m->files[i].roles |= role;
+}
+
+/* File roles from the path and from what the parsers found in each file. */
+static void link_roles(struct mlf *m)
+{
+    for (size_t i = 0; i < m->n_files; i++) {
+        const char *p = m->files[i].path;
+        if (strcmp(p, "metadata.json") == 0)
+            m->files[i].roles |= MLF_ROLE_METADATA;
+        else if (has_prefix(p, "codegen/host/include/"))
+            m->files[i].roles |= MLF_ROLE_HEADER;
+        else if (has_prefix(p, "src/"))
+            m->files[i].roles |= MLF_ROLE_RELAY;
+        else if (has_prefix(p, "parameters/"))
+            m->files[i].roles |= MLF_ROLE_PARAMS;
+        else if (has_prefix(p, "executor-config/"))
+            m->files[i].roles |= MLF_ROLE_GRAPH;
+    }
+    if (m->has_main)
+        add_role(m, m->main.file, MLF_ROLE_MAIN);
+    for (size_t i = 0; i < m->n_pools; i++)
+        add_role(m, m->pools[i].file, m->pools[i].is_const ? MLF_ROLE_CONSTANTS : MLF_ROLE_WORKSPACE);
+    for (size_t i = 0; i < m->n_constants; i++)
+        add_role(m, m->constants[i].file, MLF_ROLE_CONSTANTS);
+    for (size_t i = 0; i < m->n_functions; i++) {
+        const struct mlf_function *f = &m->functions[i];
+        size_t n = strlen(f->name);
+        if (!f->defined)
+            continue;
+        if (strcmp(f->name, "TVMSystemLibEntryPoint") == 0)
+            add_role(m, f->file, MLF_ROLE_REGISTRY);
+        else if (has_prefix(f->name, "tvmgen_") && n > 4 && strcmp(f->name + n - 4, "_run") == 0)
+            add_role(m, f->file, MLF_ROLE_ENTRY);
+        else if (has_prefix(f->name, "tvmgen_"))
+            add_role(m, f->file, strcmp(f->target, "c") == 0 ? MLF_ROLE_HOST_OPS : MLF_ROLE_BYOC_OPS);
+    }
 }
 
 const struct mlf_constant *mlf_step_kernel_const(const struct mlf *m, const struct mlf_step *s,

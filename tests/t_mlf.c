@@ -814,3 +814,75 @@ TEST(mlf, bad_input_one_line_error)
     REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "#define TVM_EXPORTS", "/* open"));
     expect_bad(t_, d, "default_lib2.c:2", "unterminated");
 }
+
+/* BYOC targets are named by tvmgen_<mod>_<byoc>_main_N; the ESP layout passes no pools. */
+TEST(mlf, byoc_targets_and_file_roles)
+{
+    static const char lib1[] =
+        "// tvm target: c -keys=cpu \n"
+        "TVM_DLL int32_t tvmgen_default___tvm_main__(int8_t* input_buffer_var, int8_t* "
+        "output_buffer_var, uint8_t* global_const_workspace_0_var, uint8_t* "
+        "global_workspace_1_var) {\n"
+        "  void* constant_0_let = (&(global_const_workspace_0_var[0]));\n"
+        "  void* sid_2_let = (&(global_workspace_1_var[0]));\n"
+        "  if (tvmgen_default_esp_main_0(input_buffer_var, constant_0_let, sid_2_let) != 0 ) "
+        "return -1;\n"
+        "  if (tvmgen_default_ethos_u_main_0(sid_2_let, output_buffer_var) != 0 ) return -1;\n"
+        "  if (tvmgen_default_fused_nn_relu(sid_2_let, output_buffer_var, "
+        "global_const_workspace_0_var, global_workspace_1_var) != 0 ) return -1;\n"
+        "  return 0;\n}\n";
+    static const char lib2[] =
+        "TVM_DLL int32_t tvmgen_default_esp_main_0(int8_t* a, int8_t* b, int8_t* c) {\n"
+        "  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_ethos_u_main_0(int8_t* a, int8_t* b) { return 0; }\n"
+        "TVM_DLL int32_t tvmgen_default_fused_nn_relu(int8_t* p0, int8_t* T_relu, uint8_t* "
+        "global_const_workspace_2_var, uint8_t* global_workspace_3_var) { return 0; }\n";
+    static const char lib0[] =
+        "static struct global_const_workspace {\n"
+        "  int8_t constant_0_let[4] __attribute__((aligned(16))); // 4 bytes, aligned offset: 0\n"
+        "} global_const_workspace = {\n  .constant_0_let = {\n    +0x01, -0x02, +0x7f, -0x80\n  },\n"
+        "};// of total size 4 bytes\n"
+        "__attribute__((section(\".bss.noinit.tvm\"), aligned(16)))\n"
+        "static uint8_t global_workspace[32];\n";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    REQUIRE(mlf_parse_c(&m, "default_lib0.c", lib0, sizeof lib0 - 1, &eb) == 0);
+    REQUIRE(mlf_parse_c(&m, "default_lib1.c", lib1, sizeof lib1 - 1, &eb) == 0);
+    REQUIRE(mlf_parse_c(&m, "default_lib2.c", lib2, sizeof lib2 - 1, &eb) == 0);
+    REQUIRE(mlf_link(&m, &eb) == 0);
+    REQUIRE(m.n_steps == 3);
+    CHECK_EQ_STR(m.functions[m.steps[0].func].target, "esp");
+    CHECK_EQ_STR(m.functions[m.steps[1].func].target, "ethos_u");
+    CHECK_EQ_STR(m.functions[m.steps[2].func].target, "c");
+    CHECK_EQ_INT(m.steps[0].args[1].kind, MLF_ARG_CONST);
+    CHECK(m.steps[0].args[1].constant >= 0);
+    CHECK_EQ_INT(m.steps[0].args[2].kind, MLF_ARG_WORKSPACE);
+    CHECK_EQ_INT(m.steps[1].args[1].kind, MLF_ARG_OUTPUT);
+    CHECK_EQ_INT(m.pools[1].alignment, 16);
+    CHECK_EQ_INT(m.pools[1].bytes, 32);
+    mlf_release(&m);
+
+    REQUIRE(mlf_open(&m, "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic", &eb) == 0);
+    const struct mlf_file *f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    const struct mlf_file *f1 = mlf_find_file(&m, "codegen/host/src/default_lib1.c");
+    const struct mlf_file *f2 = mlf_find_file(&m, "codegen/host/src/default_lib2.c");
+    REQUIRE(f0 && f1 && f2);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_ENTRY | MLF_ROLE_CONSTANTS | MLF_ROLE_WORKSPACE);
+    CHECK_EQ_INT(f1->roles, MLF_ROLE_MAIN);
+    CHECK_EQ_INT(f2->roles, MLF_ROLE_BYOC_OPS);
+    CHECK(f0->tvm_target == NULL);
+    CHECK_EQ_STR(f2->tvm_target, "cmsis-nn");
+    mlf_release(&m);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/graph-v7", &eb) == 0);
+    f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    REQUIRE(f0 != NULL);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_REGISTRY);
+    mlf_release(&m);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/aot-2021", &eb) == 0);
+    f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    REQUIRE(f0 != NULL);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_MAIN | MLF_ROLE_CONSTANTS | MLF_ROLE_HOST_OPS);
+    mlf_release(&m);
+}
