@@ -886,3 +886,38 @@ TEST(mlf, byoc_targets_and_file_roles)
     CHECK_EQ_INT(f0->roles, MLF_ROLE_MAIN | MLF_ROLE_CONSTANTS | MLF_ROLE_HOST_OPS);
     mlf_release(&m);
 }
+
+/* The TVM 0.9.dev0 sine tree: metadata v5, relay.txt, an empty params container. */
+TEST(mlf, sine_v5_metadata_relay_params)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf/sine-v5-tvm0.9dev", &eb) == 0);
+    CHECK_EQ_INT(m.meta.version, 5);
+    CHECK_EQ_STR(m.meta.export_datetime, "2022-03-24 18:49:45Z");
+    CHECK_EQ_INT(m.meta.workspace_bytes, 1184);
+    CHECK_EQ_INT(m.header_workspace_bytes, 1184);
+    CHECK_EQ_INT(m.meta.io_bytes, 8);
+    CHECK_EQ_INT(m.meta.n_opfns, 5);
+    REQUIRE(m.meta.n_deps == 1);
+    CHECK_EQ_STR(m.meta.deps[0].version_spec, "0.9.dev0");
+    REQUIRE(m.meta.n_targets == 1);
+    CHECK_EQ_STR(m.meta.target_devices[0], "1");
+    const struct mlf_function *f = fn_named(&m, "tvmgen_default_fused_nn_dense_add_nn_relu_1");
+    REQUIRE(f != NULL);
+    CHECK_EQ_INT(f->meta_workspace_bytes, 1056);
+    REQUIRE(f->n_allocs == 1);
+    CHECK_EQ_INT(f->allocs[0].bytes, 1024);   /* packed_weight */
+    CHECK(f->n_uses >= 1);                     /* reads a static weight array by name */
+    CHECK_EQ_INT(m.n_params, 0);               /* 32-byte empty container */
+    REQUIRE(m.n_partitions == 1);
+    CHECK_EQ_STR(m.partitions[0].name, "main");
+    REQUIRE(m.partitions[0].n_ops == 11);      /* %0..%9 and the final nn.bias_add */
+    CHECK_EQ_STR(m.partitions[0].ops[1].op, "nn.dense");
+    CHECK_EQ_STR(m.partitions[0].ops[10].op, "nn.bias_add");
+    REQUIRE(m.main.n_allocs == 2);
+    CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
+    CHECK_EQ_INT(m.steps[5].args[1].kind, MLF_ARG_OUTPUT);
+    mlf_release(&m);
+}
