@@ -233,6 +233,27 @@ TEST(mlf, fixtures_counts_match_the_c_text)
                 CHECK(m.constants[k].offset + m.constants[k].bytes <=
                       m.pools[m.constants[k].pool].bytes);
         }
+        /* MLF-FORMAT.md 4: every const-pool binding in any lib is a field at that offset */
+        size_t n_const_lets = 0;
+        for (size_t f = 0; f < m.n_functions; f++)
+            for (size_t j = 0; j < m.functions[f].n_lets; j++) {
+                const struct mlf_let *l = &m.functions[f].lets[j];
+                CHECK(l->pool >= 0);
+                if (l->pool >= 0 && m.pools[l->pool].is_const) {
+                    n_const_lets++;
+                    CHECK(l->constant >= 0 && m.constants[l->constant].offset == l->offset);
+                }
+            }
+        for (size_t j = 0; j < m.main.n_lets; j++) {
+            const struct mlf_let *l = &m.main.lets[j];
+            CHECK(l->pool >= 0);
+            if (l->pool >= 0 && m.pools[l->pool].is_const) {
+                n_const_lets++;
+                CHECK(l->constant >= 0 && m.constants[l->constant].offset == l->offset);
+                CHECK(l->constant >= 0 && strcmp(m.constants[l->constant].name, l->name) == 0);
+            }
+        }
+        CHECK_EQ_INT(n_const_lets, count_str(c, n, "(&(global_const_workspace_"));
         const char *ws = memmem(c, n, "static uint8_t global_workspace[", 32);
         for (size_t p = 0; p < m.n_pools; p++)
             if (!m.pools[p].is_const && ws)
@@ -919,5 +940,58 @@ TEST(mlf, sine_v5_metadata_relay_params)
     REQUIRE(m.main.n_allocs == 2);
     CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
     CHECK_EQ_INT(m.steps[5].args[1].kind, MLF_ARG_OUTPUT);
+    mlf_release(&m);
+}
+
+/* Kernels the fixtures lack, in the form TVM's CMSIS-NN codegen writes them. */
+TEST(mlf, mul_maxpool_s16_kernels)
+{
+    static const char lib2[] =
+        "// tvm target: cmsis-nn \n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_3(int8_t* input_0_, int8_t* input_1_, "
+        "int8_t* output_) {\n"
+        "  arm_elementwise_mul_s8(input_0_, input_1_, -3, 5, output_, -128, 1073741824, -5, "
+        "-128, 127, 16);\n  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_4(int8_t* input_, int8_t* output_) {\n"
+        "  cmsis_nn_context context= {NULL,0};\n"
+        "  cmsis_nn_tile stride = {2,1};\n  cmsis_nn_tile padding = {0,1};\n"
+        "  cmsis_nn_activation activation = {-100,100};\n"
+        "  cmsis_nn_pool_params pool_params = {stride, padding, activation};\n"
+        "  cmsis_nn_dims input_dims = {1,4,6,8};\n  cmsis_nn_dims filter_dims = {1,2,3,1};\n"
+        "  cmsis_nn_dims output_dims = {1,3,3,8};\n"
+        "  arm_cmsis_nn_status status = arm_max_pool_s8(&context, &pool_params, &input_dims, "
+        "input_, &filter_dims, &output_dims, output_);\n"
+        "  if (status != ARM_CMSIS_NN_SUCCESS) {\n    return -1;\n  }\n  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_5(int16_t* input_, int16_t* output_) {\n"
+        "  arm_softmax_s16(input_, 2, 5, 1073741824, 1, &softmax_params, output_);\n"
+        "  return 0;\n}\n";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    REQUIRE(mlf_parse_c(&m, "default_lib2.c", lib2, sizeof lib2 - 1, &eb) == 0);
+    REQUIRE(mlf_link(&m, &eb) == 0);
+    REQUIRE(m.n_functions == 3);
+    const struct mlf_kernel *k = &m.functions[0].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_MUL);
+    CHECK_EQ_INT(k->in1_offset, -3);
+    CHECK_EQ_INT(k->in2_offset, 5);
+    CHECK_EQ_INT(k->out_offset, -128);
+    CHECK_EQ_INT(k->out_mult, 1073741824);
+    CHECK_EQ_INT(k->out_shift, -5);
+    CHECK_EQ_INT(k->act_min, -128);
+    CHECK_EQ_INT(k->block_size, 16);
+    CHECK_EQ_INT(k->ptr_param[MLF_KP_OUTPUT], 2);
+    k = &m.functions[1].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_MAXPOOL);
+    CHECK(k->stride.w == 2 && k->stride.h == 1 && k->padding.w == 0 && k->padding.h == 1);
+    CHECK(k->act_min == -100 && k->act_max == 100);
+    CHECK(k->input.w == 6 && k->filter.h == 2 && k->filter.w == 3 && k->output.h == 3);
+    CHECK(!k->bias.set);
+    k = &m.functions[2].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_SOFTMAX);
+    CHECK(k->s16);
+    CHECK(k->num_rows == 2 && k->row_size == 5 && k->mult == 1073741824 && k->shift == 1);
+    CHECK_EQ_STR(m.functions[2].target, "cmsis_nn");
     mlf_release(&m);
 }
