@@ -276,7 +276,7 @@ static int link_lets(struct mlf *m, struct mlf_let *lets, size_t n, const char *
     return 0;
 }
 
-static const char *target_of_name(const struct mlf *m, const char *name)
+static const char *target_of_name(struct mlf *m, const char *name)
 {
     const char *mod = m->module ? m->module : "default";
     char prefix[256];
@@ -294,7 +294,7 @@ static const char *target_of_name(const struct mlf *m, const char *name)
             return "c";
     if (mm[6] == '\0')
         return "c";
-    char *t = arena_strndup((struct arena *)&m->arena, rest, (size_t)(mm - rest));
+    char *t = arena_strndup(&m->arena, rest, (size_t)(mm - rest));
     return t ? t : "byoc";
 }
 
@@ -497,6 +497,13 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         struct mlf_function *f = &m->functions[i];
         f->target = target_of_name(m, f->name);
         f->meta_workspace_bytes = -1;
+        f->partition = -1;
+        for (size_t j = 0; j < m->n_partitions; j++) {
+            const struct mlf_partition *pp = &m->partitions[j];
+            if (strcmp(pp->name, f->name) == 0 ||
+                (pp->global_symbol && strcmp(pp->global_symbol, f->name) == 0))
+                f->partition = (int)j;
+        }
         for (size_t j = 0; j < m->meta.n_opfns; j++)
             if (strcmp(m->meta.opfns[j].name, f->name) == 0)
                 f->meta_workspace_bytes = m->meta.opfns[j].workspace_bytes;

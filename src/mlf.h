@@ -223,6 +223,7 @@ struct mlf_function {
     const char **uses;         /* named static const arrays referenced in the body */
     size_t n_uses;
     long long meta_workspace_bytes;   /* from metadata operator_functions, -1 absent */
+    int partition;             /* the Relay partition with this global symbol, -1 none */
 };
 
 struct mlf_io {

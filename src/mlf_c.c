@@ -1463,6 +1463,7 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
             if (f == NULL || (f->name = tok_dup(p, name)) == NULL)
                 return ST_ENOMEM;
             f->meta_workspace_bytes = -1;
+            f->partition = -1;
             f->target = "c";
         }
         if (has_body || f->params == NULL) {

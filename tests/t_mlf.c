@@ -600,6 +600,8 @@ TEST(mlf, hand_v7_cmsis_partitioned_relay)
     CHECK_EQ_STR(p1->ops[2].op, "qnn.requantize");
     CHECK_EQ_STR(p1->ops[2].span, "model/conv2d/Relu");
     CHECK_EQ_STR(m.partitions[3].composites[0].name, "cmsis-nn.qnn_softmax");
+    CHECK_EQ_INT(m.functions[m.steps[2].func].partition, 3);
+    CHECK_EQ_INT(m.functions[m.steps[0].func].partition, 1);
     CHECK_EQ_STR(m.partitions[3].ops[1].span, "StatefulPartitionedCall");
     mlf_release(&m);
 }
