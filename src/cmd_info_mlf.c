@@ -72,7 +72,9 @@ static long long workspace_total(const struct mlf *m)
 
 static const char *exec_name(const struct mlf *m)
 {
-    return m->executor == MLF_EXEC_AOT ? "aot" : m->executor == MLF_EXEC_GRAPH ? "graph" : "unknown";
+    return m->executor == MLF_EXEC_AOT     ? "aot"
+           : m->executor == MLF_EXEC_GRAPH ? "graph"
+                                           : "unknown";
 }
 
 static long long fn_workspace(const struct mlf_function *f)
@@ -154,10 +156,13 @@ static int print_json(const struct mlf *m)
 
     cJSON_AddStringToObject(r, "format", "mlf");
     cJSON_AddItemToObject(r, "metadata_version",
-                          m->meta.version ? cJSON_CreateNumber(m->meta.version) : cJSON_CreateNull());
-    cJSON_AddItemToObject(r, "module", m->module ? cJSON_CreateString(m->module) : cJSON_CreateNull());
+                          m->meta.version ? cJSON_CreateNumber(m->meta.version)
+                                          : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "module",
+                          m->module ? cJSON_CreateString(m->module) : cJSON_CreateNull());
     cJSON_AddStringToObject(r, "executor", exec_name(m));
-    cJSON_AddStringToObject(r, "interface", m->interface == MLF_IFACE_PACKED ? "packed" : "unpacked");
+    cJSON_AddStringToObject(r, "interface",
+                            m->interface == MLF_IFACE_PACKED ? "packed" : "unpacked");
     cJSON_AddBoolToObject(r, "usmp", m->usmp);
     cJSON *ta = cJSON_AddArrayToObject(r, "targets");
     for (size_t i = 0; i < nt; i++)
@@ -244,8 +249,8 @@ static void print_text(const struct mlf *m)
     }
     for (size_t i = 0; i < n_in + n_out; i++) {
         const struct mlf_io *io = i < n_in ? &ins[i] : &outs[i - n_in];
-        printf("%-11s %s %s", i < n_in ? "input" : "output", io->meta_name ? io->meta_name : io->name,
-               mlf_dtype_name(io->dtype));
+        printf("%-11s %s %s", i < n_in ? "input" : "output",
+               io->meta_name ? io->meta_name : io->name, mlf_dtype_name(io->dtype));
         if (io->bytes >= 0)
             printf(", %lld bytes", io->bytes);
         putchar('\n');
@@ -263,9 +268,9 @@ static void print_text(const struct mlf *m)
         printf("relay       %zu functions\n", m->n_partitions);
     if (m->n_params > 0)
         printf("params      %zu arrays\n", m->n_params);
-    static const char *const role_names[] = {"metadata", "header", "entry", "main", "constants",
-                                             "workspace", "host ops", "byoc ops", "registry",
-                                             "relay", "params", "graph"};
+    static const char *const role_names[] = {"metadata",  "header",    "entry",    "main",
+                                             "constants", "workspace", "host ops", "byoc ops",
+                                             "registry",  "relay",     "params",   "graph"};
     for (size_t i = 0; i < m->n_files; i++) {
         printf("%s %s:", i ? "           " : "files      ", m->files[i].path);
         for (size_t r = 0; r < sizeof role_names / sizeof role_names[0]; r++)

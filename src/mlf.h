@@ -110,6 +110,7 @@ enum mlf_arg_kind {
     MLF_ARG_LITERAL,           /* an integer literal (`value`) */
 };
 
+/* "input", "const", ... as used in JSON and tables; "unknown" for out-of-range values. */
 const char *mlf_arg_kind_name(enum mlf_arg_kind k);
 
 struct mlf_arg {

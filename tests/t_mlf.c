@@ -20,16 +20,20 @@
 #include "../src/sbuf.h"
 
 static const char *const fixtures[] = {
-    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad",  "mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
-    "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
-    "mlperf-tiny-v1.0-nucleo-native-ad",    "mlperf-tiny-v1.0-nucleo-native-ic",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
+    "mlperf-tiny-v1.0-nucleo-native-ad",
+    "mlperf-tiny-v1.0-nucleo-native-ic",
     "sine-v5-tvm0.9dev",
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
 static const char *const kernel_names[] = {
-    "arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8", "arm_fully_connected_s8",
-    "arm_avgpool_s8",          "arm_max_pool_s8",               "arm_softmax_s8",
+    "arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8",
+    "arm_fully_connected_s8",  "arm_avgpool_s8",
+    "arm_max_pool_s8",         "arm_softmax_s8",
     "arm_elementwise_add_s8",  "arm_elementwise_mul_s8",
 };
 
@@ -144,9 +148,11 @@ TEST(mlf, fixtures_folder_tar_tgz_same)
         snprintf(tgz, sizeof tgz, "%s/%zu.tar.gz", tmp, i);
         /* .tar of the tree's contents, .tar.gz with the folder as a top-level prefix */
         char cmd[1600];
-        REQUIRE(sh3(cmd, sizeof cmd, snprintf(cmd, sizeof cmd, "tar cf '%s' -C '%s' .", tar, dir)) == 0);
-        REQUIRE(sh3(cmd, sizeof cmd, snprintf(cmd, sizeof cmd, "tar czf '%s' -C tests/data/mlf '%s'",
-                                              tgz, fixtures[i])) == 0);
+        REQUIRE(sh3(cmd, sizeof cmd,
+                    snprintf(cmd, sizeof cmd, "tar cf '%s' -C '%s' .", tar, dir)) == 0);
+        REQUIRE(sh3(cmd, sizeof cmd,
+                    snprintf(cmd, sizeof cmd, "tar czf '%s' -C tests/data/mlf '%s'", tgz,
+                             fixtures[i])) == 0);
         sbuf_init(&s0);
         sbuf_init(&s1);
         sbuf_init(&s2);
@@ -329,22 +335,22 @@ TEST(mlf, constants_are_the_model_weights)
     CHECK_EQ_INT(n, 16);
     CHECK_EQ_INT(s8_found, s8);
     CHECK(s8 > 0);
-    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww", "tests/data/models/vww_96_int8.tflite",
-                   &n, &bytes, &s8, &s8_found);
+    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
+                   "tests/data/models/vww_96_int8.tflite", &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(bytes, 218864);
     CHECK_EQ_INT(n, 51);
     CHECK_EQ_INT(s8_found, s8);
     found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad", "tests/data/models/ad01_int8.tflite",
                    &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8_found, s8);
-    CHECK_EQ_INT(s8, 10);   /* FULLY_CONNECTED x10 */
+    CHECK_EQ_INT(s8, 10); /* FULLY_CONNECTED x10 */
     found_in_model(t_, "mlperf-tiny-v1.0-nucleo-native-ad", "tests/data/models/ad01_int8.tflite",
                    &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8_found, s8);
     /* kws: the first CONV_2D (1 input channel) became a depthwise conv, its filter re-laid
        out as {1,10,4,64}; the other int8 weights are verbatim */
-    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "tests/data/models/kws_ref_model.tflite",
-                   &n, &bytes, &s8, &s8_found);
+    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+                   "tests/data/models/kws_ref_model.tflite", &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8, 10);
     CHECK_EQ_INT(s8_found, 9);
 }
@@ -371,9 +377,9 @@ TEST(mlf, ic_kernel_parameters)
     REQUIRE(s0->n_args == 8);
     CHECK_EQ_INT(s0->args[0].kind, MLF_ARG_INPUT);
     CHECK_EQ_INT(s0->args[1].kind, MLF_ARG_CONST);
-    CHECK_EQ_INT(s0->args[1].offset, 76928);   /* constant_0_let */
+    CHECK_EQ_INT(s0->args[1].offset, 76928); /* constant_0_let */
     CHECK_EQ_INT(s0->args[5].kind, MLF_ARG_WORKSPACE);
-    CHECK_EQ_INT(s0->args[5].offset, 0);       /* sid_7_let */
+    CHECK_EQ_INT(s0->args[5].offset, 0); /* sid_7_let */
     CHECK_EQ_INT(s0->args[6].kind, MLF_ARG_POOL);
     CHECK_EQ_INT(m.steps[14].args[1].kind, MLF_ARG_OUTPUT);
     REQUIRE(s0->func >= 0);
@@ -385,7 +391,8 @@ TEST(mlf, ic_kernel_parameters)
     const struct mlf_kernel *k = &f->kernels[0];
     CHECK_EQ_STR(k->name, "arm_convolve_wrapper_s8");
     CHECK_EQ_INT(k->kind, MLF_K_CONV);
-    CHECK(k->input.set && k->input.n == 1 && k->input.h == 32 && k->input.w == 32 && k->input.c == 3);
+    CHECK(k->input.set && k->input.n == 1 && k->input.h == 32 && k->input.w == 32 &&
+          k->input.c == 3);
     CHECK(k->filter.n == 16 && k->filter.h == 3 && k->filter.w == 3 && k->filter.c == 3);
     CHECK(k->bias.c == 16 && k->output.h == 32 && k->output.c == 16);
     CHECK(k->stride.w == 1 && k->stride.h == 1 && k->padding.w == 1 && k->padding.h == 1);
@@ -454,7 +461,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *sm = fn_named(&m, "tvmgen_default_cmsis_nn_main_17");
     REQUIRE(sm && sm->n_kernels == 1);
-    k = &sm->kernels[0];   /* arm_softmax_s8(input_, 1, 10, 1476210432, 24, -124, output_) */
+    k = &sm->kernels[0]; /* arm_softmax_s8(input_, 1, 10, 1476210432, 24, -124, output_) */
     CHECK_EQ_INT(k->num_rows, 1);
     CHECK_EQ_INT(k->row_size, 10);
     CHECK_EQ_INT(k->mult, 1476210432);
@@ -463,7 +470,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *fc = fn_named(&m, "tvmgen_default_cmsis_nn_main_16");
     REQUIRE(fc && fc->n_kernels == 1);
-    k = &fc->kernels[0];   /* fc_params = {128, 0, 24, activation}; quant {1552512742, -5} */
+    k = &fc->kernels[0]; /* fc_params = {128, 0, 24, activation}; quant {1552512742, -5} */
     CHECK_EQ_INT(k->input_offset, 128);
     CHECK_EQ_INT(k->filter_offset, 0);
     CHECK_EQ_INT(k->output_offset, 24);
@@ -475,7 +482,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *pool = fn_named(&m, "tvmgen_default_cmsis_nn_main_15");
     REQUIRE(pool && pool->n_kernels == 1);
-    k = &pool->kernels[0];   /* stride {8,8}, filter_dims {1,8,8,1}, output {1,1,1,64}, ctx 256 */
+    k = &pool->kernels[0]; /* stride {8,8}, filter_dims {1,8,8,1}, output {1,1,1,64}, ctx 256 */
     CHECK(k->stride.w == 8 && k->stride.h == 8);
     CHECK(k->filter.h == 8 && k->filter.w == 8 && k->output.c == 64 && k->input.h == 8);
     CHECK_EQ_INT(k->ctx_bytes, 256);
@@ -513,7 +520,7 @@ TEST(mlf, kws_without_usmp)
     REQUIRE(s->func >= 0 && m.functions[s->func].n_kernels == 1);
     const struct mlf_kernel *k = &m.functions[s->func].kernels[0];
     CHECK_EQ_INT(k->kind, MLF_K_DWCONV);
-    CHECK_EQ_INT(k->ch_mult, 64);     /* {-83, -128, 64, stride, ...} */
+    CHECK_EQ_INT(k->ch_mult, 64); /* {-83, -128, 64, stride, ...} */
     CHECK_EQ_INT(k->input_offset, -83);
     CHECK(k->padding.w == 1 && k->padding.h == 4);
     const struct mlf_constant *shift = mlf_step_kernel_const(&m, s, k, MLF_KP_SHIFT);
@@ -623,7 +630,7 @@ TEST(mlf, hand_graph_executor)
     CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
     CHECK_EQ_INT(m.steps[0].args[1].kind, MLF_ARG_WEIGHT);
     CHECK_EQ_INT(m.steps[1].args[1].kind, MLF_ARG_OUTPUT);
-    CHECK_EQ_INT(m.steps[1].args[0].bytes, 8);   /* storage_id 2: 8 bytes */
+    CHECK_EQ_INT(m.steps[1].args[0].bytes, 8); /* storage_id 2: 8 bytes */
     CHECK_EQ_INT(m.meta.n_sids, 4);
     REQUIRE(m.n_params == 1);
     CHECK_EQ_STR(m.params[0].name, "p0");
@@ -785,15 +792,18 @@ TEST(mlf, bad_input_one_line_error)
     expect_bad(t_, f, "corrupt.tar", "");
     /* a .tar.gz cut in the middle */
     snprintf(f, sizeof f, "%s/cut.tar.gz", tmp);
-    snprintf(cmd, sizeof cmd, "tar czf '%s.full' -C tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic . "
-             "&& head -c 60000 '%s.full' > '%s'", f, f, f);
+    snprintf(cmd, sizeof cmd,
+             "tar czf '%s.full' -C tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic . "
+             "&& head -c 60000 '%s.full' > '%s'",
+             f, f, f);
     REQUIRE(system(cmd) == 0);
     expect_bad(t_, f, "cut.tar.gz", "");
     /* a folder that is no MLF */
     expect_bad(t_, "tests/data/models", "tests/data/models", "not a Model Library Format");
 
     snprintf(d, sizeof d, "%s/braces", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "  return 0;\n}\n\n#ifdef", "  return 0;\n\n#ifdef"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "  return 0;\n}\n\n#ifdef",
+                   "  return 0;\n\n#ifdef"));
     expect_bad(t_, d, "default_lib2.c:", "unbalanced braces");
 
     snprintf(d, sizeof d, "%s/trunc-init", tmp);
@@ -801,15 +811,18 @@ TEST(mlf, bad_input_one_line_error)
     expect_bad(t_, d, "default_lib0.c:", "truncated");
 
     snprintf(d, sizeof d, "%s/past-pool", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib1.c", "global_workspace_1_var[16]", "global_workspace_1_var[64]"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib1.c", "global_workspace_1_var[16]",
+                   "global_workspace_1_var[64]"));
     expect_bad(t_, d, "default_lib1.c:", "past the end of pool global_workspace");
 
     snprintf(d, sizeof d, "%s/field-past-pool", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "total size 152 bytes", "total size 100 bytes"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "total size 152 bytes",
+                   "total size 100 bytes"));
     expect_bad(t_, d, "default_lib0.c:", "past the end of pool");
 
     snprintf(d, sizeof d, "%s/absurd", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "constant_4_let[64]", "constant_4_let[99999999999999]"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "constant_4_let[64]",
+                   "constant_4_let[99999999999999]"));
     expect_bad(t_, d, "default_lib0.c:", "absurd");
 
     snprintf(d, sizeof d, "%s/bad-value", tmp);
@@ -818,8 +831,10 @@ TEST(mlf, bad_input_one_line_error)
 
     snprintf(d, sizeof d, "%s/params-magic", tmp);
     REQUIRE(mutate("tests/data/mlf-hand/aot-2021", d, "parameters/default.params", "p0", "q0"));
-    snprintf(cmd, sizeof cmd, "printf 'XXXX' | dd of='%s/parameters/default.params' bs=1 count=4 "
-             "conv=notrunc 2>/dev/null", d);
+    snprintf(cmd, sizeof cmd,
+             "printf 'XXXX' | dd of='%s/parameters/default.params' bs=1 count=4 "
+             "conv=notrunc 2>/dev/null",
+             d);
     REQUIRE(system(cmd) == 0);
     expect_bad(t_, d, "default.params: offset 0", "bad magic");
 
@@ -863,7 +878,8 @@ TEST(mlf, byoc_targets_and_file_roles)
     static const char lib0[] =
         "static struct global_const_workspace {\n"
         "  int8_t constant_0_let[4] __attribute__((aligned(16))); // 4 bytes, aligned offset: 0\n"
-        "} global_const_workspace = {\n  .constant_0_let = {\n    +0x01, -0x02, +0x7f, -0x80\n  },\n"
+        "} global_const_workspace = {\n  .constant_0_let = {\n    +0x01, -0x02, +0x7f, -0x80\n  "
+        "},\n"
         "};// of total size 4 bytes\n"
         "__attribute__((section(\".bss.noinit.tvm\"), aligned(16)))\n"
         "static uint8_t global_workspace[32];\n";
@@ -931,12 +947,12 @@ TEST(mlf, sine_v5_metadata_relay_params)
     REQUIRE(f != NULL);
     CHECK_EQ_INT(f->meta_workspace_bytes, 1056);
     REQUIRE(f->n_allocs == 1);
-    CHECK_EQ_INT(f->allocs[0].bytes, 1024);   /* packed_weight */
-    CHECK(f->n_uses >= 1);                     /* reads a static weight array by name */
-    CHECK_EQ_INT(m.n_params, 0);               /* 32-byte empty container */
+    CHECK_EQ_INT(f->allocs[0].bytes, 1024); /* packed_weight */
+    CHECK(f->n_uses >= 1);                  /* reads a static weight array by name */
+    CHECK_EQ_INT(m.n_params, 0);            /* 32-byte empty container */
     REQUIRE(m.n_partitions == 1);
     CHECK_EQ_STR(m.partitions[0].name, "main");
-    REQUIRE(m.partitions[0].n_ops == 11);      /* %0..%9 and the final nn.bias_add */
+    REQUIRE(m.partitions[0].n_ops == 11); /* %0..%9 and the final nn.bias_add */
     CHECK_EQ_STR(m.partitions[0].ops[1].op, "nn.dense");
     CHECK_EQ_STR(m.partitions[0].ops[10].op, "nn.bias_add");
     REQUIRE(m.main.n_allocs == 2);
