@@ -1013,3 +1013,35 @@ TEST(mlf, mul_maxpool_s16_kernels)
     CHECK_EQ_STR(m.functions[2].target, "cmsis_nn");
     mlf_release(&m);
 }
+
+/* v5 graph executors name the file graph.json; a .tgz is read like a .tar.gz. */
+TEST(mlf, graph_json_name_and_tgz)
+{
+    const char *tmp = test_tmpdir(t_);
+    char d[256], cmd[2048], args[700];
+    snprintf(d, sizeof d, "%s/graph-v5", tmp);
+    snprintf(cmd, sizeof cmd,
+             "cp -r tests/data/mlf-hand/graph-v7 '%s' && mv '%s/executor-config/graph/default.graph' "
+             "'%s/executor-config/graph/graph.json' && tar czf '%s.tgz' -C '%s' .",
+             d, d, d, d, d);
+    REQUIRE(system(cmd) == 0);
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, d, &eb) == 0);
+    REQUIRE(m.n_steps == 2);
+    CHECK_EQ_STR(m.steps[1].function, "tvmgen_default_fused_nn_relu");
+    mlf_release(&m);
+    struct sbuf o1, o2;
+    sbuf_init(&o1);
+    sbuf_init(&o2);
+    snprintf(args, sizeof args, "info --json tests/data/mlf-hand/graph-v7");
+    CHECK_EQ_INT(test_cli(args, &o1, NULL), 0);
+    snprintf(args, sizeof args, "info --json '%s.tgz'", d);
+    CHECK_EQ_INT(test_cli(args, &o2, NULL), 0);
+    CHECK_EQ_STR(o2.buf, o1.buf);
+    CHECK(strstr(o1.buf, "\"executor\":\t\"graph\"") != NULL);
+    CHECK(strstr(o1.buf, "\"interface\":\t\"packed\"") != NULL);
+    sbuf_release(&o1);
+    sbuf_release(&o2);
+}
