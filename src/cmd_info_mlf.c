@@ -278,13 +278,26 @@ static void print_text(const struct mlf *m)
                 printf(" %s", role_names[r]);
         putchar('\n');
     }
-    printf("\n%-5s %-10s %-24s %s\n", "step", "target", "kernel", "function");
+    printf("\n%-5s %-9s %-30s %-14s %s\n", "step", "target", "kernel", "output", "function");
     for (size_t i = 0; i < m->n_steps; i++) {
         const struct mlf_step *s = &m->steps[i];
         const char *kern = "-";
         if (s->func >= 0 && m->functions[s->func].n_kernels > 0)
             kern = m->functions[s->func].kernels[0].name;
-        printf("%-5zu %-10s %-24s %s\n", s->index, step_target(m, s), kern, s->function);
+        char out[32] = "-";
+        for (size_t a = s->n_args; a-- > 0;) {   /* the last buffer argument is the output */
+            const struct mlf_arg *g = &s->args[a];
+            if (g->kind == MLF_ARG_POOL || g->kind == MLF_ARG_LITERAL)
+                continue;
+            if (g->kind == MLF_ARG_WORKSPACE && s->file != NULL)
+                snprintf(out, sizeof out, "ws@%zu", g->offset);
+            else if (g->kind == MLF_ARG_ALLOC)
+                snprintf(out, sizeof out, "%s:%zuB", g->var ? g->var : "alloc", g->bytes);
+            else
+                snprintf(out, sizeof out, "%s", mlf_arg_kind_name(g->kind));
+            break;
+        }
+        printf("%-5zu %-9s %-30s %-14s %s\n", s->index, step_target(m, s), kern, out, s->function);
     }
     for (size_t i = 0; i < m->n_warnings; i++)
         printf("warning: %s\n", m->warnings[i]);
