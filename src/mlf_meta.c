@@ -359,7 +359,8 @@ int mlf_parse_graph_json(struct mlf *m, const char *name, const char *src, size_
                 a->kind = MLF_ARG_WORKSPACE;
             }
             const cJSON *sid = sids ? cJSON_GetArrayItem(sids, si) : NULL;
-            if (cJSON_IsNumber(sid) && a->kind == MLF_ARG_WORKSPACE) {
+            if (cJSON_IsNumber(sid) && a->kind == MLF_ARG_WORKSPACE && sid->valuedouble >= 0 &&
+                sid->valuedouble < 1e15) {
                 long long id = (long long)sid->valuedouble;
                 a->offset = 0;
                 for (size_t j = 0; j < m->meta.n_sids; j++)
@@ -379,7 +380,7 @@ int mlf_parse_graph_json(struct mlf *m, const char *name, const char *src, size_
         cJSON_ArrayForEach(h, heads)
         {
             const cJSON *h0 = cJSON_GetArrayItem(h, 0);
-            if (cJSON_IsNumber(h0) && (int)h0->valuedouble == this_idx)
+            if (cJSON_IsNumber(h0) && h0->valuedouble == (double)this_idx)
                 o->kind = MLF_ARG_OUTPUT;
         }
         struct mlf_step *s =
