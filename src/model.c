@@ -10,11 +10,15 @@
 #include "fileio.h"
 #include "layers.h"
 #include "onnx.h"
+#include "tflite.h"
 #include "banned.h"
 
 enum model_format model_sniff(const char *path, const unsigned char *bytes, size_t n_bytes)
 {
     if (n_bytes >= 8 && memcmp(bytes + 4, "TFL3", 4) == 0)
+        return MODEL_FORMAT_TFLITE;
+    /* A .tflite without the identifier goes to the TFLite loader, which says what it found. */
+    if (fileio_has_suffix(path, ".tflite"))
         return MODEL_FORMAT_TFLITE;
     if (fileio_has_suffix(path, ".onnx"))
         return MODEL_FORMAT_ONNX;
@@ -50,7 +54,8 @@ int model_load(struct graph *g, const char *path, const struct load_options *opt
         rc = onnx_load(g, path, opts, eb);
         break;
     case MODEL_FORMAT_TFLITE:
-        return errbuf_set(eb, ST_EUNSUPPORTED, "%s: TFLite models are not supported yet", path);
+        /* tflite_load forms its layers itself: one TFLite operator is one layer. */
+        return tflite_load(g, path, opts, eb);
     default:
         return errbuf_set(eb, ST_EPARSE,
                           "%s: unknown model format (expected ONNX, or TFLite with \"TFL3\" at "
