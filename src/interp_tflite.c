@@ -967,10 +967,126 @@ static int run_relu(struct interp_ctx *c, struct errbuf *eb)
     return 0;
 }
 
+/* ---- gemmlowp fixed point for LOGISTIC and TANH (int8 reference_integer_ops) ---- */
+
 /*
- * LOGISTIC, TANH, HARD_SWISH: evaluated as dequantize -> float32 -> quantize (ref_act_s8),
- * not TFLite's fixed-point kernels (gemmlowp logistic/tanh, the int16 hard-swish pipeline):
- * results can differ from a board by one LSB.
+ * gemmlowp exp_on_negative_values for FixedPoint<int32, ib> (ib 4 or 5): v <= 0 in
+ * Q(ib).(31-ib), result in Q0.31. The same polynomial and barrel shifter as
+ * ref_exp_on_negative_values (which is the ib = 5 case), with the bits of the remainder
+ * that exist for ib integer bits.
+ */
+static int32_t tfl_exp_on_negative_values(int32_t v, int ib)
+{
+    static const int32_t k_exp_bits[7] = {1672461947, 1302514674, 790015084, 290630308,
+                                          39332535,   720401,     242};
+    const int fb = 31 - ib;
+    const int32_t quarter = INT32_C(1) << (fb - 2);
+    const int32_t mod_minus_quarter = (v & (quarter - 1)) - quarter;
+    const int32_t remainder = ref_sub_wrap(mod_minus_quarter, v);
+    const int32_t x = ref_add_wrap(ref_mult_by_power_of_two(mod_minus_quarter, ib),
+                                   INT32_C(1) << 28);
+    const int32_t x2 = ref_doubling_high_mult(x, x);
+    const int32_t x3 = ref_doubling_high_mult(x2, x);
+    const int32_t x4_over_4 = ref_divide_by_power_of_two(ref_doubling_high_mult(x2, x2), 2);
+    const int32_t poly_tail = ref_divide_by_power_of_two(
+        ref_add_wrap(ref_doubling_high_mult(ref_add_wrap(x4_over_4, x3), 715827883), x2), 1);
+    int32_t result = ref_add_wrap(
+        1895147668, ref_doubling_high_mult(1895147668, ref_add_wrap(x, poly_tail)));
+    for (int k = 0; k < 7; k++) {
+        int e = k - 2;
+        if (ib > e && (remainder & (INT32_C(1) << (fb + e))))
+            result = ref_doubling_high_mult(result, k_exp_bits[k]);
+    }
+    return v == 0 ? INT32_MAX : result;
+}
+
+/* gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 - a) / (1 + a), Q0.31. */
+static int32_t tfl_one_minus_x_over_one_plus_x(int32_t a)
+{
+    const int64_t sum = (int64_t)a + INT32_MAX;
+    const int32_t half_den = ref_s32_trunc((sum + (sum >= 0 ? 1 : -1)) / 2);
+    int32_t x = ref_add_wrap(1515870810, ref_doubling_high_mult(half_den, -1010580540));
+    const int32_t one_q29 = INT32_C(1) << 29;
+    for (int i = 0; i < 3; i++) {
+        const int32_t err = ref_sub_wrap(one_q29, ref_doubling_high_mult(half_den, x));
+        x = ref_add_wrap(x, ref_mult_by_power_of_two(ref_doubling_high_mult(x, err), 2));
+    }
+    return ref_mult_by_power_of_two(ref_sub_wrap(x, one_q29), 2);
+}
+
+/* gemmlowp logistic of a Q4.27 value, Q0.31 result. */
+static int32_t tfl_logistic_q4(int32_t a)
+{
+    if (a == 0)
+        return INT32_C(1) << 30;
+    int32_t abs_a = a > 0 ? a : -a;
+    int32_t pos = ref_one_over_one_plus_x_for_x_in_0_1(tfl_exp_on_negative_values(-abs_a, 4));
+    return a > 0 ? pos : ref_sub_wrap(INT32_MAX, pos);
+}
+
+/* gemmlowp tanh of a Q4.27 value, Q0.31 result (exp taken on 2a as a Q5.26 raw value). */
+static int32_t tfl_tanh_q4(int32_t a)
+{
+    if (a == 0)
+        return 0;
+    int32_t n = a < 0 ? a : -a;
+    int32_t t = tfl_one_minus_x_over_one_plus_x(tfl_exp_on_negative_values(n, 5));
+    return a < 0 ? -t : t;
+}
+
+/*
+ * LOGISTIC / TANH, int8, as TFLite Micro's reference_integer_ops::Logistic / Tanh: input
+ * multiplier from frexp(in_scale * 2^27) (TfLiteRound(q * 2^31)), radius
+ * CalculateInputRadius(4, shift); inside the radius the input is rescaled to Q4.27
+ * (MultiplyByQuantizedMultiplier), run through gemmlowp's logistic / tanh, and rounded
+ * down to the fixed output quantization (1/256, -128 and 1/128, 0). Not checked against a
+ * board: no fixture model uses these ops. Returns 1 when the output quantization is not
+ * the fixed one (the caller then uses the float path).
+ */
+static int fixed_sigmoid_tanh(struct interp_ctx *c, const struct tensor_value *x, int8_t *o)
+{
+    const struct tensor *X = tin(c->g, c->node, 0), *Y = tout(c->g, c->node);
+    bool logistic = op_is(c->node, "LOGISTIC");
+    if (logistic ? (qscale(Y) != 1.0f / 256.0f || qzp(Y) != -128)
+                 : (qscale(Y) != 1.0f / 128.0f || qzp(Y) != 0))
+        return 1;
+    int e = 0;
+    double q = frexp((double)qscale(X) * (double)(1 << 27), &e);
+    double qf = round(q * 2147483648.0);
+    if (qf >= 2147483648.0) {   /* TFLite would overflow its int32 cast here */
+        qf /= 2.0;
+        e++;
+    }
+    int32_t mult = (int32_t)qf;
+    double radius_d = floor(15.0 * 134217728.0 / ldexp(1.0, e));
+    int32_t radius = radius_d > 2147483647.0 ? INT32_MAX : (int32_t)radius_d;
+    size_t n = interp_elems(x);
+    const int8_t *xd = x->data;
+    for (size_t i = 0; i < n; i++) {
+        int32_t d = xd[i] - qzp(X), v;
+        if (d <= -radius) {
+            v = -128;
+        } else if (d >= radius) {
+            v = 127;
+        } else {
+            int32_t q4 = ref_requantize_cmsis(d, mult, e);
+            if (logistic) {
+                v = ref_divide_by_power_of_two(tfl_logistic_q4(q4), 23) - 128;
+            } else {
+                v = ref_divide_by_power_of_two(tfl_tanh_q4(q4), 24);
+            }
+            v = v < -128 ? -128 : v > 127 ? 127 : v;
+        }
+        o[i] = (int8_t)v;
+    }
+    return 0;
+}
+
+/*
+ * LOGISTIC, TANH: TFLite Micro's fixed point (fixed_sigmoid_tanh) when the output has the
+ * quantization TFLite requires; HARD_SWISH (and other outputs): dequantize -> float32 ->
+ * quantize (ref_act_s8), not TFLite's int16 hard-swish pipeline, so it can differ from a
+ * board by one LSB.
  */
 static int run_float_act(struct interp_ctx *c, struct errbuf *eb)
 {
@@ -990,6 +1106,8 @@ static int run_float_act(struct interp_ctx *c, struct errbuf *eb)
     rc = interp_out(c, 0, DTYPE_S8, x->rank, x->dims, &o, eb);
     if (rc)
         return rc;
+    if (p.kind != REF_ACT_HARD_SWISH && fixed_sigmoid_tanh(c, x, o) == 0)
+        return 0;
     struct ref_shape s;
     to_ref_shape(x, &s);
     if (ref_act_s8(&p, &s, x->data, &s, o) != REF_OK)
