@@ -87,6 +87,14 @@ static int32_t type_max(enum dtype t)
     return t == DTYPE_U8 ? 255 : t == DTYPE_S16 ? 32767 : 127;
 }
 
+/* An already rounded value as int32, saturated far outside any 8-bit range (NaN gives 0). */
+static int32_t sat_i32(double v)
+{
+    if (v != v)
+        return 0;
+    return v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (int32_t)v;
+}
+
 static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
 {
     s->rank = v->rank;
@@ -178,10 +186,10 @@ static int act_range(const struct interp_ctx *c, const struct tensor *Y, int32_t
     float s = qscale(Y);
     int32_t z = qzp(Y);
     bool tvm = mode(c) == INTERP_ARITH_TVM;
-    int32_t vlo = z + (int32_t)(tvm ? nearbyint((double)flo / (double)s) : roundf(flo / s));
+    int32_t vlo = z + sat_i32(tvm ? nearbyint((double)flo / (double)s) : roundf(flo / s));
     *lo = vlo > *lo ? vlo : *lo;
     if (isfinite(fhi)) {
-        int32_t vhi = z + (int32_t)(tvm ? nearbyint((double)fhi / (double)s) : roundf(fhi / s));
+        int32_t vhi = z + sat_i32(tvm ? nearbyint((double)fhi / (double)s) : roundf(fhi / s));
         *hi = vhi < *hi ? vhi : *hi;
     }
     return 0;
@@ -228,9 +236,26 @@ static int padding(const struct interp_ctx *c, int64_t in, int64_t k, int64_t st
 
 /* ---- plan-time checks ---- */
 
+/*
+ * Quantization the integer paths can use: scales finite and > 0, zero points inside the
+ * 8-bit type (0 only, for weights: TFLite's int8 kernels assume symmetric weights).
+ */
+static bool quant_ok(const struct tensor *t, bool weights)
+{
+    for (size_t i = 0; i < t->quant.n; i++) {
+        float sc = t->quant.scale[i];
+        int32_t z = t->quant.zero_point[i];
+        if (!(sc > 0.0f) || !isfinite(sc) || (weights && z != 0) || z < type_min(t->dtype) ||
+            z > type_max(t->dtype))
+            return false;
+    }
+    return true;
+}
+
 static bool is_q8(const struct tensor *t)
 {
-    return t && (t->dtype == DTYPE_S8 || t->dtype == DTYPE_U8) && t->quant.n >= 1;
+    return t && (t->dtype == DTYPE_S8 || t->dtype == DTYPE_U8) && t->quant.n >= 1 &&
+           quant_ok(t, false);
 }
 
 static int need(const struct graph *g, const struct node *n, bool ok, const char *why,
@@ -244,7 +269,8 @@ static int check_q8_io(const struct graph *g, const struct node *n, struct errbu
 {
     const struct tensor *X = tin(g, n, 0), *Y = tout(g, n);
     int rc = need(g, n, X && Y && X->dtype == DTYPE_S8 && Y->dtype == DTYPE_S8 &&
-                            X->quant.n == 1 && Y->quant.n == 1,
+                            X->quant.n == 1 && Y->quant.n == 1 && quant_ok(X, false) &&
+                            quant_ok(Y, false),
                   "needs per-tensor quantized int8 input and output", eb);
     const char *act = node_attr_string(n, "fused_activation_function", "NONE");
     if (!rc && strcmp(act, "NONE") != 0 && strcmp(act, "RELU") != 0 &&
@@ -258,9 +284,9 @@ static int check_weights(const struct graph *g, const struct node *n, struct err
     int rc = check_q8_io(g, n, eb);
     const struct tensor *W = tin(g, n, 1), *B = tin(g, n, 2);
     if (!rc)
-        rc = need(g, n, W && W->dtype == DTYPE_S8 && W->quant.n >= 1 &&
+        rc = need(g, n, W && W->dtype == DTYPE_S8 && W->quant.n >= 1 && quant_ok(W, true) &&
                             (W->flags & TENSOR_CONST) && W->rank >= 2,
-                  "needs constant int8 quantized weights", eb);
+                  "needs constant int8 symmetric quantized weights", eb);
     if (!rc)
         rc = need(g, n, !B || (B->dtype == DTYPE_S32 && (B->flags & TENSOR_CONST)),
                   "needs a constant int32 bias", eb);
@@ -272,7 +298,7 @@ static int check_binary(const struct graph *g, const struct node *n, struct errb
     int rc = check_q8_io(g, n, eb);
     const struct tensor *B = tin(g, n, 1);
     if (!rc)
-        rc = need(g, n, B && B->dtype == DTYPE_S8 && B->quant.n == 1,
+        rc = need(g, n, B && B->dtype == DTYPE_S8 && B->quant.n == 1 && quant_ok(B, false),
                   "needs a per-tensor quantized int8 second input", eb);
     return rc;
 }
@@ -320,6 +346,11 @@ static int check_concat(const struct graph *g, const struct node *n, struct errb
     const char *act = node_attr_string(n, "fused_activation_function", "NONE");
     if (!rc && strcmp(act, "NONE") != 0)
         rc = interp_unsupported_attr(g, n, "fused_activation_function", act, eb);
+    for (size_t k = 0; k <= n->n_inputs && !rc; k++) {
+        const struct tensor *T = k < n->n_inputs ? tin(g, n, k) : tout(g, n);
+        if (T && (T->dtype == DTYPE_S8 || T->dtype == DTYPE_U8))
+            rc = need(g, n, quant_ok(T, false), "needs finite positive scales", eb);
+    }
     return rc;
 }
 
@@ -583,6 +614,8 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
     rc = interp_out(c, 0, DTYPE_S8, 4, d, &o, eb);
     if (rc)
         return rc;
+    if (kh * kw > ((int64_t)1 << 23))
+        return fail(c, eb, ST_EUNSUPPORTED, "pool window over 2^23 taps");
     if (avg && mode(c) == INTERP_ARITH_TVM)
         return tvm_avgpool(c, x, kh, kw, sh, sw, pt, pl, lo, hi, o);
     /* arm_avgpool_s8 / TFLite: raw sum over in-bounds taps, ties away from zero */
@@ -865,8 +898,8 @@ static int run_mean(struct interp_ctx *c, struct errbuf *eb)
         if (!red[i] || keep)
             od[orank++] = kd[i];
     }
-    if (count == 0)
-        return fail(c, eb, ST_EINVAL, "mean over an empty axis");
+    if (count == 0 || count > ((size_t)1 << 23))
+        return fail(c, eb, ST_EUNSUPPORTED, "mean over an empty axis or over 2^23 elements");
     void *o;
     rc = interp_out(c, 0, DTYPE_S8, orank, od, &o, eb);
     if (rc)
@@ -948,7 +981,7 @@ static int run_relu(struct interp_ctx *c, struct errbuf *eb)
     const int8_t *xd = x->data;
     int8_t *yd = o;
     if (op_is(c->node, "RELU6")) {
-        int32_t lo = qzp(X), hi = qzp(X) + (int32_t)roundf(6.0f / qscale(X));
+        int32_t lo = qzp(X), hi = qzp(X) + sat_i32(roundf(6.0f / qscale(X)));
         hi = hi > 127 ? 127 : hi;
         for (size_t i = 0; i < n; i++)
             yd[i] = (int8_t)(xd[i] < lo ? lo : xd[i] > hi ? hi : xd[i]);
@@ -956,7 +989,7 @@ static int run_relu(struct interp_ctx *c, struct errbuf *eb)
     }
     int32_t m, s;
     multiplier(mode(c), (double)qscale(X) / (double)qscale(Y), &m, &s);
-    int32_t lo = qzp(Y) + (int32_t)roundf(0.0f / qscale(Y));
+    int32_t lo = qzp(Y);   /* zp + round(0 / scale) */
     lo = lo < -128 ? -128 : lo;
     for (size_t i = 0; i < n; i++) {
         int32_t d = xd[i] - qzp(X);
@@ -1144,7 +1177,7 @@ static int run_quantize(struct interp_ctx *c, struct errbuf *eb)
         int32_t v;
         if (fl) {
             float f = interp_get_f(x, i);
-            v = (int32_t)roundf(f / sc) + zo;
+            v = sat_i32(roundf(f / sc)) + zo;
         } else {
             int32_t d = (int32_t)interp_get_f(x, i) - qzp(X);
             v = (mode(c) == INTERP_ARITH_TVM ? ref_q_multiply_shift_tvm(d, m, s)
@@ -1327,7 +1360,7 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
         float inv = 1.0f / qscale(Y), s = qscale(X) * inv, bias = (float)(-qzp(X)) * s;
         int32_t lo = type_min(x0->dtype), hi = type_max(x0->dtype);
         for (size_t i = 0; i < m; i++) {
-            int32_t v = (int32_t)roundf(interp_get_f(in[k], i) * s + bias) + qzp(Y);
+            int32_t v = sat_i32(roundf(interp_get_f(in[k], i) * s + bias)) + qzp(Y);
             v = v < lo ? lo : v > hi ? hi : v;
             if (x0->dtype == DTYPE_S8)
                 ((int8_t *)tmp[k])[i] = (int8_t)v;
