@@ -1,0 +1,415 @@
+/*
+ * Tests of the layer map and the offload report against the MLPerf Tiny CMSIS-NN builds
+ * (tests/data/mlf) and their source models (tests/data/models), and against hand-written
+ * trees (tests/data/offload). Expected values come from the fixture data itself: bias arrays
+ * that TVM copied verbatim from the .tflite, kernel dims, and shift arrays scanned from the
+ * C text here, independently of the MLF reader.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+#include "../src/fileio.h"
+#include "../src/graph.h"
+#include "../src/map.h"
+#include "../src/mem.h"
+#include "../src/mlf.h"
+#include "../src/model.h"
+#include "../src/offload.h"
+#include "../src/sbuf.h"
+
+struct fixture { const char *mlf, *model; size_t n_cmsis_steps; };
+
+static const struct fixture fixtures[] = {
+    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "tests/data/models/kws_ref_model.tflite",
+     12},
+    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
+     "tests/data/models/pretrainedResnet_quant.tflite", 15},
+    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-vww", "tests/data/models/vww_96_int8.tflite",
+     30},
+    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ad", "tests/data/models/ad01_int8.tflite",
+     10},
+};
+
+struct loaded { struct graph g; struct mlf m; struct map mp; bool ok; };
+
+static bool load_all(struct loaded *L, const char *model, const char *mlf, const char *map_file)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&L->g);
+    mlf_init(&L->m);
+    map_init(&L->mp);
+    struct map_options opt = {map_file};
+    L->ok = (model == NULL || model_load(&L->g, model, NULL, &eb) == 0) &&
+            mlf_open(&L->m, mlf, &eb) == 0 &&
+            map_build(&L->mp, model ? &L->g : NULL, &L->m, &opt, &eb) == 0;
+    if (!L->ok)
+        fprintf(stderr, "  load: %s\n", eb.msg);
+    return L->ok;
+}
+
+static void free_all(struct loaded *L)
+{
+    map_release(&L->mp);
+    mlf_release(&L->m);
+    graph_release(&L->g);
+}
+
+static bool layer_has_const_bytes(const struct graph *g, const struct layer *l, const void *d,
+                                  size_t bytes)
+{
+    for (size_t i = 0; i < l->n_inputs; i++) {
+        const struct tensor *t = l->inputs[i] >= 0 ? &g->tensors[l->inputs[i]] : NULL;
+        if (t && t->data && t->data_bytes == bytes && memcmp(t->data, d, bytes) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *tflite_op_of_kernel(const char *kernel)
+{
+    if (strcmp(kernel, "arm_avgpool_s8") == 0)
+        return "AVERAGE_POOL_2D";
+    if (strcmp(kernel, "arm_softmax_s8") == 0)
+        return "SOFTMAX";
+    if (strcmp(kernel, "arm_elementwise_add_s8") == 0)
+        return "ADD";
+    if (strcmp(kernel, "arm_fully_connected_s8") == 0)
+        return "FULLY_CONNECTED";
+    return NULL;
+}
+
+TEST(offload, map_mlperf_cmsis_steps_to_tflite_layers)
+{
+    for (size_t fi = 0; fi < sizeof fixtures / sizeof fixtures[0]; fi++) {
+        const struct fixture *fx = &fixtures[fi];
+        struct loaded L;
+        REQUIRE(load_all(&L, fx->model, fx->mlf, NULL));
+        size_t n_cmsis = 0;
+        for (size_t si = 0; si < L.m.n_steps; si++) {
+            const struct mlf_step *s = &L.m.steps[si];
+            const struct mlf_function *f = s->func >= 0 ? &L.m.functions[s->func] : NULL;
+            if (f == NULL || f->n_kernels == 0)
+                continue;
+            n_cmsis++;
+            const struct mlf_kernel *k = &f->kernels[0];
+            int li = map_layer_of_step(&L.mp, si);
+            CHECK(li >= 0);
+            if (li < 0) {
+                fprintf(stderr, "  %s: step %zu unmapped\n", fx->mlf, si);
+                continue;
+            }
+            const struct layer *l = &L.g.layers[li];
+            /* the bias TVM copied verbatim from the .tflite identifies the layer */
+            const struct mlf_constant *bias = mlf_step_kernel_const(&L.m, s, k, MLF_KP_BIAS);
+            const struct mlf_constant *filt = mlf_step_kernel_const(&L.m, s, k, MLF_KP_FILTER);
+            if (bias != NULL && bias->data != NULL) {
+                /* (a few AD biases differ: there the weights are the verbatim copy) */
+                bool same = layer_has_const_bytes(&L.g, l, bias->data, bias->bytes) ||
+                            (filt && filt->data &&
+                             layer_has_const_bytes(&L.g, l, filt->data, filt->bytes));
+                CHECK(same);
+                if (!same)
+                    fprintf(stderr, "  %s: step %zu -> layer %d %s: bias differs\n", fx->mlf,
+                            si, li, l->op);
+                continue;
+            }
+            const char *op = tflite_op_of_kernel(k->name);
+            CHECK(op != NULL);
+            if (op != NULL)
+                CHECK_EQ_STR(l->op, op);
+            size_t elems = 0;
+            CHECK(tensor_elems(&L.g.tensors[l->outputs[0]], &elems));
+            if (k->output.set)
+                CHECK_EQ_INT(elems, (size_t)k->output.n * k->output.h * k->output.w *
+                                        k->output.c);
+            else if (k->num_rows > 0)
+                CHECK_EQ_INT(elems, (size_t)k->num_rows * k->row_size);
+            else
+                CHECK_EQ_INT(elems, (size_t)k->block_size);
+            CHECK_EQ_INT(L.mp.layers[li].status, MAP_STEP);
+            CHECK_EQ_STR(L.mp.layers[li].target, "cmsis-nn");
+        }
+        CHECK_EQ_INT(n_cmsis, fx->n_cmsis_steps);
+        /* every layer without a step of its own is the RESHAPE TVM folded away */
+        for (size_t li = 0; li < L.g.n_layers; li++) {
+            if (L.mp.layers[li].status == MAP_STEP)
+                continue;
+            CHECK_EQ_STR(L.g.layers[li].op, "RESHAPE");
+            CHECK_EQ_INT(L.mp.layers[li].status, MAP_FOLDED);
+            CHECK_EQ_STR(L.mp.layers[li].target, "folded");
+        }
+        free_all(&L);
+    }
+}
+
+/* KWS: the first CONV_2D (1 input channel) became a CMSIS-NN depthwise conv, ch_mult 64. */
+TEST(offload, map_kws_conv_rewritten_as_depthwise)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, fixtures[0].model, fixtures[0].mlf, NULL));
+    const struct map_layer *ml = &L.mp.layers[0];
+    CHECK_EQ_STR(L.g.layers[0].op, "CONV_2D");
+    CHECK_EQ_INT(ml->step, 0);
+    REQUIRE(ml->params.kernel != NULL);
+    CHECK_EQ_STR(ml->params.kernel->name, "arm_depthwise_conv_wrapper_s8");
+    CHECK_EQ_INT(ml->params.kernel->ch_mult, 64);
+    /* literals of tvmgen_default_cmsis_nn_main_0 in default_lib2.c */
+    CHECK_EQ_INT(ml->params.kernel->input_offset, -83);
+    CHECK_EQ_INT(ml->params.kernel->output_offset, -128);
+    CHECK_EQ_INT(ml->params.n_quant, 64);
+    CHECK(ml->params.mult != NULL && ml->params.shift != NULL);
+    CHECK_EQ_INT(ml->params.n_bias, 64);
+    /* the weights are the model's [64,10,4,1] transposed to [1,10,4,64] */
+    const struct tensor *w = &L.g.tensors[L.g.nodes[L.g.layers[0].main_node].inputs[1]];
+    REQUIRE(ml->params.filter != NULL && ml->params.filter_bytes == 2560 &&
+            w->data_bytes == 2560);
+    const int8_t *wm = w->data;
+    int bad = 0;
+    for (int o = 0; o < 64; o++)
+        for (int hw = 0; hw < 40; hw++)
+            bad += ml->params.filter[hw * 64 + o] != wm[o * 40 + hw];
+    CHECK_EQ_INT(bad, 0);
+    free_all(&L);
+}
+
+/* Reads a file into a NUL-terminated heap string. */
+static char *slurp(const char *path)
+{
+    size_t n = 0;
+    unsigned char *d = test_read_file(path, &n);
+    if (d == NULL)
+        return NULL;
+    char *s = mem_alloc(n + 1);
+    if (s != NULL) {
+        memcpy(s, d, n);
+        s[n] = '\0';
+    }
+    free(d);
+    return s;
+}
+
+/* The values of `.NAME = { ... }` in lib0's constant struct, parsed here with strtol. */
+static size_t scan_initializer(const char *lib0, const char *name, long *out, size_t cap)
+{
+    char key[96];
+    snprintf(key, sizeof key, ".%s = {", name);
+    const char *p = strstr(lib0, key);
+    if (p == NULL)
+        return 0;
+    p += strlen(key);
+    size_t n = 0;
+    while (*p && *p != '}' && n < cap) {
+        char *end;
+        long v = strtol(p, &end, 0);
+        if (end == p) {
+            p++;
+            continue;
+        }
+        out[n++] = v;
+        p = end;
+    }
+    return n;
+}
+
+TEST(offload, vww_shift_hazards_match_c_text)
+{
+    const char *dir = "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-vww/codegen/host/src";
+    char path[512];
+    snprintf(path, sizeof path, "%s/default_lib0.c", dir);
+    char *lib0 = slurp(path);
+    snprintf(path, sizeof path, "%s/default_lib1.c", dir);
+    char *lib1 = slurp(path);
+    snprintf(path, sizeof path, "%s/default_lib2.c", dir);
+    char *lib2 = slurp(path);
+    REQUIRE(lib0 && lib1 && lib2);
+
+    /* expected: (function, channel) of every shift < -31, from the C text alone */
+    struct { char fn[64]; long ch; } want[256];
+    size_t n_want = 0;
+    static long vals[4096];
+    for (const char *p = lib1; (p = strstr(p, "if (tvmgen_default_cmsis_nn_main_")) != NULL;) {
+        p += 4;
+        const char *paren = strchr(p, '(');
+        char fn[64];
+        snprintf(fn, sizeof fn, "%.*s", (int)(paren - p), p);
+        /* its definition says which parameter is shift_ */
+        char def[96];
+        snprintf(def, sizeof def, "int32_t %s(", fn);
+        const char *d = strstr(lib2, def);
+        REQUIRE(d != NULL);
+        const char *sh = strstr(d, "shift_");
+        const char *body = strchr(d, '{');
+        if (sh == NULL || sh > body)
+            continue;
+        int shift_param = 0;
+        for (const char *q = d + strlen(def); q < sh; q++)
+            shift_param += *q == ',';
+        const char *a = paren + 1;
+        for (int i = 0; i < shift_param; i++)
+            a = strchr(a, ',') + 2;
+        char arg[64];
+        snprintf(arg, sizeof arg, "%.*s", (int)strcspn(a, ","), a);
+        size_t n = scan_initializer(lib0, arg, vals, 4096);
+        CHECK(n > 0);
+        for (size_t c = 0; c < n; c++)
+            if (vals[c] < -31 && n_want < 256) {
+                snprintf(want[n_want].fn, sizeof want[n_want].fn, "%s", fn);
+                want[n_want++].ch = (long)c;
+            }
+    }
+    CHECK(n_want > 0);
+
+    struct loaded L;
+    REQUIRE(load_all(&L, fixtures[2].model, fixtures[2].mlf, NULL));
+    struct offload_report r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    size_t n_got = 0;
+    for (size_t i = 0; i < r.n_hazards; i++) {
+        const struct offload_hazard *h = &r.hazards[i];
+        if (h->kind != HAZ_SHIFT)
+            continue;
+        CHECK(h->layer >= 0);
+        for (size_t c = 0; c < h->n_channels; c++) {
+            bool found = false;
+            for (size_t k = 0; k < n_want; k++)
+                found = found || (strcmp(want[k].fn, h->function) == 0 &&
+                                  want[k].ch == h->channels[c]);
+            CHECK(found);
+            n_got++;
+        }
+    }
+    CHECK_EQ_INT(n_got, n_want);
+    /* and on the layers the map names for those steps: CONV_2D layers */
+    for (size_t i = 0; i < r.n_hazards; i++)
+        if (r.hazards[i].kind == HAZ_SHIFT && r.hazards[i].layer >= 0)
+            CHECK_EQ_STR(L.g.layers[r.hazards[i].layer].op, "CONV_2D");
+    offload_release(&r);
+    free_all(&L);
+    mem_free(lib0);
+    mem_free(lib1);
+    mem_free(lib2);
+}
+
+static size_t count_kind(const struct offload_report *r, enum offload_hazard_kind k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_hazards; i++)
+        n += r->hazards[i].kind == k;
+    return n;
+}
+
+/* TVM sized the first 3x3x3 conv's buffer 108 bytes; CMSIS-NN v5+ needs 112 (MLF-FORMAT 5.3). */
+TEST(offload, context_buffer_by_cmsis_version)
+{
+    for (size_t fi = 0; fi < sizeof fixtures / sizeof fixtures[0]; fi++) {
+        struct loaded L;
+        REQUIRE(load_all(&L, fixtures[fi].model, fixtures[fi].mlf, NULL));
+        for (int v = 4; v <= 5; v++) {
+            struct offload_options opt = {v};
+            struct offload_report r;
+            struct errbuf eb;
+            errbuf_init(&eb);
+            offload_init(&r);
+            REQUIRE(offload_analyse(&r, &L.g, &L.mp, &opt, &eb) == 0);
+            bool first_conv_3x3x3 = fi == 1 || fi == 2;   /* ic, vww */
+            size_t want = v == 5 && first_conv_3x3x3 ? 1 : 0;
+            CHECK_EQ_INT(count_kind(&r, HAZ_CONTEXT), want);
+            for (size_t i = 0; i < r.n_hazards; i++)
+                if (r.hazards[i].kind == HAZ_CONTEXT) {
+                    CHECK_EQ_INT(r.hazards[i].step, 0);
+                    CHECK(strstr(r.hazards[i].detail, "108 bytes") != NULL);
+                    CHECK(strstr(r.hazards[i].detail, "needs 112") != NULL);
+                }
+            CHECK_EQ_INT(count_kind(&r, HAZ_OVERLAP), 0);
+            CHECK_EQ_INT(count_kind(&r, HAZ_METADATA), 0);
+            CHECK_EQ_INT(r.n_mismatches, 0);
+            offload_release(&r);
+        }
+        free_all(&L);
+    }
+}
+
+/* The native build partitions nothing: every predicted offload is a mismatch, all C. */
+TEST(offload, native_ic_all_c)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, fixtures[1].model, "tests/data/mlf/mlperf-tiny-v1.0-nucleo-native-ic",
+                     NULL));
+    struct offload_report r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    CHECK_EQ_INT(r.macs_cmsis, 0);
+    CHECK(r.macs_c > 0);
+    for (size_t i = 0; i < r.n_rows; i++) {
+        const struct offload_row *row = &r.rows[i];
+        if (row->target && strcmp(row->target, "c") == 0 &&
+            strcmp(row->predicted, "cmsis-nn") == 0) {
+            CHECK_EQ_INT(row->n_reasons, 1);
+            CHECK_EQ_INT(row->reasons[0].rule, OFF_MISMATCH);
+        }
+    }
+    CHECK(r.n_mismatches > 0);
+    offload_release(&r);
+    free_all(&L);
+}
+
+TEST(offload, rule_ids_are_unique_and_documented)
+{
+    size_t n = 0;
+    char *doc = slurp("docs/offloads.md");
+    REQUIRE(doc != NULL);
+    for (int i = 0; i < OFFLOAD_RULE_COUNT; i++) {
+        const char *id = offload_rule_id((enum offload_rule)i);
+        CHECK(strstr(doc, id) != NULL);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(id, offload_rule_id((enum offload_rule)j)) != 0);
+        n++;
+    }
+    for (int i = 0; i < OFFLOAD_HAZARD_COUNT; i++)
+        CHECK(strstr(doc, offload_hazard_name((enum offload_hazard_kind)i)) != NULL);
+    CHECK_EQ_INT(n, 10);
+    CHECK_EQ_STR(offload_rule_id(OFF_NCHW), "nchw-layout");
+    mem_free(doc);
+}
+
+TEST(offload, cli_json_and_errors)
+{
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    int rc = test_cli("offloads tests/data/models/kws_ref_model.tflite "
+                      "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws --json", &out, &err);
+    CHECK_EQ_INT(rc, 0);
+    const char *o = sbuf_str(&out);
+    CHECK(strstr(o, "\"layers\"") && strstr(o, "\"hazards\"") && strstr(o, "\"summary\""));
+    CHECK(strstr(o, "\"kernel\":\t\"arm_depthwise_conv_wrapper_s8\"") != NULL);
+    CHECK(strstr(o, "\"target\":\t\"folded\"") != NULL);
+    sbuf_reset(&out);
+    sbuf_reset(&err);
+    rc = test_cli("offloads tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-vww", &out, &err);
+    CHECK_EQ_INT(rc, 0);
+    CHECK(strstr(sbuf_str(&out), "shift-out-of-range") != NULL);
+    sbuf_reset(&out);
+    sbuf_reset(&err);
+    rc = test_cli("offloads tests/data/models/kws_ref_model.tflite "
+                  "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws --map /nonexistent/map",
+                  &out, &err);
+    CHECK_EQ_INT(rc, 2);
+    CHECK(strstr(sbuf_str(&err), "mlfscope: error:") != NULL);
+    sbuf_reset(&out);
+    sbuf_reset(&err);
+    rc = test_cli("offloads --cmsis-nn-version x tests/data/models/kws_ref_model.tflite", &out,
+                  &err);
+    CHECK_EQ_INT(rc, 2);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
