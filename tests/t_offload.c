@@ -19,6 +19,9 @@
 #include "../src/model.h"
 #include "../src/offload.h"
 #include "../src/sbuf.h"
+#include "../views/graphview.h"
+#include "../views/graphview_mlf.h"
+#include "../views/gv.h"
 
 struct fixture { const char *mlf, *model; size_t n_cmsis_steps; };
 
@@ -412,4 +415,46 @@ TEST(offload, cli_json_and_errors)
     CHECK_EQ_INT(rc, 2);
     sbuf_release(&out);
     sbuf_release(&err);
+}
+
+/* The partitioned picture: clusters per step, colours by target, folded dashed, hazards. */
+TEST(offload, graph_view_partitions_and_hazards)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, fixtures[2].model, fixtures[2].mlf, NULL));
+    struct offload_report r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    struct view_graph v;
+    struct view_options vo = {VIEW_LAYERS, false, VIEW_COLOUR_KIND, "vww"};
+    view_init(&v);
+    REQUIRE(view_build(&v, &L.g, &vo, &eb) == 0);
+    REQUIRE(view_annotate_mlf(&v, &L.g, &L.mp, &r, &eb) == 0);
+    CHECK_EQ_INT(v.n_clusters, 30);   /* one per CMSIS-NN step */
+    size_t marked = 0, dashed = 0;
+    for (size_t i = 0; i < v.n_boxes; i++) {
+        marked += v.boxes[i].marked;
+        dashed += v.boxes[i].kind == VIEW_BOX_LAYER && v.boxes[i].dashed;
+    }
+    CHECK_EQ_INT(marked, 6);          /* the six conv layers with shifts below -31 */
+    CHECK_EQ_INT(dashed, 1);          /* the folded RESHAPE */
+    bool cmsis = false, folded = false;
+    for (size_t i = 0; i < v.n_legend; i++) {
+        if (strcmp(v.legend[i].label, "cmsis-nn") == 0)
+            cmsis = v.legend[i].count == 30;
+        if (strcmp(v.legend[i].label, "folded") == 0)
+            folded = v.legend[i].count == 1;
+    }
+    CHECK(cmsis && folded);
+    char *dot = NULL;
+    size_t dot_bytes = 0;
+    REQUIRE(gv_render_data(&v, GV_DOT, &dot, &dot_bytes, &eb) == 0);
+    CHECK(strstr(dot, "cluster_p0") != NULL);
+    CHECK(strstr(dot, "tvmgen_default_cmsis_nn_main_14") != NULL);
+    mem_free(dot);
+    view_release(&v);
+    offload_release(&r);
+    free_all(&L);
 }
