@@ -72,7 +72,8 @@ static void print_text(const struct offload_report *r)
         const char *what = row->kernel ? row->kernel : row->function ? row->function : "-";
         printf("%4zu  %-40s %-18s %-9s %-9s %5s  %-30s %12lld\n", i, nm,
                row->op ? row->op : "?", row->predicted ? row->predicted : "-",
-               row->target ? row->target : "missing", step, what, (long long)row->macs);
+               row->target ? row->target : r->has_mlf ? "missing" : "-", step, what,
+               (long long)row->macs);
         for (size_t k = 0; k < row->n_reasons; k++) {
             const struct offload_reason *re = &row->reasons[k];
             printf("      ! %s: %s (%s)\n        fix: %s\n", offload_rule_id(re->rule),

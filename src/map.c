@@ -560,6 +560,7 @@ static const char *relay_token(enum map_class c, const char *op)
     case MAP_CLASS_SOFTMAX: return "softmax";
     case MAP_CLASS_AVGPOOL: return "avg_pool";
     case MAP_CLASS_MAXPOOL: return "max_pool";
+    case MAP_CLASS_QUANT: return "quantize";   /* also matches "dequantize" */
     default: break;
     }
     if (op && (strcmp(op, "PAD") == 0 || strcmp(op, "Pad") == 0))
@@ -614,16 +615,16 @@ static int settle_unmatched(struct map *mp, struct errbuf *eb)
         }
         /* a neighbour's C step whose fused name holds this op (fused_..._add_...) */
         const char *tok = relay_token(ml->cls, l->op);
-        int host = -1;
+        int host_p = -1, host_c = -1;
         int prod = l->n_inputs > 0 ? producer_layer(g, l->inputs[0]) : -1;
         if (prod >= 0 && mp->layers[prod].status == MAP_STEP) {
             const struct map_layer *pl = &mp->layers[prod];
             if (is_activation(l->op) ||
                 (tok && pl->function && strstr(pl->function, "fused_") &&
                  strstr(pl->function, tok)))
-                host = prod;
+                host_p = prod;
         }
-        for (size_t i = 0; host < 0 && tok && l->n_outputs > 0 && i < g->n_layers; i++) {
+        for (size_t i = 0; host_c < 0 && tok && l->n_outputs > 0 && i < g->n_layers; i++) {
             const struct map_layer *cl = &mp->layers[i];
             if (cl->status != MAP_STEP || cl->function == NULL)
                 continue;
@@ -632,8 +633,11 @@ static int settle_unmatched(struct map *mp, struct errbuf *eb)
             for (size_t k = 0; k < c->n_inputs; k++)
                 consumes = consumes || c->inputs[k] == l->outputs[0];
             if (consumes && strstr(cl->function, "fused_") && strstr(cl->function, tok))
-                host = (int)i;
+                host_c = (int)i;
         }
+        /* a dequantize runs at the start of its consumer's fused function */
+        bool dq = strcmp(l->op, "DequantizeLinear") == 0 || strcmp(l->op, "DEQUANTIZE") == 0;
+        int host = dq ? (host_c >= 0 ? host_c : host_p) : (host_p >= 0 ? host_p : host_c);
         if (host >= 0) {
             const struct map_layer *hl = &mp->layers[host];
             ml->status = MAP_FUSED;

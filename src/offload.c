@@ -229,7 +229,8 @@ static int predict(const struct graph *g, size_t li, enum map_class cls, struct 
         rc = add_reason(p, a, OFF_QDQ_UNFOLDED, "%s between DequantizeLinear and "
                         "QuantizeLinear stays float32", l->op);
     else if (l->kind == LAYER_FLOAT && g->format == GRAPH_FORMAT_ONNX &&
-             cls != MAP_CLASS_OTHER && cls != MAP_CLASS_QUANT)
+             cls != MAP_CLASS_OTHER && cls != MAP_CLASS_QUANT &&
+             (dt(g, o.x) == DTYPE_F32 || dt(g, o.x) == DTYPE_F16 || dt(g, o.x) == DTYPE_F64))
         rc = add_reason(p, a, OFF_DTYPE, "float %s (%s)", l->op, dtype_name(dt(g, o.x)));
     if (rc != 0)
         return rc;

@@ -458,3 +458,210 @@ TEST(offload, graph_view_partitions_and_hazards)
     offload_release(&r);
     free_all(&L);
 }
+
+static const char *const SPANS_MODEL = "tests/data/offload/spans.tflite";
+
+static int layer_named(const struct graph *g, const char *name)
+{
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (strcmp(g->layers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void check_hand_map(struct test_ctx *t_, struct loaded *L, enum map_how how)
+{
+    static const struct { const char *layer; int step; } want[] = {
+        {"model/conv2d/Relu", 0}, {"model/dense/BiasAdd1", 1}, {"StatefulPartitionedCall", 2},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        int li = layer_named(&L->g, want[i].layer);
+        REQUIRE(li >= 0);
+        CHECK_EQ_INT(L->mp.layers[li].step, want[i].step);
+        CHECK_EQ_INT(L->mp.layers[li].how, how);
+        CHECK_EQ_INT(map_layer_of_step(&L->mp, (size_t)want[i].step), li);
+    }
+    int r = layer_named(&L->g, "model/flatten/Reshape");
+    REQUIRE(r >= 0);
+    CHECK_EQ_INT(L->mp.layers[r].status, MAP_FOLDED);
+    /* decoded parameters: literals and constants of the hand-written lib0.c / lib2.c */
+    const struct map_layer *conv = &L->mp.layers[layer_named(&L->g, "model/conv2d/Relu")];
+    REQUIRE(conv->params.kernel != NULL && conv->params.n_quant == 4);
+    CHECK_EQ_INT(conv->params.mult[0], 0x6e34ef4d);
+    CHECK_EQ_INT(conv->params.shift[3], -0x21);
+    CHECK_EQ_INT(conv->params.bias[3], -0x1e240);
+    CHECK_EQ_INT(conv->params.kernel->input_offset, 128);
+    CHECK_EQ_INT(conv->params.kernel->output_offset, -5);
+    CHECK_EQ_INT(conv->out.kind, MLF_ARG_WORKSPACE);
+    CHECK_EQ_INT(conv->out.offset, 0);
+    CHECK_EQ_INT(conv->out.bytes, 16);
+    const struct map_layer *fc = &L->mp.layers[layer_named(&L->g, "model/dense/BiasAdd1")];
+    REQUIRE(fc->params.kernel != NULL && fc->params.n_quant == 1);
+    CHECK_EQ_INT(fc->params.mult[0], 1552512742);
+    CHECK_EQ_INT(fc->params.shift[0], -5);
+    CHECK_EQ_INT(fc->params.kernel->output_offset, -3);
+    CHECK_EQ_INT(fc->params.filter_bytes, 64);
+    CHECK_EQ_INT(fc->params.filter[0], -128);
+}
+
+TEST(offload, map_hand_tree_with_spans)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/mlf-hand/v7-cmsis", NULL));
+    CHECK(L.mp.spans);
+    check_hand_map(t_, &L, MAP_HOW_SPAN);
+    free_all(&L);
+}
+
+TEST(offload, map_hand_tree_without_spans)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/offload/nospans", NULL));
+    CHECK(!L.mp.spans);
+    check_hand_map(t_, &L, MAP_HOW_ALIGN);
+    free_all(&L);
+}
+
+TEST(offload, map_override_file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/map.txt", test_tmpdir(t_));
+    const char *text = "# hand map\nstep tvmgen_default_cmsis_nn_main_2 model/dense/BiasAdd1\n"
+                       "folded StatefulPartitionedCall\n";
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(fileio_write(path, text, strlen(text), &eb) == 0);
+    struct loaded L;
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/offload/nospans", path));
+    int fc = layer_named(&L.g, "model/dense/BiasAdd1");
+    int sm = layer_named(&L.g, "StatefulPartitionedCall");
+    CHECK_EQ_INT(L.mp.layers[fc].step, 2);
+    CHECK_EQ_INT(L.mp.layers[fc].how, MAP_HOW_OVERRIDE);
+    CHECK_EQ_INT(L.mp.layers[sm].status, MAP_FOLDED);
+    CHECK_EQ_INT(L.mp.layers[sm].how, MAP_HOW_OVERRIDE);
+    CHECK_EQ_INT(map_layer_of_step(&L.mp, 1), -1);
+    CHECK(L.mp.n_warnings == 1);   /* step 1 now matches no layer */
+    free_all(&L);
+
+    const char *bad = "step 7 model/dense/BiasAdd1\n";
+    REQUIRE(fileio_write(path, bad, strlen(bad), &eb) == 0);
+    struct graph g;
+    struct mlf m;
+    struct map mp;
+    graph_init(&g);
+    mlf_init(&m);
+    REQUIRE(model_load(&g, SPANS_MODEL, NULL, &eb) == 0);
+    REQUIRE(mlf_open(&m, "tests/data/offload/nospans", &eb) == 0);
+    struct map_options opt = {path};
+    CHECK_EQ_INT(map_build(&mp, &g, &m, &opt, &eb), ST_EPARSE);
+    CHECK(strstr(eb.msg, ":1: no step '7'") != NULL);
+    mlf_release(&m);
+    graph_release(&g);
+}
+
+TEST(offload, hand_tree_hazards)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/offload/overlap", NULL));
+    struct offload_report r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    CHECK_EQ_INT(count_kind(&r, HAZ_SHIFT), 1);
+    CHECK_EQ_INT(count_kind(&r, HAZ_METADATA), 1);   /* metadata says 320, the array is 64 */
+    CHECK_EQ_INT(count_kind(&r, HAZ_OVERLAP), 1);
+    CHECK_EQ_INT(count_kind(&r, HAZ_CONTEXT), 0);
+    for (size_t i = 0; i < r.n_hazards; i++) {
+        const struct offload_hazard *h = &r.hazards[i];
+        if (h->kind == HAZ_SHIFT) {
+            CHECK_EQ_INT(h->step, 0);
+            REQUIRE(h->n_channels == 1);
+            CHECK_EQ_INT(h->channels[0], 3);   /* constant_3_let = {..., -0x00000021} */
+            CHECK_EQ_STR(h->layer_name, "model/conv2d/Relu");
+        } else if (h->kind == HAZ_OVERLAP) {
+            CHECK_EQ_INT(h->step, 1);
+            CHECK_EQ_STR(h->layer_name, "model/dense/BiasAdd1");
+        }
+    }
+    offload_release(&r);
+    free_all(&L);
+    /* the original tree keeps its buffers apart */
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/mlf-hand/v7-cmsis", NULL));
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    CHECK_EQ_INT(count_kind(&r, HAZ_OVERLAP), 0);
+    offload_release(&r);
+    free_all(&L);
+}
+
+/* Which rules fail for each layer of rules.onnx, one node per rule (see the generator). */
+TEST(offload, rules_onnx_every_rule)
+{
+    static const struct { const char *layer, *predicted, *rules; } want[] = {
+        {"y_nchw", "c", "nchw-layout"},
+        {"y_uint8", "c", "nchw-layout dtype-not-int8 weight-zero-point"},
+        {"y_dyn", "c", "nchw-layout params-not-bound"},
+        {"y_wzp", "c", "nchw-layout weight-zero-point"},
+        {"y_dw", "c", "nchw-layout depthwise-without-bias"},
+        {"y_qdq", "c", "qdq-not-folded nchw-layout"},
+        {"y_pool", "c", "pool-batch-layout"},
+        {"y_softmax", "c", "qdq-not-folded softmax-output-qparams"},
+        {"y_tanh", "c", "no-cmsis-pattern"},
+        {"y_mm", "cmsis-nn", ""},
+        {"y_gemm", "c", "dtype-not-int8"},
+        {"xq2", "folded", ""},
+    };
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(model_load(&g, "tests/data/offload/rules.onnx", NULL, &eb) == 0);
+    struct offload_report r;
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &g, NULL, NULL, &eb) == 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int li = layer_named(&g, want[i].layer);
+        REQUIRE(li >= 0);
+        const struct offload_row *row = &r.rows[li];
+        CHECK_EQ_STR(row->predicted, want[i].predicted);
+        char got[256] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < row->n_reasons; k++)
+            used += (size_t)snprintf(got + used, sizeof got - used, "%s%s", k ? " " : "",
+                                     offload_rule_id(row->reasons[k].rule));
+        CHECK_EQ_STR(got, want[i].rules);
+    }
+    offload_release(&r);
+    graph_release(&g);
+}
+
+/* A plain-C MLF of an ONNX QDQ model: fused C functions found by class and constants. */
+TEST(offload, map_hand_qdq_onnx)
+{
+    static const struct { const char *layer; int status, step; } want[] = {
+        {"xq", MAP_STEP, 0}, {"cq", MAP_STEP, 1}, {"pq", MAP_STEP, 2}, {"rq", MAP_FOLDED, -1},
+        {"mq", MAP_STEP, 3}, {"md", MAP_FUSED, 4}, {"output", MAP_STEP, 4},
+    };
+    struct loaded L;
+    REQUIRE(load_all(&L, "tests/data/offload/qdq.onnx", "tests/data/offload/qdq", NULL));
+    CHECK_EQ_INT(L.g.n_layers, 7);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int li = layer_named(&L.g, want[i].layer);
+        REQUIRE(li >= 0);
+        CHECK_EQ_INT(L.mp.layers[li].status, want[i].status);
+        CHECK_EQ_INT(L.mp.layers[li].step, want[i].step);
+        if (want[i].status != MAP_FOLDED)
+            CHECK_EQ_STR(L.mp.layers[li].target, "c");
+    }
+    struct offload_report r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    offload_init(&r);
+    REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
+    CHECK_EQ_INT(r.n_mismatches, 0);
+    CHECK_EQ_INT(r.macs_cmsis, 0);
+    CHECK_EQ_INT(r.n_hazards, 0);
+    offload_release(&r);
+    free_all(&L);
+}
