@@ -6,7 +6,7 @@ repository root with /usr/bin/python3, which has onnx and numpy):
   nospans/         a copy of that MLF tree with every span= removed from the Relay text
   overlap/         a copy whose fully-connected output is placed over its own input
   rules.onnx       one ONNX node per TVM CMSIS-NN partitioning rule that can fail
-  qdq.onnx, qdq/   a small ONNX QDQ model and a hand-written plain-C MLF (no USMP) for it,
+  qdq.onnx, qdq/   (and qdq-input.npy) a small ONNX QDQ model and a hand-written plain-C MLF (no USMP) for it,
                    weights copied verbatim (conv) and transposed (dense) as TVM does
 """
 import os
@@ -204,6 +204,8 @@ def qdq_model_and_mlf():
                           producer_name="mlfscope gen-offload-fixtures")
     m.ir_version = 7
     onnx.save(m, os.path.join(OUT, "qdq.onnx"))
+    np.save(os.path.join(OUT, "qdq-input.npy"),
+            ((np.arange(64, dtype=np.float32) - 32) / 10).reshape(1, 4, 4, 4))
 
     src = os.path.join(OUT, "qdq", "codegen", "host", "src")
     shutil.rmtree(os.path.join(OUT, "qdq"), ignore_errors=True)

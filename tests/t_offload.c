@@ -13,7 +13,9 @@
 
 #include "../src/fileio.h"
 #include "../src/graph.h"
+#include "../src/interp.h"
 #include "../src/map.h"
+#include "../src/map_deployed.h"
 #include "../src/mem.h"
 #include "../src/mlf.h"
 #include "../src/model.h"
@@ -664,4 +666,72 @@ TEST(offload, map_hand_qdq_onnx)
     CHECK_EQ_INT(r.n_hazards, 0);
     offload_release(&r);
     free_all(&L);
+}
+
+TEST(offload, deployed_params_from_mlf)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, SPANS_MODEL, "tests/data/mlf-hand/v7-cmsis", NULL));
+    struct arena a;
+    arena_init(&a);
+    struct interp_layer_params *p = NULL;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(map_deployed_params(&L.mp, &a, &p, &eb) == 0);
+    int conv = layer_named(&L.g, "model/conv2d/Relu");
+    int fc = layer_named(&L.g, "model/dense/BiasAdd1");
+    int sm = layer_named(&L.g, "StatefulPartitionedCall");
+    CHECK_EQ_INT(p[conv].arith, INTERP_ARITH_TFLM);
+    CHECK(!p[conv].single_rounding);
+    REQUIRE(p[conv].n_mult == 4);
+    CHECK_EQ_INT(p[conv].mult[1], 0x40000000);     /* constant_1_let */
+    CHECK_EQ_INT(p[conv].shift[3], -0x21);         /* constant_3_let */
+    CHECK(p[conv].has_offsets);
+    CHECK_EQ_INT(p[conv].in_offset, 128);          /* conv_params = {128, -5, ...} */
+    CHECK_EQ_INT(p[conv].out_offset, -5);
+    CHECK_EQ_INT(p[conv].act_min, -128);
+    REQUIRE(p[fc].n_mult == 1);
+    CHECK_EQ_INT(p[fc].mult[0], 1552512742);       /* quant_params = {1552512742, -5} */
+    CHECK_EQ_INT(p[fc].in_offset, 5);              /* fc_params = {5, 0, -3, activation} */
+    CHECK_EQ_INT(p[fc].out_offset, -3);
+    REQUIRE(p[sm].n_mult == 1);                    /* arm_softmax_s8(.., 1476210432, 24, -124) */
+    CHECK_EQ_INT(p[sm].mult[0], 1476210432);
+    CHECK_EQ_INT(p[sm].shift[0], 24);
+    CHECK_EQ_INT(p[sm].act_min, -124);
+    arena_release(&a);
+    free_all(&L);
+}
+
+/* run --arith deployed on a plain-C MLF: every computed layer in TVM arithmetic. */
+TEST(offload, run_deployed_cli)
+{
+    const char *dir = test_tmpdir(t_);
+    char args[1024];
+    snprintf(args, sizeof args, "run tests/data/offload/qdq.onnx --arith deployed --mlf "
+             "tests/data/offload/qdq --input tests/data/offload/qdq-input.npy -o %s/out", dir);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/out/index.json", dir);
+    size_t n = 0;
+    unsigned char *idx = test_read_file(path, &n);
+    REQUIRE(idx != NULL);
+    char *text = mem_alloc(n + 1);
+    REQUIRE(text != NULL);
+    memcpy(text, idx, n);
+    text[n] = '\0';
+    CHECK(strstr(text, "\"arith\":\t\"deployed\"") != NULL);
+    const char *conv = strstr(text, "\"name\":\t\"cq\"");
+    REQUIRE(conv != NULL);
+    CHECK(strstr(conv, "\"arith\":\t\"tvm\"") != NULL);
+    mem_free(text);
+    mem_free(idx);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("run tests/data/offload/qdq.onnx --arith deployed "
+                          "--input tests/data/offload/qdq-input.npy -o /tmp/x", &out, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "needs --mlf") != NULL);
+    sbuf_release(&out);
+    sbuf_release(&err);
 }
