@@ -21,6 +21,7 @@
 #include "../src/model.h"
 #include "../src/offload.h"
 #include "../src/sbuf.h"
+#include "../ref/ref.h"
 #include "../views/graphview.h"
 #include "../views/graphview_mlf.h"
 #include "../views/gv.h"
@@ -734,4 +735,217 @@ TEST(offload, run_deployed_cli)
     CHECK(strstr(sbuf_str(&err), "needs --mlf") != NULL);
     sbuf_release(&out);
     sbuf_release(&err);
+}
+
+/*
+ * A deployed run driven by the map alone: every layer through the ref/ kernels with the
+ * geometry, multipliers, shifts and offsets the map decoded from the MLF (CMSIS-NN double
+ * rounding), folded layers as copies. It checks that the map hands the interpreter the right
+ * numbers: the MLPerf Tiny board outputs (tests/data/models/README.md) must come out.
+ */
+static void geometry(int32_t in, int32_t k, int32_t stride, int32_t dil, int32_t pad,
+                     int32_t out, int32_t *in_used, int32_t *pad_end)
+{
+    int32_t span = (out - 1) * stride + dil * (k - 1) + 1;
+    int32_t end = span - pad - in;
+    *pad_end = end > 0 ? end : 0;
+    *in_used = in;
+    if ((in + pad + *pad_end - span) / stride > 0)
+        *in_used = in + end;
+}
+
+static struct ref_shape dims4(const struct mlf_dims *d)
+{
+    struct ref_shape s = {4, {d->n, d->h, d->w, d->c}};
+    return s;
+}
+
+static int run_layer(const struct map *mp, size_t li, int8_t **val, struct errbuf *eb)
+{
+    const struct graph *g = mp->g;
+    const struct layer *l = &g->layers[li];
+    const struct map_layer *ml = &mp->layers[li];
+    int yt = l->outputs[0];
+    size_t ny = 0;
+    tensor_elems(&g->tensors[yt], &ny);
+    int8_t *y = mem_calloc(ny ? ny : 1, 1);
+    if (y == NULL)
+        return ST_ENOMEM;
+    val[yt] = y;
+    /* activation inputs in order */
+    int xs[2] = {-1, -1};
+    for (size_t i = 0, k = 0; i < l->n_inputs && k < 2; i++)
+        if (l->inputs[i] >= 0 && !(g->tensors[l->inputs[i]].flags & TENSOR_CONST))
+            xs[k++] = l->inputs[i];
+    if (xs[0] < 0 || val[xs[0]] == NULL)
+        return errbuf_set(eb, ST_EINVAL, "layer %zu: no input value", li);
+    const int8_t *x = val[xs[0]];
+    if (ml->status == MAP_FOLDED) {
+        memcpy(y, x, ny);
+        return 0;
+    }
+    const struct mlf_kernel *k = ml->params.kernel;
+    if (ml->status != MAP_STEP || k == NULL)
+        return errbuf_set(eb, ST_EINVAL, "layer %zu: no CMSIS-NN kernel", li);
+    struct ref_requant rq = {REF_ROUND_CMSIS_DOUBLE, ml->params.n_quant, ml->params.mult,
+                             ml->params.shift, NULL, k->output_offset, k->act_min, k->act_max};
+    struct ref_shape out_s = dims4(&k->output), b_s = {1, {(int32_t)ml->params.n_bias}};
+    int32_t h_used, w_used;
+    int rc = REF_EARG;
+    switch (k->kind) {
+    case MLF_K_CONV: {
+        struct ref_conv2d_params p = {
+            .layout = REF_LAYOUT_NHWC, .groups = k->input.c / k->filter.c,
+            .stride_h = k->stride.h, .stride_w = k->stride.w,
+            .dilation_h = k->dilation.h, .dilation_w = k->dilation.w,
+            .pad_top = k->padding.h, .pad_left = k->padding.w, .in_zp = -k->input_offset,
+            .rq = rq,
+        };
+        geometry(k->input.h, k->filter.h, k->stride.h, k->dilation.h, k->padding.h,
+                 k->output.h, &h_used, &p.pad_bottom);
+        geometry(k->input.w, k->filter.w, k->stride.w, k->dilation.w, k->padding.w,
+                 k->output.w, &w_used, &p.pad_right);
+        struct ref_shape in_s = {4, {1, h_used, w_used, k->input.c}};
+        struct ref_shape w_s = dims4(&k->filter);
+        if (w_used == k->input.w)
+            rc = ref_conv2d_s8(&p, &in_s, x, &w_s, ml->params.filter, &b_s, ml->params.bias,
+                               &out_s, y);
+        break;
+    }
+    case MLF_K_DWCONV: {
+        struct ref_dwconv2d_params p = {
+            .ch_mult = k->ch_mult, .stride_h = k->stride.h, .stride_w = k->stride.w,
+            .dilation_h = k->dilation.h, .dilation_w = k->dilation.w,
+            .pad_top = k->padding.h, .pad_left = k->padding.w, .in_zp = -k->input_offset,
+            .rq = rq,
+        };
+        geometry(k->input.h, k->filter.h, k->stride.h, k->dilation.h, k->padding.h,
+                 k->output.h, &h_used, &p.pad_bottom);
+        geometry(k->input.w, k->filter.w, k->stride.w, k->dilation.w, k->padding.w,
+                 k->output.w, &w_used, &p.pad_right);
+        struct ref_shape in_s = {4, {1, h_used, w_used, k->input.c}};
+        struct ref_shape w_s = dims4(&k->filter);
+        if (w_used == k->input.w)
+            rc = ref_dwconv2d_s8(&p, &in_s, x, &w_s, ml->params.filter, &b_s,
+                                 ml->params.bias, &out_s, y);
+        break;
+    }
+    case MLF_K_FC: {
+        struct ref_fc_params p = {-k->input_offset, -k->filter_offset, rq};
+        int32_t depth = k->filter.n, n_out = k->output.c;
+        struct ref_shape in_s = {2, {1, depth}}, w_s = {2, {n_out, depth}};
+        struct ref_shape o_s = {2, {1, n_out}};
+        rc = ref_fc_s8(&p, &in_s, x, &w_s, ml->params.filter, &b_s, ml->params.bias, &o_s, y);
+        break;
+    }
+    case MLF_K_AVGPOOL: {
+        struct ref_pool_params p = {
+            .layout = REF_LAYOUT_NHWC, .kernel_h = k->filter.h, .kernel_w = k->filter.w,
+            .stride_h = k->stride.h, .stride_w = k->stride.w, .dilation_h = 1,
+            .dilation_w = 1, .pad_top = k->padding.h, .pad_left = k->padding.w,
+            .round = REF_ROUND_CMSIS_DOUBLE, .act_min = k->act_min, .act_max = k->act_max,
+        };
+        int32_t unused;
+        geometry(k->input.h, k->filter.h, k->stride.h, 1, k->padding.h, k->output.h, &unused,
+                 &p.pad_bottom);
+        geometry(k->input.w, k->filter.w, k->stride.w, 1, k->padding.w, k->output.w, &unused,
+                 &p.pad_right);
+        struct ref_shape in_s = dims4(&k->input);
+        rc = ref_avgpool_s8(&p, &in_s, x, &out_s, y);
+        break;
+    }
+    case MLF_K_SOFTMAX: {
+        struct ref_softmax_params p = {.axis = 1, .round = REF_ROUND_CMSIS_DOUBLE,
+                                       .mult = k->mult, .shift = k->shift,
+                                       .diff_min = k->diff_min};
+        struct ref_shape s = {2, {k->num_rows, k->row_size}};
+        rc = ref_softmax_s8(&p, &s, x, &s, y);
+        break;
+    }
+    case MLF_K_ADD: {
+        /* which model input is the kernel's input_0_: the one whose buffer it reads */
+        const struct mlf_step *s = &mp->m->steps[ml->step];
+        int a0 = k->ptr_param[MLF_KP_INPUT];
+        int prod1 = g->nodes[g->tensors[xs[1]].producer].layer;
+        if (a0 >= 0 && prod1 >= 0 && mp->layers[prod1].out.offset == s->args[a0].offset &&
+            mp->layers[prod1].out.pool == s->args[a0].pool) {
+            int t = xs[0];
+            xs[0] = xs[1];
+            xs[1] = t;
+        }
+        struct ref_add_params p = {
+            .round = REF_ROUND_CMSIS_DOUBLE, .in1_zp = -k->in1_offset, .in2_zp = -k->in2_offset,
+            .out_zp = k->out_offset, .left_shift = k->left_shift, .in1_mult = k->in1_mult,
+            .in1_shift = k->in1_shift, .in2_mult = k->in2_mult, .in2_shift = k->in2_shift,
+            .out_mult = k->out_mult, .out_shift = k->out_shift, .act_min = k->act_min,
+            .act_max = k->act_max,
+        };
+        struct ref_shape v = {1, {k->block_size}};
+        rc = ref_add_s8(&p, &v, val[xs[0]], &v, val[xs[1]], &v, y);
+        break;
+    }
+    default:
+        break;
+    }
+    return rc == REF_OK ? 0 : errbuf_set(eb, ST_EINVAL, "layer %zu: %s refused", li, k->name);
+}
+
+static void deployed_board_case(struct test_ctx *t_, const struct fixture *fx,
+                                const char *input, bool uint8_pixels, const int8_t *board,
+                                size_t n_board)
+{
+    struct loaded L;
+    REQUIRE(load_all(&L, fx->model, fx->mlf, NULL));
+    const struct graph *g = &L.g;
+    int8_t **val = mem_calloc(g->n_tensors, sizeof *val);
+    REQUIRE(val != NULL);
+    size_t n_in = 0;
+    unsigned char *in = test_read_file(input, &n_in);
+    REQUIRE(in != NULL);
+    if (uint8_pixels)
+        for (size_t i = 0; i < n_in; i++)
+            in[i] ^= 0x80;   /* the model input is pixel - 128 */
+    val[g->inputs[0]] = (int8_t *)in;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    int rc = 0;
+    for (size_t li = 0; li < g->n_layers && rc == 0; li++)
+        rc = run_layer(&L.mp, li, val, &eb);
+    if (rc != 0)
+        fprintf(stderr, "  %s: %s\n", input, eb.msg);
+    CHECK_EQ_INT(rc, 0);
+    const int8_t *out = val[g->outputs[0]];
+    if (rc == 0 && out != NULL)
+        CHECK_MEM(out, board, n_board);
+    for (size_t i = 0; i < g->n_tensors; i++)
+        if (val[i] != (int8_t *)in)
+            mem_free(val[i]);
+    mem_free(in);
+    mem_free(val);
+    free_all(&L);
+}
+
+TEST(offload, deployed_kws_ic_reproduce_board)
+{
+    static const int8_t kws_left[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
+                                        -128, -128, -70};
+    static const int8_t kws_yes[12] = {-128, -128, -128, -128, -128, -128, -128, -128, -128,
+                                       127, -128, -128};
+    static const int8_t ic_cock[10] = {-128, -128, -93, -117, -128, -58, -128, 11, -128, -127};
+    static const int8_t ic_horse[10] = {-128, -128, -128, -128, -128, -127, -128, 127, -128,
+                                        -128};
+    static const int8_t ic_wapiti[10] = {-128, -128, -128, -128, 127, -128, -128, -128, -128,
+                                         -128};
+    const char *in = "tests/data/models/inputs/";
+    char p[256];
+    snprintf(p, sizeof p, "%skws/tst_000099_Left_2.bin", in);
+    deployed_board_case(t_, &fixtures[0], p, false, kws_left, 12);
+    snprintf(p, sizeof p, "%skws/tst_000098_Yes_9.bin", in);
+    deployed_board_case(t_, &fixtures[0], p, false, kws_yes, 12);
+    snprintf(p, sizeof p, "%sic/cock_s_000054.bin", in);
+    deployed_board_case(t_, &fixtures[1], p, true, ic_cock, 10);
+    snprintf(p, sizeof p, "%sic/walking_horse_s_001755.bin", in);
+    deployed_board_case(t_, &fixtures[1], p, true, ic_horse, 10);
+    snprintf(p, sizeof p, "%sic/wapiti_s_001247.bin", in);
+    deployed_board_case(t_, &fixtures[1], p, true, ic_wapiti, 10);
 }
