@@ -199,14 +199,19 @@ struct sfeat {                 /* per step */
 
 static size_t kernel_out_elems(const struct mlf_kernel *k, struct mlf_dims *out)
 {
+    size_t e2;
     memset(out, 0, sizeof *out);
     if (k->output.set) {
         *out = k->output;
-        int64_t e = (int64_t)k->output.n * k->output.h * k->output.w * k->output.c;
-        return e > 0 ? (size_t)e : 0;
+        const int32_t d[4] = {k->output.n, k->output.h, k->output.w, k->output.c};
+        size_t e = 1;
+        for (int i = 0; i < 4; i++)
+            if (d[i] <= 0 || !size_mul(e, (size_t)d[i], &e))
+                return 0;
+        return e;
     }
     if (k->kind == MLF_K_SOFTMAX && k->num_rows > 0 && k->row_size > 0)
-        return (size_t)k->num_rows * (size_t)k->row_size;
+        return size_mul((size_t)k->num_rows, (size_t)k->row_size, &e2) ? e2 : 0;
     if ((k->kind == MLF_K_ADD || k->kind == MLF_K_MUL) && k->block_size > 0)
         return (size_t)k->block_size;
     return 0;

@@ -317,6 +317,18 @@ static int predict(const struct graph *g, size_t li, enum map_class cls, struct 
 
 /* --- hazards ------------------------------------------------------------------------- */
 
+/* a*b*c for kernel dims, 0 when a factor is negative or the product leaves int32 */
+static int64_t prod3(int32_t a, int32_t b, int32_t c)
+{
+    if (a < 0 || b < 0 || c < 0)
+        return 0;
+    int64_t p = (int64_t)a * b;
+    if (p > INT32_MAX)
+        return 0;
+    p *= c;
+    return p > INT32_MAX / 8 ? 0 : p;
+}
+
 int32_t offload_context_needed(const struct mlf_kernel *k, int version)
 {
     switch (k->kind) {
@@ -327,13 +339,13 @@ int32_t offload_context_needed(const struct mlf_kernel *k, int version)
         if (unit && k->padding.w == 0 && k->padding.h == 0 && k->input.c % 4 == 0 &&
             k->stride.w == 1 && k->stride.h == 1 && k->filter.w == 1 && k->filter.h == 1)
             return 0;   /* arm_convolve_1x1_s8_fast */
-        int32_t col = k->input.c * k->filter.w * k->filter.h;
+        int64_t col = prod3(k->input.c, k->filter.w, k->filter.h);
         if (unit && k->input.n == 1 && k->input.h == 1 && k->filter.h == 1 &&
             k->output.w % 4 == 0 && k->stride.h == 1 && k->padding.h == 0)
-            return 2 * col * 2;   /* arm_convolve_1_x_n_s8 */
+            return (int32_t)(2 * col * 2);   /* arm_convolve_1_x_n_s8 */
         if (version >= 5)
-            col = (col + 3) & ~3;   /* newer arm_convolve_s8 pads im2col rows to 4 */
-        return 2 * col * 2;
+            col = (col + 3) & ~(int64_t)3;   /* newer arm_convolve_s8 pads im2col rows to 4 */
+        return (int32_t)(2 * col * 2);
     }
     case MLF_K_DWCONV:
         if (k->s16)
@@ -343,10 +355,10 @@ int32_t offload_context_needed(const struct mlf_kernel *k, int version)
             return 0;
         if (k->input.c == k->output.c && k->input.n == 1 && k->dilation.w <= 1 &&
             k->dilation.h <= 1)
-            return k->input.c * k->filter.w * k->filter.h * 2;
+            return (int32_t)(prod3(k->input.c, k->filter.w, k->filter.h) * 2);
         return 0;
     case MLF_K_AVGPOOL:
-        return k->s16 ? 0 : k->input.c * 4;
+        return k->s16 || k->input.c < 0 || k->input.c > INT32_MAX / 8 ? 0 : k->input.c * 4;
     default:
         return 0;
     }
@@ -512,10 +524,10 @@ static int metadata_hazards(struct offload_report *r, size_t *cap, const struct 
         const struct mlf_function *f = &m->functions[i];
         for (size_t k = 0; k < f->n_kernels; k++) {
             const struct mlf_kernel *kk = &f->kernels[k];
-            if (kk->ctx_pool < 0 || kk->ctx_null)
+            if (kk->ctx_pool < 0 || (size_t)kk->ctx_pool >= m->n_pools || kk->ctx_null)
                 continue;
             const struct mlf_pool *p = &m->pools[kk->ctx_pool];
-            if (kk->ctx_offset + kk->ctx_bytes > p->bytes) {
+            if (kk->ctx_offset > p->bytes || kk->ctx_bytes > p->bytes - kk->ctx_offset) {
                 snprintf(d, sizeof d, "%s: context buffer at %zu + %zu bytes ends past %s[%zu]",
                          f->name, kk->ctx_offset, kk->ctx_bytes, p->name, p->bytes);
                 if (meta_hazard(r, cap, d) != 0)
