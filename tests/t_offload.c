@@ -430,16 +430,16 @@ TEST(offload, graph_view_partitions_and_hazards)
     errbuf_init(&eb);
     offload_init(&r);
     REQUIRE(offload_analyse(&r, &L.g, &L.mp, NULL, &eb) == 0);
-    struct view_graph v;
-    struct view_options vo = {VIEW_LAYERS, false, VIEW_COLOUR_KIND, "vww"};
-    view_init(&v);
-    REQUIRE(view_build(&v, &L.g, &vo, &eb) == 0);
-    REQUIRE(view_annotate_mlf(&v, &L.g, &L.mp, &r, &eb) == 0);
+    struct graphview v;
+    struct graphview_options vo = {GRAPHVIEW_LAYERS, false, GRAPHVIEW_COLOUR_KIND, "vww"};
+    graphview_init(&v);
+    REQUIRE(graphview_build(&v, &L.g, &vo, &eb) == 0);
+    REQUIRE(graphview_annotate_mlf(&v, &L.g, &L.mp, &r, &eb) == 0);
     CHECK_EQ_INT(v.n_clusters, 30);   /* one per CMSIS-NN step */
     size_t marked = 0, dashed = 0;
     for (size_t i = 0; i < v.n_boxes; i++) {
         marked += v.boxes[i].marked;
-        dashed += v.boxes[i].kind == VIEW_BOX_LAYER && v.boxes[i].dashed;
+        dashed += v.boxes[i].kind == GRAPHVIEW_BOX_LAYER && v.boxes[i].dashed;
     }
     CHECK_EQ_INT(marked, 6);          /* the six conv layers with shifts below -31 */
     CHECK_EQ_INT(dashed, 1);          /* the folded RESHAPE */
@@ -457,7 +457,7 @@ TEST(offload, graph_view_partitions_and_hazards)
     CHECK(strstr(dot, "cluster_p0") != NULL);
     CHECK(strstr(dot, "tvmgen_default_cmsis_nn_main_14") != NULL);
     mem_free(dot);
-    view_release(&v);
+    graphview_release(&v);
     offload_release(&r);
     free_all(&L);
 }
@@ -948,4 +948,36 @@ TEST(offload, deployed_kws_ic_reproduce_board)
     deployed_board_case(t_, &fixtures[1], p, true, ic_horse, 10);
     snprintf(p, sizeof p, "%sic/wapiti_s_001247.bin", in);
     deployed_board_case(t_, &fixtures[1], p, true, ic_wapiti, 10);
+}
+
+TEST(offload, graph_cli_with_mlf)
+{
+    char args[1024], path[600];
+    const char *dir = test_tmpdir(t_);
+    snprintf(path, sizeof path, "%s/kws.dot", dir);
+    snprintf(args, sizeof args, "graph tests/data/models/kws_ref_model.tflite --mlf "
+             "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws -o %s", path);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    size_t n = 0;
+    unsigned char *dot = test_read_file(path, &n);
+    REQUIRE(dot != NULL);
+    char *text = mem_alloc(n + 1);
+    REQUIRE(text != NULL);
+    memcpy(text, dot, n);
+    text[n] = '\0';
+    size_t clusters = 0;
+    for (const char *p = text; (p = strstr(p, "subgraph cluster_p")) != NULL; p++)
+        clusters++;
+    CHECK_EQ_INT(clusters, 12);   /* the 12 CMSIS-NN steps */
+    CHECK(strstr(text, "tvmgen_default_cmsis_nn_main_11") != NULL);
+    CHECK(strstr(text, "dashed") != NULL);   /* the folded RESHAPE */
+    mem_free(text);
+    mem_free(dot);
+    CHECK_EQ_INT(test_cli("graph tests/data/models/kws_ref_model.tflite --map x -o /tmp/x.dot",
+                          &out, &err), 2);
+    sbuf_release(&out);
+    sbuf_release(&err);
 }

@@ -18,7 +18,7 @@ static const char *cluster_fill(const char *target)
     return "#f5f0fc";
 }
 
-int view_annotate_mlf(struct view_graph *v, const struct graph *g, const struct map *mp,
+int graphview_annotate_mlf(struct graphview *v, const struct graph *g, const struct map *mp,
                       const struct offload_report *r, struct errbuf *eb)
 {
     const struct mlf *m = mp->m;
@@ -31,10 +31,10 @@ int view_annotate_mlf(struct view_graph *v, const struct graph *g, const struct 
             cluster_of_step[i] = -1;
     }
     for (size_t li = 0; li < mp->n_layers && li < g->n_layers; li++) {
-        int bi = view_box_of_layer(v, (int)li);
+        int bi = graphview_box_of_layer(v, (int)li);
         if (bi < 0)
             continue;
-        struct view_box *bx = &v->boxes[bi];
+        struct graphview_box *bx = &v->boxes[bi];
         const struct map_layer *ml = &mp->layers[li];
         bx->target = ml->target ? ml->target : NULL;
         if (ml->step < 0 || (ml->status != MAP_STEP && ml->status != MAP_FUSED))
@@ -44,7 +44,7 @@ int view_annotate_mlf(struct view_graph *v, const struct graph *g, const struct 
             char label[320];
             snprintf(label, sizeof label, "step %d: %s (%s)", ml->step, ml->function,
                      ml->target ? ml->target : "?");
-            *cl = view_add_cluster(v, label, cluster_fill(ml->target ? ml->target : ""), false,
+            *cl = graphview_add_cluster(v, label, cluster_fill(ml->target ? ml->target : ""), false,
                                    eb);
             if (*cl < 0)
                 return *cl;
@@ -55,10 +55,10 @@ int view_annotate_mlf(struct view_graph *v, const struct graph *g, const struct 
     }
     for (size_t i = 0; r != NULL && i < r->n_hazards; i++) {
         const struct offload_hazard *h = &r->hazards[i];
-        int bi = h->layer >= 0 ? view_box_of_layer(v, h->layer) : -1;
+        int bi = h->layer >= 0 ? graphview_box_of_layer(v, h->layer) : -1;
         if (bi < 0)
             continue;
-        struct view_box *bx = &v->boxes[bi];
+        struct graphview_box *bx = &v->boxes[bi];
         bx->marked = true;
         char note[160];
         if (h->n_channels > 0)
@@ -70,5 +70,5 @@ int view_annotate_mlf(struct view_graph *v, const struct graph *g, const struct 
         if (bx->note == NULL)
             return errbuf_set(eb, ST_ENOMEM, "graph view: out of memory");
     }
-    return view_style(v, VIEW_COLOUR_TARGET, eb);
+    return graphview_style(v, GRAPHVIEW_COLOUR_TARGET, eb);
 }
