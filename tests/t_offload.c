@@ -29,8 +29,8 @@
 struct fixture { const char *mlf, *model; size_t n_cmsis_steps; };
 
 static const struct fixture fixtures[] = {
-    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "tests/data/models/kws_ref_model.tflite",
-     12},
+    {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+     "tests/data/models/kws_ref_model.tflite", 12},
     {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
      "tests/data/models/pretrainedResnet_quant.tflite", 15},
     {"tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-vww", "tests/data/models/vww_96_int8.tflite",
