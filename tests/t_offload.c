@@ -11,6 +11,7 @@
 
 #include "test.h"
 
+#include "../dump/npy.h"
 #include "../src/fileio.h"
 #include "../src/graph.h"
 #include "../src/interp.h"
@@ -980,4 +981,67 @@ TEST(offload, graph_cli_with_mlf)
                           &out, &err), 2);
     sbuf_release(&out);
     sbuf_release(&err);
+}
+
+/* `run --arith deployed --mlf`: the interpreter with the map's settings gives the board's bytes. */
+static void run_deployed_case(struct test_ctx *t_, const struct fixture *fx, const char *input,
+                              bool uint8_pixels, const char *shape, const char *out_name,
+                              const int8_t *board, size_t n_board)
+{
+    const char *dir = test_tmpdir(t_);
+    char in_path[600], args[2048], out_path[700];
+    size_t n = 0;
+    unsigned char *in = test_read_file(input, &n);
+    REQUIRE(in != NULL);
+    if (uint8_pixels)
+        for (size_t i = 0; i < n; i++)
+            in[i] ^= 0x80;   /* the model input is pixel - 128 */
+    snprintf(in_path, sizeof in_path, "%s/input.bin", dir);
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(fileio_write(in_path, in, n, &eb) == 0);
+    mem_free(in);
+    snprintf(args, sizeof args, "run %s --input %s --input-dtype int8 --input-shape %s "
+             "--arith deployed --mlf %s --dump outputs -o %s/out", fx->model, in_path, shape,
+             fx->mlf, dir);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    int rc = test_cli(args, &out, &err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "  %s\n", sbuf_str(&err));
+    sbuf_release(&out);
+    sbuf_release(&err);
+    snprintf(out_path, sizeof out_path, "%s/out/%s", dir, out_name);
+    struct tensor_value v;
+    REQUIRE(npy_read_file(out_path, &v, &eb) == 0);
+    CHECK_EQ_INT(v.bytes, n_board);
+    if (v.bytes == n_board)
+        CHECK_MEM(v.data, board, n_board);
+    mem_free(v.data);
+}
+
+TEST(offload, run_deployed_kws_ic_board_outputs)
+{
+    static const int8_t kws_left[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
+                                        -128, -128, -70};
+    static const int8_t kws_yes[12] = {-128, -128, -128, -128, -128, -128, -128, -128, -128,
+                                       127, -128, -128};
+    static const int8_t ic_cock[10] = {-128, -128, -93, -117, -128, -58, -128, 11, -128, -127};
+    static const int8_t ic_horse[10] = {-128, -128, -128, -128, -128, -127, -128, 127, -128,
+                                        -128};
+    static const int8_t ic_wapiti[10] = {-128, -128, -128, -128, 127, -128, -128, -128, -128,
+                                         -128};
+    const char *kws_out = "0000_Identity.npy", *ic_out = "0000_Identity_int8.npy";
+    run_deployed_case(t_, &fixtures[0], "tests/data/models/inputs/kws/tst_000099_Left_2.bin",
+                      false, "1,49,10,1", kws_out, kws_left, 12);
+    run_deployed_case(t_, &fixtures[0], "tests/data/models/inputs/kws/tst_000098_Yes_9.bin",
+                      false, "1,49,10,1", kws_out, kws_yes, 12);
+    run_deployed_case(t_, &fixtures[1], "tests/data/models/inputs/ic/cock_s_000054.bin", true,
+                      "1,32,32,3", ic_out, ic_cock, 10);
+    run_deployed_case(t_, &fixtures[1], "tests/data/models/inputs/ic/walking_horse_s_001755.bin",
+                      true, "1,32,32,3", ic_out, ic_horse, 10);
+    run_deployed_case(t_, &fixtures[1], "tests/data/models/inputs/ic/wapiti_s_001247.bin", true,
+                      "1,32,32,3", ic_out, ic_wapiti, 10);
 }
