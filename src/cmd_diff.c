@@ -1,0 +1,222 @@
+/*
+ * mlfscope diff: compares two traces (run folders, board logs, .npy folders) layer by layer
+ * and names the first layer whose own error is large. Exit 1 when a layer diverged or is
+ * missing, 0 when all agree, 2 on bad usage or input.
+ */
+/* command: diff | per-layer comparison of two traces: verdicts, first divergence, hints */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "diff.h"
+#include "fileio.h"
+#include "mem.h"
+#include "model.h"
+#include "sbuf.h"
+#include "trace.h"
+#include "banned.h"
+
+int cmd_diff(int argc, char **argv);
+
+static const char diff_usage[] =
+    "usage: mlfscope diff A B [--model MODEL] [--tolerance N] [--run N|ID] [--json]\n"
+    "                     [-o REPORT.json]\n"
+    "       mlfscope diff MODEL --input X --log LOG [--mlf MLF] [--arith MODE] [...]\n"
+    "\n"
+    "Compares trace B (the board) with trace A (the reference), layer by layer. A trace is a\n"
+    "'mlfscope run' or 'twin' output folder (index.json + .npy), a board log ('@mlfs'\n"
+    "records), a folder of .npy files (named by layer) or one .npy file. Layers are matched\n"
+    "by name, then by index. Layout (NCHW/NHWC), dtype (uint8/int8) and scale differences\n"
+    "declared in the headers are reconciled before comparing.\n"
+    "\n"
+    "Per layer: exact (equal within the tolerance), rounding (only ±1 LSB), inherited (the\n"
+    "input already differed), diverged (the layer's own error), missing, corrupt (damaged in\n"
+    "the log). Hints name likely causes: layout_transposed, zero_point_128, all_zeros,\n"
+    "saturated, shift_hazard, buffer_overlap, shape_mismatch.\n"
+    "\n"
+    "  -m, --model MODEL  the model (.onnx, .tflite): scales for SNR and reconciling float\n"
+    "                     values, and each layer's real inputs for inherited/diverged\n"
+    "  -t, --tolerance N  count ±N LSB as equal (default 0)\n"
+    "  -r, --run N|ID     which run of a board log: 1-based number or run id (default: the\n"
+    "                     last complete run)\n"
+    "  -j, --json         print the JSON report instead of the table\n"
+    "  -o, --output FILE  also write the JSON report to FILE\n"
+    "  -i, --input X      MODEL form: the model input (.npy, .pb, .bin)\n"
+    "  -l, --log LOG      MODEL form: the board log\n"
+    "      --mlf MLF      MODEL form: the deployed MLF (default arithmetic 'deployed')\n"
+    "  -a, --arith MODE   MODEL form: onnx, tflm, tvm, deployed (default tflm, or deployed\n"
+    "                     with --mlf)\n"
+    "\n"
+    "Exit 1 if any layer diverged or is missing, 0 otherwise, 2 on bad usage or input.\n";
+
+struct diff_args {
+    const char *model, *input, *log, *mlf, *arith, *output, *run;
+    int tolerance;
+    bool json;
+};
+
+static int parse_run(const char *s, struct trace_options *o)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s != '\0' && *end == '\0') {
+        if (v < 1)
+            return -1;
+        o->run = v - 1;
+    } else {
+        o->run_id = s;
+    }
+    return 0;
+}
+
+static int emit(const struct diff_report *rep, const struct diff_args *a, struct errbuf *eb)
+{
+    char *json = NULL;
+    if (a->json || a->output) {
+        int rc = diff_report_json(rep, &json, eb);
+        if (rc)
+            return rc;
+    }
+    if (a->output) {
+        size_t n = strlen(json);
+        json[n] = '\n';     /* replaces the NUL for the write; restored below */
+        int rc = fileio_write(a->output, json, n + 1, eb);
+        json[n] = '\0';
+        if (rc) {
+            mem_free(json);
+            return rc;
+        }
+    }
+    if (a->json) {
+        puts(json);
+    } else {
+        struct sbuf sb;
+        sbuf_init(&sb);
+        diff_report_table(rep, isatty(STDOUT_FILENO), &sb);
+        if (sbuf_failed(&sb)) {
+            sbuf_release(&sb);
+            mem_free(json);
+            return errbuf_set(eb, ST_ENOMEM, "out of memory");
+        }
+        fputs(sbuf_str(&sb), stdout);
+        sbuf_release(&sb);
+    }
+    mem_free(json);
+    return 0;
+}
+
+static int diff_two(const char *a_path, const char *b_path, const struct diff_args *a,
+                    const struct trace_options *topt)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct trace ta, tb;
+    trace_init(&ta);
+    trace_init(&tb);
+    struct graph g;
+    graph_init(&g);
+    struct diff_report rep;
+    diff_report_init(&rep);
+    int code = EXIT_OK;
+    int rc = 0;
+    if (a->model)
+        rc = model_load(&g, a->model, NULL, &eb);
+    if (!rc)
+        rc = trace_load(a_path, topt, &ta, &eb);
+    if (!rc)
+        rc = trace_load(b_path, topt, &tb, &eb);
+    if (!rc) {
+        struct diff_options opt = {.tolerance = a->tolerance, .model = a->model ? &g : NULL};
+        for (size_t i = 0; i < tb.n_problems; i++)
+            cmd_warn("%s: %s", tb.source, tb.problems[i]);
+        if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
+            cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb.source, tb.n_runs,
+                     tb.run + 1, tb.run_id, tb.run_complete ? "" : ", which never ended");
+        rc = diff_traces(&ta, &tb, &opt, &rep, &eb);
+    }
+    if (!rc)
+        rc = emit(&rep, a, &eb);
+    if (rc)
+        code = cmd_fail(&eb);
+    else if (diff_report_failed(&rep))
+        code = EXIT_DIFF;
+    diff_report_release(&rep);
+    trace_release(&ta);
+    trace_release(&tb);
+    graph_release(&g);
+    return code;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    enum { OPT_MLF = 256 };
+    static const struct option long_opts[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"tolerance", required_argument, NULL, 't'},
+        {"run", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"input", required_argument, NULL, 'i'},
+        {"log", required_argument, NULL, 'l'},
+        {"mlf", required_argument, NULL, OPT_MLF},
+        {"arith", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    if (cmd_wants_help(argc, argv))
+        return cmd_print_help(diff_usage);
+    struct diff_args a = {0};
+    struct trace_options topt = {.run = -1};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":m:t:r:jo:i:l:a:", long_opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'm': a.model = optarg; break;
+        case 't': {
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 0 || v > 1000000)
+                return cmd_usage_error("diff", "--tolerance: expected a count of LSB, got '%s'",
+                                       optarg);
+            a.tolerance = (int)v;
+            break;
+        }
+        case 'r':
+            if (parse_run(optarg, &topt) != 0)
+                return cmd_usage_error("diff", "--run: expected a run number from 1 or a run "
+                                       "id, got '%s'", optarg);
+            a.run = optarg;
+            break;
+        case 'j': a.json = true; break;
+        case 'o': a.output = optarg; break;
+        case 'i': a.input = optarg; break;
+        case 'l': a.log = optarg; break;
+        case OPT_MLF: a.mlf = optarg; break;
+        case 'a': a.arith = optarg; break;
+        case ':':
+            return cmd_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cmd_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int n_pos = argc - optind;
+    if (a.log || a.input) {
+        if (n_pos != 1 || !a.log || !a.input)
+            return cmd_usage_error("diff", "the MODEL form needs one MODEL, --input and --log");
+        struct errbuf eb;
+        errbuf_init(&eb);
+        errbuf_set(&eb, ST_EUNSUPPORTED, "%s: the MODEL form needs the reference interpreter, "
+                   "which this build lacks; write the reference with 'mlfscope run' and use "
+                   "'mlfscope diff DIR %s'", argv[optind], a.log);
+        return cmd_fail(&eb);
+    }
+    if (a.mlf || a.arith)
+        return cmd_usage_error("diff", "--mlf and --arith belong to the MODEL form "
+                               "(MODEL --input X --log LOG)");
+    if (n_pos != 2)
+        return cmd_usage_error("diff", "expected two traces A B (or MODEL --input X --log LOG)");
+    return diff_two(argv[optind], argv[optind + 1], &a, &topt);
+}
