@@ -17,8 +17,11 @@
 #include "../src/diff.h"
 #include "../src/fileio.h"
 #include "../src/mem.h"
+#include "../src/model.h"
 #include "../src/sbuf.h"
 #include "../src/trace.h"
+#include "../views/graph_diff.h"
+#include "../views/graphview.h"
 
 #define KWS_LEFT "tests/data/models/inputs/kws/tst_000099_Left_2.bin"
 #define KWS_YES "tests/data/models/inputs/kws/tst_000098_Yes_9.bin"
@@ -880,4 +883,108 @@ TEST(diff, allocation_faults)
     trace_release(&tr);
     sbuf_release(&sb);
     fixture_free(&f);
+}
+
+/* ---- with the model ------------------------------------------------------------------- */
+
+#define KWS_MODEL "tests/data/models/kws_ref_model.tflite"
+
+TEST(diff, model_inputs_scales_and_float_board)
+{
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(model_load(&g, KWS_MODEL, NULL, &eb) == 0);
+    size_t n;
+    uint8_t *kws = test_read_file(KWS_LEFT, &n);
+    REQUIRE(kws && n == 490);
+    struct tv ref[2] = {tv_make("input_1", DTYPE_S8, 4, (int64_t[]){1, 49, 10, 1}, kws, 490),
+                        tv_make("Identity", DTYPE_S8, 2, (int64_t[]){1, 12}, kws_left_native,
+                                12)};
+    uint8_t kws2[490];
+    memcpy(kws2, kws, 490);
+    kws2[100] ^= 0x10;
+    struct tv board[2] = {ref[0], ref[1]};
+    board[0].data = kws2;
+    board[1].data = kws_left_cmsis;
+    struct trace tr, tb;
+    REQUIRE(trace_of(&tr, ref, 2) == 0);
+    REQUIRE(trace_of(&tb, board, 2) == 0);
+    struct diff_report rep;
+    diff_report_init(&rep);
+    /* without the model the previous entry (the input, which differs) is blamed */
+    REQUIRE(diff_traces(&tr, &tb, NULL, &rep, &eb) == 0);
+    CHECK_EQ_INT(rep.layers[1].status, DIFF_INHERITED);
+    diff_report_release(&rep);
+    /* the model says Identity reads dense/BiasAdd, not in either trace: its own error */
+    struct diff_options opt = {.model = &g};
+    REQUIRE(diff_traces(&tr, &tb, &opt, &rep, &eb) == 0);
+    CHECK_EQ_INT(rep.layers[0].status, DIFF_DIVERGED);
+    CHECK_EQ_INT(rep.layers[1].status, DIFF_DIVERGED);
+    CHECK_EQ_INT(rep.layers[1].n_inputs, 0);
+    /* cosine on dequantized scores: scale 1/256, zero point -128 (README) */
+    double dot = 0, a = 0, b = 0;
+    for (int i = 0; i < 12; i++) {
+        double x = (kws_left_native[i] + 128) / 256.0, y = (kws_left_cmsis[i] + 128) / 256.0;
+        dot += x * y;
+        a += x * x;
+        b += y * y;
+    }
+    CHECK_NEAR(rep.layers[1].cosine, dot / sqrt(a * b), 1e-9);
+    diff_report_release(&rep);
+    trace_release(&tb);
+    /* a board that printed the probabilities scale*(q-zp) as floats, as the MLPerf firmware */
+    float probs[12];
+    for (int i = 0; i < 12; i++)
+        probs[i] = (float)((kws_left_native[i] + 128) / 256.0);
+    struct tv fb[2] = {ref[0], tv_make("Identity", DTYPE_F32, 2, (int64_t[]){1, 12}, probs, 48)};
+    REQUIRE(trace_of(&tb, fb, 2) == 0);
+    REQUIRE(diff_traces(&tr, &tb, &opt, &rep, &eb) == 0);
+    CHECK_EQ_INT(rep.layers[1].status, DIFF_EXACT);
+    CHECK(rep.layers[1].reconciled && strstr(rep.layers[1].reconciled, "scale"));
+    diff_report_release(&rep);
+    trace_release(&tb);
+    trace_release(&tr);
+    mem_free(kws);
+    graph_release(&g);
+}
+
+TEST(diff, graph_picture_takes_verdicts)
+{
+    struct graph g;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    graph_init(&g);
+    REQUIRE(model_load(&g, KWS_MODEL, NULL, &eb) == 0);
+    const char *dir = test_tmpdir(t_);
+    write_text(dir, "r.json",
+               "{\"layers\": [{\"name\": \"functional_1/flatten/Reshape\", \"status\": "
+               "\"exact\"}, {\"name\": \"Identity\", \"layer\": \"Identity\", \"status\": "
+               "\"diverged\"}], \"first_diverged\": \"Identity\"}");
+    char path[256];
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    struct diff_verdicts dv;
+    REQUIRE(diff_verdicts_load(path, &dv, &eb) == 0);
+    struct view_graph v;
+    view_init(&v);
+    struct view_options vo = {.mode = VIEW_LAYERS};
+    REQUIRE(view_build(&v, &g, &vo, &eb) == 0);
+    size_t matched = 0;
+    REQUIRE(view_apply_diff(&v, &g, &dv, &matched, &eb) == 0);
+    CHECK_EQ_INT(matched, 2);
+    int id = view_box_of_layer(&v, 12), flat = view_box_of_layer(&v, 10);
+    REQUIRE(id >= 0 && flat >= 0);
+    CHECK_EQ_STR(v.boxes[id].status, "diverged");
+    CHECK(v.boxes[id].marked);
+    CHECK_EQ_STR(v.boxes[flat].status, "exact");
+    CHECK(!v.boxes[flat].marked);
+    CHECK_EQ_STR(v.legend_title, "status");
+    view_release(&v);
+    diff_verdicts_release(&dv);
+    /* a file that is not a report */
+    write_text(dir, "x.json", "{\"layers\": [{\"name\": \"a\", \"status\": \"fine\"}]}");
+    snprintf(path, sizeof path, "%s/x.json", dir);
+    CHECK_EQ_INT(diff_verdicts_load(path, &dv, &eb), ST_EPARSE);
+    graph_release(&g);
 }
