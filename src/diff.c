@@ -483,7 +483,8 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
     if (dtype_bytes(c->ref->dtype) == 1 && dtype_is_int(c->ref->dtype)) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
-            int d = ((int)(c->b_raw[i] - c->r[i]) % 256 + 256) % 256;
+            double d = fmod(c->b_raw[i] - c->r[i], 256.0);
+            d = d < 0 ? d + 256 : d;
             k += d >= 127 && d <= 129;
         }
         if (k * 100 >= n * 95)
@@ -528,14 +529,13 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
             inner *= (size_t)c->ref->dims[k];
         if (C >= 4 && C <= 4096) {
             bool bad[4096] = {0};
-            size_t n_bad = 0, n_clean_diff = 0;
+            size_t n_bad = 0;
             for (size_t i = 0; i < n; i++)
                 if (fabs(c->b[i] - c->r[i]) > band) {
                     size_t ch = (i / inner) % (size_t)C;
                     n_bad += !bad[ch];
                     bad[ch] = true;
                 }
-            (void)n_clean_diff;
             if (n_bad > 0 && n_bad * 4 <= (size_t)C && !(L->hints & (1u << DIFF_HINT_SHIFT))) {
                 L->hints |= 1u << DIFF_HINT_SHIFT;
                 char buf[96];

@@ -140,7 +140,9 @@ static const char *json_str(const cJSON *o, const char *key)
 static bool json_int(const cJSON *o, const char *key, int64_t *out)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int64_t)it->valuedouble)
+    /* range first: converting an out-of-range double to an integer is undefined */
+    if (!cJSON_IsNumber(it) || !(it->valuedouble >= -9e18 && it->valuedouble <= 9e18) ||
+        it->valuedouble != (double)(int64_t)it->valuedouble)
         return false;
     *out = (int64_t)it->valuedouble;
     return true;
@@ -198,31 +200,29 @@ static int load_index(const char *dir, const char *ipath, const cJSON *root, str
     return 0;
 }
 
-int trace_load_run_dir(const char *dir, struct trace *out, struct errbuf *eb)
+int trace_parse_index(const void *buf, size_t bytes, const char *dir, struct trace *out,
+                      struct errbuf *eb)
 {
     struct trace t;
     trace_init(&t);
-    struct filebuf fb = {0};
     cJSON *root = NULL;
     char *ipath = fileio_join(dir, "index.json");
     int rc = ipath ? set_source(&t, TRACE_KIND_RUN, dir, eb)
                    : errbuf_set(eb, ST_ENOMEM, "out of memory");
-    if (!rc)
-        rc = filebuf_open(&fb, ipath, eb);
     if (!rc) {
         static const cJSON_Hooks hooks = {mem_alloc, mem_free};
         cJSON_InitHooks((cJSON_Hooks *)&hooks);
         const char *end = NULL;
-        root = cJSON_ParseWithLengthOpts((const char *)fb.data, fb.bytes, &end, 0);
+        root = cJSON_ParseWithLengthOpts(buf, bytes, &end, 0);
         if (root == NULL) {
-            size_t off = end && fb.bytes ? (size_t)(end - (const char *)fb.data) : 0;
+            /* cJSON reports out-of-memory as a parse failure too; the offset tells */
+            size_t off = end && bytes ? (size_t)(end - (const char *)buf) : 0;
             rc = errbuf_set(eb, ST_EPARSE, "%s: offset %zu: malformed JSON", ipath, off);
         }
     }
     if (!rc)
         rc = load_index(dir, ipath, root, &t, eb);
     cJSON_Delete(root);
-    filebuf_release(&fb);
     mem_free(ipath);
     if (rc) {
         trace_release(&t);
@@ -230,6 +230,21 @@ int trace_load_run_dir(const char *dir, struct trace *out, struct errbuf *eb)
     }
     *out = t;
     return 0;
+}
+
+int trace_load_run_dir(const char *dir, struct trace *out, struct errbuf *eb)
+{
+    struct filebuf fb = {0};
+    char *ipath = fileio_join(dir, "index.json");
+    if (ipath == NULL)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    int rc = filebuf_open(&fb, ipath, eb);
+    mem_free(ipath);
+    if (rc)
+        return rc;
+    rc = trace_parse_index(fb.data, fb.bytes, dir, out, eb);
+    filebuf_release(&fb);
+    return rc;
 }
 
 /* --- .npy folders ------------------------------------------------------------------------ */

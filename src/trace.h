@@ -117,6 +117,13 @@ int trace_load(const char *path, const struct trace_options *opt, struct trace *
 /* trace_load for a run/twin output folder (DIR/index.json). */
 int trace_load_run_dir(const char *dir, struct trace *out, struct errbuf *eb);
 
+/*
+ * trace_load_run_dir on index.json bytes already in memory; `dir` is where the .npy files
+ * named in it are (an entry whose file does not exist becomes TRACE_MISSING).
+ */
+int trace_parse_index(const void *buf, size_t bytes, const char *dir, struct trace *out,
+                      struct errbuf *eb);
+
 /* trace_load for a folder of .npy files. */
 int trace_load_npy_dir(const char *dir, struct trace *out, struct errbuf *eb);
 
