@@ -521,27 +521,33 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
         }
         mem_free(tmp);
     }
-    /* errors confined to a few channels: the mark of a per-channel shift gone wrong */
+    /*
+     * Errors confined to a few channels, each wrong nearly everywhere: the mark of a
+     * per-channel requantization shift gone wrong. Needs several elements per channel.
+     */
     if (c->ref->rank >= 2 && c->ch_axis >= 0 && !(L->hints & (1u << DIFF_HINT_LAYOUT))) {
         int64_t C = c->ref->dims[c->ch_axis];
         size_t inner = 1;
         for (int k = c->ch_axis + 1; k < c->ref->rank; k++)
             inner *= (size_t)c->ref->dims[k];
-        if (C >= 4 && C <= 4096) {
-            bool bad[4096] = {0};
-            size_t n_bad = 0;
+        if (C >= 4 && C <= 4096 && n / (size_t)C >= 4) {
+            uint32_t off[4096] = {0};
             for (size_t i = 0; i < n; i++)
-                if (fabs(c->b[i] - c->r[i]) > band) {
-                    size_t ch = (i / inner) % (size_t)C;
-                    n_bad += !bad[ch];
-                    bad[ch] = true;
+                if (fabs(c->b[i] - c->r[i]) > band)
+                    off[(i / inner) % (size_t)C]++;
+            size_t per = n / (size_t)C, n_bad = 0, stray = 0, first = 0;
+            for (size_t ch = (size_t)C; ch-- > 0;) {
+                if (2 * (size_t)off[ch] >= per) {
+                    n_bad++;
+                    first = ch;
+                } else {
+                    stray += off[ch];
                 }
-            if (n_bad > 0 && n_bad * 4 <= (size_t)C && !(L->hints & (1u << DIFF_HINT_SHIFT))) {
+            }
+            if (n_bad > 0 && n_bad * 4 <= (size_t)C && stray * 100 <= n &&
+                !(L->hints & (1u << DIFF_HINT_SHIFT))) {
                 L->hints |= 1u << DIFF_HINT_SHIFT;
                 char buf[96];
-                size_t first = 0;
-                while (!bad[first])
-                    first++;
                 snprintf(buf, sizeof buf, "errors only in %zu of %lld channels (first: %zu)",
                          n_bad, (long long)C, first);
                 add_note(detail, cap, buf);

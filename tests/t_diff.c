@@ -192,6 +192,7 @@ TEST(diff, kws_board_cmsis_vs_native)
     CHECK_EQ_INT(L->first_coord[1], 2);
     CHECK_NEAR(L->first_ref, 34, 0);
     CHECK_NEAR(L->first_board, 56, 0);
+    CHECK_EQ_INT(L->hints, 0);             /* a score vector: no channel pattern to speak of */
     CHECK_EQ_INT(L->hist[9], 9);           /* Δ = 0 */
     CHECK_EQ_INT(L->hist[9 - 1], 1);       /* Δ = -1 (-120 vs -119) */
     CHECK_EQ_INT(L->hist[9 + 6], 1);       /* Δ = +22: bin 17..32 */
