@@ -12,6 +12,8 @@
 
 #include "cmd.h"
 #include "diff.h"
+#include "diff_model.h"
+#include "interp.h"
 #include "fileio.h"
 #include "mem.h"
 #include "model.h"
@@ -48,12 +50,21 @@ static const char diff_usage[] =
     "  -l, --log LOG      MODEL form: the board log\n"
     "      --mlf MLF      MODEL form: the deployed MLF (default arithmetic 'deployed')\n"
     "  -a, --arith MODE   MODEL form: onnx, tflm, tvm, deployed (default tflm, or deployed\n"
-    "                     with --mlf)\n"
+    "                     with --mlf; deployed needs the MLF layer map and falls back to\n"
+    "                     tflm with a warning until it lands)\n"
+    "      --input-dtype T  MODEL form: element type of a raw .bin input (int8, uint8, ...)\n"
+    "      --single-rounding  MODEL form: TFLM single rounding\n"
+    "\n"
+    "The MODEL form computes the reference on the fly and re-runs each layer whose input\n"
+    "already differed on the board's own input: within ±1 LSB of the board it is\n"
+    "'inherited', otherwise 'diverged'.\n"
     "\n"
     "Exit 1 if any layer diverged or is missing, 0 otherwise, 2 on bad usage or input.\n";
 
 struct diff_args {
     const char *model, *input, *log, *mlf, *arith, *output, *run;
+    enum dtype input_dtype;     /* for raw .bin inputs; DTYPE_UNKNOWN otherwise */
+    bool single_rounding;
     int tolerance;
     bool json;
 };
@@ -150,9 +161,65 @@ static int diff_two(const char *a_path, const char *b_path, const struct diff_ar
     return code;
 }
 
+/* The reference run and the re-runs in the MODEL form. */
+static int diff_model_form(const char *model, const struct diff_args *a,
+                           const struct trace_options *topt)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    enum interp_arith arith = INTERP_ARITH_TFLM;
+    if (a->arith && strcmp(a->arith, "deployed") != 0 &&
+        !interp_arith_from_name(a->arith, &arith))
+        return cmd_usage_error("diff", "--arith: expected onnx, tflm, tvm or deployed, got '%s'",
+                               a->arith);
+    if ((a->arith && strcmp(a->arith, "deployed") == 0) || (a->mlf && !a->arith))
+        cmd_warn("the 'deployed' arithmetic needs the MLF layer map, which this build lacks; "
+                 "using tflm");
+    struct graph g;
+    graph_init(&g);
+    struct interp_inputs in = {0};
+    struct trace tr, tb;
+    trace_init(&tr);
+    trace_init(&tb);
+    struct diff_report rep;
+    diff_report_init(&rep);
+    struct diff_model dm = {.g = &g, .arith = arith, .single_rounding = a->single_rounding};
+    char *spec = (char *)a->input;
+    int code = EXIT_OK;
+    int rc = model_load(&g, model, NULL, &eb);
+    if (!rc)
+        rc = interp_inputs_load(&g, 1, &spec, a->input_dtype, 0, NULL, &in, &eb);
+    if (!rc)
+        rc = diff_model_trace(&dm, &in, &tr, &eb);
+    if (!rc)
+        rc = trace_load(a->log, topt, &tb, &eb);
+    if (!rc) {
+        for (size_t i = 0; i < tb.n_problems; i++)
+            cmd_warn("%s: %s", tb.source, tb.problems[i]);
+        if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
+            cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb.source, tb.n_runs,
+                     tb.run + 1, tb.run_id, tb.run_complete ? "" : ", which never ended");
+        struct diff_options opt = {.tolerance = a->tolerance, .model = &g,
+                                   .rerun = diff_model_rerun, .rerun_user = &dm};
+        rc = diff_traces(&tr, &tb, &opt, &rep, &eb);
+    }
+    if (!rc)
+        rc = emit(&rep, a, &eb);
+    if (rc)
+        code = cmd_fail(&eb);
+    else if (diff_report_failed(&rep))
+        code = EXIT_DIFF;
+    diff_report_release(&rep);
+    trace_release(&tr);
+    trace_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+    return code;
+}
+
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_MLF = 256 };
+    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE };
     static const struct option long_opts[] = {
         {"model", required_argument, NULL, 'm'},
         {"tolerance", required_argument, NULL, 't'},
@@ -163,6 +230,8 @@ int cmd_diff(int argc, char **argv)
         {"log", required_argument, NULL, 'l'},
         {"mlf", required_argument, NULL, OPT_MLF},
         {"arith", required_argument, NULL, 'a'},
+        {"input-dtype", required_argument, NULL, OPT_DTYPE},
+        {"single-rounding", no_argument, NULL, OPT_SINGLE},
         {NULL, 0, NULL, 0},
     };
     if (cmd_wants_help(argc, argv))
@@ -196,6 +265,12 @@ int cmd_diff(int argc, char **argv)
         case 'l': a.log = optarg; break;
         case OPT_MLF: a.mlf = optarg; break;
         case 'a': a.arith = optarg; break;
+        case OPT_DTYPE:
+            a.input_dtype = dtype_from_name(optarg);
+            if (a.input_dtype == DTYPE_UNKNOWN || dtype_bytes(a.input_dtype) == 0)
+                return cmd_usage_error("diff", "--input-dtype: unknown dtype '%s'", optarg);
+            break;
+        case OPT_SINGLE: a.single_rounding = true; break;
         case ':':
             return cmd_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -206,16 +281,11 @@ int cmd_diff(int argc, char **argv)
     if (a.log || a.input) {
         if (n_pos != 1 || !a.log || !a.input)
             return cmd_usage_error("diff", "the MODEL form needs one MODEL, --input and --log");
-        struct errbuf eb;
-        errbuf_init(&eb);
-        errbuf_set(&eb, ST_EUNSUPPORTED, "%s: the MODEL form needs the reference interpreter, "
-                   "which this build lacks; write the reference with 'mlfscope run' and use "
-                   "'mlfscope diff DIR %s'", argv[optind], a.log);
-        return cmd_fail(&eb);
+        return diff_model_form(argv[optind], &a, &topt);
     }
-    if (a.mlf || a.arith)
-        return cmd_usage_error("diff", "--mlf and --arith belong to the MODEL form "
-                               "(MODEL --input X --log LOG)");
+    if (a.mlf || a.arith || a.input_dtype != DTYPE_UNKNOWN || a.single_rounding)
+        return cmd_usage_error("diff", "--mlf, --arith, --input-dtype and --single-rounding "
+                               "belong to the MODEL form (MODEL --input X --log LOG)");
     if (n_pos != 2)
         return cmd_usage_error("diff", "expected two traces A B (or MODEL --input X --log LOG)");
     return diff_two(argv[optind], argv[optind + 1], &a, &topt);

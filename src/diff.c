@@ -832,12 +832,14 @@ int diff_traces(const struct trace *ref, const struct trace *board,
         x.key[j] = k ? k : board->entries[j].name;
     }
     align(&x);
-    rep.n_layers = nr;
-    for (size_t i = 0; i < nr && !rc; i++) {
+    for (size_t ri = 0; ri < nr && !rc; ri++) {
+        const struct trace_entry *re = &ref->entries[ri];
+        if (re->optional && x.board_of[ri] < 0)
+            continue;
+        size_t i = rep.n_layers++;
         struct diff_layer *L = &rep.layers[i];
-        const struct trace_entry *re = &ref->entries[i];
-        L->ref_entry = (long)i;
-        L->board_entry = x.board_of[i];
+        L->ref_entry = (long)ri;
+        L->board_entry = x.board_of[ri];
         L->name = arena_strdup(&rep.arena, re->name);
         L->layer = re->layer ? arena_strdup(&rep.arena, re->layer) : NULL;
         L->board_name = L->board_entry >= 0

@@ -185,8 +185,13 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
             char c[32], s[32];
             fmt_num(c, sizeof c, L->cosine, 4);
             fmt_num(s, sizeof s, L->snr_db, 1);
-            sbuf_printf(sb, " %7.2f %7.2f %6.0f %8.3f %7s %7s", L->exact_pct, L->within1_pct,
-                        L->max_abs, L->mean_abs, c, s);
+            char mx[32];
+            if (L->max_abs == floor(L->max_abs) && L->max_abs < 1e6)
+                snprintf(mx, sizeof mx, "%.0f", L->max_abs);
+            else
+                snprintf(mx, sizeof mx, "%.3g", L->max_abs);
+            sbuf_printf(sb, " %7.2f %7.2f %6s %8.3f %7s %7s", L->exact_pct, L->within1_pct, mx,
+                        L->mean_abs, c, s);
         } else {
             sbuf_printf(sb, " %7s %7s %6s %8s %7s %7s", "-", "-", "-", "-", "-", "-");
         }

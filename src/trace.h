@@ -64,6 +64,8 @@ struct trace_entry {
     enum trace_status status;
     const char *note;           /* why corrupt or missing ("line 12: bad crc"), or NULL */
     size_t line;                /* board log: line of the tensor record; 0 otherwise */
+    bool optional;              /* a reference entry the other side need not have (the model
+                                   inputs of an interpreter run): left out when absent */
 };
 
 struct trace {
