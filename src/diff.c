@@ -199,6 +199,8 @@ struct cmp {
     double *r, *b;                      /* [n] reference order (board reconciled) */
     double *b_raw;                      /* [n] board in its own memory order, dtype reconciled */
     bool transposed;                    /* b is a transpose of b_raw */
+    double unit;                        /* one LSB in value units: 1 for integers; for float
+                                           tensors max|ref|/127, an int8 step over the range */
     int ch_axis;                        /* channel axis in reference dims, -1 unknown */
     char notes[320];
 };
@@ -228,11 +230,11 @@ static void permute(const double *src, double *dst, size_t n, int64_t A, int64_t
                 }
 }
 
-static double within_share(const double *r, const double *b, size_t n, double tol)
+static double within_share(const double *r, const double *b, size_t n, double tol, double unit)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += fabs(b[i] - r[i]) <= tol;
+        k += fabs(b[i] - r[i]) / unit <= tol;
     return n ? (double)k / (double)n : 1.0;
 }
 
@@ -305,6 +307,14 @@ static int reconcile(struct cmp *c, struct diff_layer *L)
     } else if (dtype_is_int(rv->dtype) != dtype_is_int(bv->dtype)) {
         add_note(c->notes, sizeof c->notes, "float against integers without a scale: raw values");
     }
+    c->unit = 1;
+    if (!dtype_is_int(rv->dtype) && !dtype_is_int(bv->dtype)) {
+        /* float tensors have no LSB of their own: count in int8 steps over the range */
+        double m = 0;
+        for (size_t i = 0; i < nr; i++)
+            m = fabs(c->r[i]) > m ? fabs(c->r[i]) : m;
+        c->unit = m > 0 ? m / 127 : 1;
+    }
 
     /* layout: dims that are an NCHW <-> NHWC permutation of each other */
     const int64_t *rd, *bd;
@@ -364,7 +374,7 @@ static void metrics(struct cmp *c, struct diff_layer *L)
     memset(L->hist, 0, sizeof L->hist);
     L->has_first_diff = false;
     for (size_t i = 0; i < n; i++) {
-        double d = c->b[i] - c->r[i], a = fabs(d);
+        double d = (c->b[i] - c->r[i]) / c->unit, a = fabs(d);
         n_eq += a <= tol;
         n_w1 += a <= (tol > 1 ? tol : 1);
         sum_abs += a;
@@ -424,7 +434,7 @@ static bool find_overlap(const struct trace *board, long self, const struct cmp 
         return false;
     size_t last = L->first_index;
     for (size_t i = c->n; i-- > L->first_index;)
-        if (fabs(c->b[i] - c->r[i]) > c->tolerance) {
+        if (fabs(c->b[i] - c->r[i]) / c->unit > c->tolerance) {
             last = i;
             break;
         }
@@ -510,7 +520,7 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
         double *tmp = mem_alloc(n * sizeof *tmp);
         for (int pass = 0; tmp && pass < 2; pass++) {
             permute(c->b_raw, tmp, n, A, B, C, pass == 0);
-            if (within_share(c->r, tmp, n, band) >= 0.99) {
+            if (within_share(c->r, tmp, n, band, c->unit) >= 0.99) {
                 L->hints |= 1u << DIFF_HINT_LAYOUT;
                 char buf[96];
                 snprintf(buf, sizeof buf, "the board's data is in %s order",
@@ -533,7 +543,7 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
         if (C >= 4 && C <= 4096 && n / (size_t)C >= 4) {
             uint32_t off[4096] = {0};
             for (size_t i = 0; i < n; i++)
-                if (fabs(c->b[i] - c->r[i]) > band)
+                if (fabs(c->b[i] - c->r[i]) / c->unit > band)
                     off[(i / inner) % (size_t)C]++;
             size_t per = n / (size_t)C, n_bad = 0, stray = 0, first = 0;
             for (size_t ch = (size_t)C; ch-- > 0;) {

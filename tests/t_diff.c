@@ -15,6 +15,8 @@
 #include "../dump/firmware/mlfscope_dump.h"
 #include "../dump/npy.h"
 #include "../src/diff.h"
+#include "../src/diff_model.h"
+#include "../src/interp.h"
 #include "../src/fileio.h"
 #include "../src/mem.h"
 #include "../src/model.h"
@@ -988,4 +990,255 @@ TEST(diff, graph_picture_takes_verdicts)
     snprintf(path, sizeof path, "%s/x.json", dir);
     CHECK_EQ_INT(diff_verdicts_load(path, &dv, &eb), ST_EPARSE);
     graph_release(&g);
+}
+
+/* ---- logs made from real interpreter runs ------------------------------------------- */
+
+#define RESNET_DIR "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq"
+#define RESNET_MODEL RESNET_DIR "/model.onnx"
+#define RESNET_INPUT RESNET_DIR "/inputs/cifar10_calib_image_0.npy"
+
+/* ResNet-8 (QDQ ONNX, MLPerf Tiny) run on a CIFAR-10 image under `arith`. */
+static int resnet_run(struct graph *g, struct interp_inputs *in, enum interp_arith arith,
+                      struct trace *out, struct errbuf *eb)
+{
+    struct diff_model dm = {.g = g, .arith = arith};
+    return diff_model_trace(&dm, in, out, eb);
+}
+
+/* Emits a trace as a board log; `skip` (may be -1) leaves one entry out. */
+static void emit_trace(struct sbuf *sb, const struct trace *t, long skip)
+{
+    struct mlfscope_dump d;
+    mlfscope_dump_init(&d, put_sbuf, sb);
+    mlfscope_dump_begin(&d, "run-1", "resnet8");
+    for (size_t i = 0; i < t->n_entries; i++) {
+        const struct trace_entry *e = &t->entries[i];
+        if ((long)i == skip)
+            continue;
+        int32_t dims[GRAPH_MAX_RANK];
+        for (int k = 0; k < e->value.rank; k++)
+            dims[k] = (int32_t)e->value.dims[k];
+        mlfscope_dump_tensor(&d, (uint32_t)i, e->name, emit_dtype(e->value.dtype), dims,
+                             e->value.rank, e->value.data, (uint32_t)e->value.bytes);
+        sbuf_add(sb, "cycles: 123456\n");
+    }
+    mlfscope_dump_end(&d);
+}
+
+static long entry_named(const struct trace *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_entries; i++)
+        if (strcmp(t->entries[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+struct resnet {
+    struct graph g;
+    struct interp_inputs in;
+    struct trace ref;           /* tflm */
+    struct diff_model dm;
+};
+
+static int resnet_open(struct resnet *r, struct errbuf *eb)
+{
+    graph_init(&r->g);
+    memset(&r->in, 0, sizeof r->in);
+    trace_init(&r->ref);
+    char *spec = (char *)RESNET_INPUT;
+    int rc = model_load(&r->g, RESNET_MODEL, NULL, eb);
+    if (!rc)
+        rc = interp_inputs_load(&r->g, 1, &spec, DTYPE_UNKNOWN, 0, NULL, &r->in, eb);
+    if (!rc)
+        rc = resnet_run(&r->g, &r->in, INTERP_ARITH_TFLM, &r->ref, eb);
+    r->dm = (struct diff_model){.g = &r->g, .arith = INTERP_ARITH_TFLM};
+    return rc;
+}
+
+static void resnet_close(struct resnet *r)
+{
+    trace_release(&r->ref);
+    interp_inputs_release(&r->in);
+    graph_release(&r->g);
+}
+
+static int diff_board(struct resnet *r, const char *log, struct diff_report *rep,
+                      struct errbuf *eb)
+{
+    struct trace tb;
+    trace_init(&tb);
+    diff_report_init(rep);
+    int rc = trace_load_log_buffer(log, strlen(log), "board.log", NULL, &tb, eb);
+    struct diff_options opt = {.model = &r->g, .rerun = diff_model_rerun, .rerun_user = &r->dm};
+    if (!rc)
+        rc = diff_traces(&r->ref, &tb, &opt, rep, eb);
+    trace_release(&tb);
+    return rc;
+}
+
+TEST(diff, real_run_onnx_board_against_tflm_reference)
+{
+    /* A "board" computing in ONNX arithmetic against the TFLM reference: rounding
+       differences that grow downstream, each re-run layer reproducing the board: no layer
+       diverges. */
+    struct resnet r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(resnet_open(&r, &eb) == 0);
+    struct trace onnx;
+    trace_init(&onnx);
+    REQUIRE(resnet_run(&r.g, &r.in, INTERP_ARITH_ONNX, &onnx, &eb) == 0);
+    struct sbuf sb;
+    sbuf_init(&sb);
+    emit_trace(&sb, &onnx, -1);
+    struct diff_report rep;
+    REQUIRE(diff_board(&r, sbuf_str(&sb), &rep, &eb) == 0);
+    CHECK_EQ_INT(rep.n_layers, r.ref.n_entries);
+    CHECK_EQ_INT(rep.count[DIFF_DIVERGED], 0);
+    CHECK_EQ_INT(rep.count[DIFF_MISSING], 0);
+    CHECK(rep.count[DIFF_ROUNDING] > 0);
+    CHECK(rep.count[DIFF_INHERITED] > 0);
+    for (size_t i = 0; i < rep.n_layers; i++)
+        if (rep.layers[i].status == DIFF_INHERITED)
+            CHECK(rep.layers[i].reran);
+    CHECK_EQ_INT(rep.first_diverged, -1);
+    diff_report_release(&rep);
+    sbuf_release(&sb);
+    trace_release(&onnx);
+    resnet_close(&r);
+}
+
+/* Kinds of damage done to one layer of a board log made from a real run. */
+enum damage { DMG_FROM_INDEX, DMG_NCHW_DATA, DMG_U8_DECLARED, DMG_U8_UNDECLARED, DMG_DROPPED };
+
+TEST(diff, real_run_damaged_logs_name_the_layer)
+{
+    struct resnet r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(resnet_open(&r, &eb) == 0);
+    const char *victim = "PPQ_Variable_103";    /* an int8 [1,16,16,32] activation */
+    long k = entry_named(&r.ref, victim);
+    REQUIRE(k > 0);
+    REQUIRE(r.ref.entries[k].value.dtype == DTYPE_S8 && r.ref.entries[k].value.rank == 4);
+    for (int dmg = DMG_FROM_INDEX; dmg <= DMG_DROPPED; dmg++) {
+        struct trace b;
+        REQUIRE(trace_of(&b, NULL, 0) == 0);
+        for (size_t i = 0; i < r.ref.n_entries; i++)
+            REQUIRE(trace_add(&b, &r.ref.entries[i], &eb) == 0);
+        struct tensor_value *v = &b.entries[k].value;
+        int8_t *p = v->data;
+        size_t n = v->bytes;
+        if (dmg == DMG_FROM_INDEX) {
+            for (size_t i = 100; i < n; i++)
+                p[i] = (int8_t)(p[i] > 100 ? p[i] - 9 : p[i] + 9);
+            /* the board computed every later layer from the damaged values */
+            for (size_t j = (size_t)k + 1; j < b.n_entries; j++) {
+                struct tensor_value out;
+                int rc = diff_model_run_layer(&r.dm, b.entries[j].name, &b, &out, &eb);
+                REQUIRE(rc == 0);
+                REQUIRE(out.bytes == b.entries[j].value.bytes);
+                memcpy(b.entries[j].value.data, out.data, out.bytes);
+                mem_free(out.data);
+            }
+        } else if (dmg == DMG_NCHW_DATA) {
+            int64_t H = v->dims[1], W = v->dims[2], C = v->dims[3];
+            int8_t *tmp = mem_alloc(n);
+            REQUIRE(tmp != NULL);
+            for (int64_t y = 0; y < H; y++)
+                for (int64_t x = 0; x < W; x++)
+                    for (int64_t c = 0; c < C; c++)
+                        tmp[(c * H + y) * W + x] = p[(y * W + x) * C + c];
+            memcpy(p, tmp, n);
+            mem_free(tmp);
+        } else if (dmg == DMG_U8_DECLARED || dmg == DMG_U8_UNDECLARED) {
+            for (size_t i = 0; i < n; i++)
+                p[i] = (int8_t)(uint8_t)((uint8_t)p[i] ^ 0x80);   /* q + 128 as uint8 */
+            if (dmg == DMG_U8_DECLARED)
+                v->dtype = DTYPE_U8;
+        }
+        struct sbuf sb;
+        sbuf_init(&sb);
+        emit_trace(&sb, &b, dmg == DMG_DROPPED ? k : -1);
+        struct diff_report rep;
+        REQUIRE(diff_board(&r, sbuf_str(&sb), &rep, &eb) == 0);
+        long at = -1;
+        for (size_t i = 0; i < rep.n_layers; i++)
+            if (strcmp(rep.layers[i].name, victim) == 0)
+                at = (long)i;
+        REQUIRE(at >= 0);
+        const struct diff_layer *L = &rep.layers[at];
+        switch (dmg) {
+        case DMG_FROM_INDEX:
+            CHECK_EQ_INT(L->status, DIFF_DIVERGED);
+            CHECK_EQ_INT(rep.first_diverged, at);
+            CHECK_EQ_INT(L->first_index, 100);
+            CHECK_EQ_INT(rep.count[DIFF_DIVERGED], 1);
+            CHECK(rep.count[DIFF_INHERITED] > 0);
+            for (size_t i = (size_t)at + 1; i < rep.n_layers; i++)
+                if (!(rep.layers[i].status == DIFF_INHERITED ||
+                      rep.layers[i].status == DIFF_EXACT))
+                    test_fail(t_, __FILE__, __LINE__, "%s: %s", rep.layers[i].name,
+                              diff_status_name(rep.layers[i].status));
+            break;
+        case DMG_NCHW_DATA:
+            CHECK_EQ_INT(L->status, DIFF_DIVERGED);
+            CHECK(has_hint(L, DIFF_HINT_LAYOUT));
+            CHECK_EQ_INT(rep.first_diverged, at);
+            break;
+        case DMG_U8_DECLARED:
+            CHECK_EQ_INT(L->status, DIFF_EXACT);
+            CHECK_EQ_INT(rep.count[DIFF_EXACT], rep.n_layers);
+            break;
+        case DMG_U8_UNDECLARED:
+            CHECK_EQ_INT(L->status, DIFF_DIVERGED);
+            CHECK(has_hint(L, DIFF_HINT_ZP128));
+            break;
+        case DMG_DROPPED:
+            CHECK_EQ_INT(L->status, DIFF_MISSING);
+            CHECK(diff_report_failed(&rep));
+            /* the next layer re-runs on nothing: missing input, its verdict stands alone */
+            CHECK_EQ_INT(rep.count[DIFF_DIVERGED], 0);
+            break;
+        }
+        diff_report_release(&rep);
+        sbuf_release(&sb);
+        trace_release(&b);
+    }
+    resnet_close(&r);
+}
+
+TEST(diff, cli_model_form)
+{
+    struct resnet r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(resnet_open(&r, &eb) == 0);
+    struct sbuf sb;
+    sbuf_init(&sb);
+    emit_trace(&sb, &r.ref, -1);
+    const char *dir = test_tmpdir(t_);
+    write_text(dir, "board.log", sbuf_str(&sb));
+    char args[1024];
+    snprintf(args, sizeof args, "diff %s --input %s --log %s/board.log --json -o %s/rep.json",
+             RESNET_MODEL, RESNET_INPUT, dir, dir);
+    struct sbuf out;
+    sbuf_init(&out);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 0);
+    CHECK(strstr(sbuf_str(&out), "\"first_diverged\":\tnull") != NULL);
+    /* onnx arithmetic for the reference: the tflm board now differs by rounding */
+    snprintf(args, sizeof args, "diff %s --input %s --log %s/board.log --arith onnx",
+             RESNET_MODEL, RESNET_INPUT, dir);
+    sbuf_reset(&out);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 0);
+    CHECK(strstr(sbuf_str(&out), "rounding") != NULL);
+    snprintf(args, sizeof args, "diff %s --input %s --log %s/board.log --arith fast",
+             RESNET_MODEL, RESNET_INPUT, dir);
+    CHECK_EQ_INT(test_cli(args, NULL, NULL), 2);
+    snprintf(args, sizeof args, "diff %s --log %s/board.log", RESNET_MODEL, dir);
+    CHECK_EQ_INT(test_cli(args, NULL, NULL), 2);
+    sbuf_release(&out);
+    sbuf_release(&sb);
+    resnet_close(&r);
 }
