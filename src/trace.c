@@ -290,7 +290,12 @@ int trace_load_npy_dir(const char *dir, struct trace *out, struct errbuf *eb)
             break;
         }
         names[i][strlen(names[i]) - 4] = '\0';   /* the stem names the layer */
-        struct trace_entry e = {.name = names[i], .index = (int64_t)i, .step = -1};
+        /* an order prefix ("0003_conv1") sorts the files; the rest is the name */
+        const char *stem = names[i];
+        size_t digits = strspn(stem, "0123456789");
+        if (digits > 0 && stem[digits] == '_' && stem[digits + 1] != '\0')
+            stem += digits + 1;
+        struct trace_entry e = {.name = stem, .index = (int64_t)i, .step = -1};
         rc = add_npy(&t, path, &e, eb);
         mem_free(path);
     }

@@ -108,7 +108,8 @@ struct trace_options {
 
 /*
  * Loads a trace from `path`: a folder with index.json (run/twin output), another folder (every
- * *.npy in name order, name = file stem), a single .npy file (one entry), or else a board
+ * *.npy in name order, name = file stem without an order prefix "0003_"), a single .npy file
+ * (one entry), or else a board
  * log. `opt` may be NULL (defaults). *out must be initialised and empty; written on success.
  * Fails with ST_EIO (cannot read), ST_EPARSE (bad index.json or .npy, naming file and field),
  * ST_ENOTFOUND (no such run, a log without tensors), ST_ENOMEM. On failure *out is empty.

@@ -752,6 +752,23 @@ TEST(diff, run_folder_and_npy_folder)
     CHECK_EQ_INT(b.kind, TRACE_KIND_NPY);
     REQUIRE(b.n_entries == 2);
     CHECK_EQ_STR(b.entries[0].name, "Identity");    /* name order */
+    {
+        /* an order prefix sorts and is dropped from the name */
+        char ord[256];
+        snprintf(ord, sizeof ord, "%s/ordered", dir);
+        REQUIRE(fileio_mkdirs(ord, &eb) == 0);
+        write_npy(ord, "0001_image.npy", &f.ref[1]);
+        write_npy(ord, "0000_input_1.npy", &f.ref[0]);
+        write_npy(ord, "7_.npy", &f.ref[0]);
+        struct trace o;
+        trace_init(&o);
+        REQUIRE(trace_load(ord, NULL, &o, &eb) == 0);
+        REQUIRE(o.n_entries == 3);
+        CHECK_EQ_STR(o.entries[0].name, "input_1");
+        CHECK_EQ_STR(o.entries[1].name, "image");
+        CHECK_EQ_STR(o.entries[2].name, "7_");
+        trace_release(&o);
+    }
     struct diff_report rep;
     diff_report_init(&rep);
     REQUIRE(diff_traces(&a, &b, NULL, &rep, &eb) == 0);
