@@ -13,6 +13,8 @@
 #include "cmd.h"
 #include "graph.h"
 #include "model.h"
+#include "diff.h"
+#include "views/graph_diff.h"
 #include "views/graphview.h"
 #include "views/gv.h"
 #include "banned.h"
@@ -33,6 +35,8 @@ static const char usage[] =
     "      --layers          one box per layer (default)\n"
     "      --nodes           one box per model node, tensor names on the edges\n"
     "      --constants       also draw constant tensors (weights, scales) as small boxes\n"
+    "      --diff REPORT     colour layers by the verdicts of a 'mlfscope diff -o REPORT'\n"
+    "                        JSON report and mark the first divergence\n"
     "      --input-shape [NAME=]D0,D1,...\n"
     "                        fix the shape of an input (repeatable)\n"
     "  -h, --help            this text\n";
@@ -48,13 +52,14 @@ static double now_ms(void)
 
 int cmd_graph(int argc, char **argv)
 {
-    enum { OPT_LAYERS = 256, OPT_NODES, OPT_CONSTANTS, OPT_INPUT_SHAPE, OPT_TIME };
+    enum { OPT_LAYERS = 256, OPT_NODES, OPT_CONSTANTS, OPT_INPUT_SHAPE, OPT_TIME, OPT_DIFF };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"layers", no_argument, NULL, OPT_LAYERS},
         {"nodes", no_argument, NULL, OPT_NODES},
         {"constants", no_argument, NULL, OPT_CONSTANTS},
         {"input-shape", required_argument, NULL, OPT_INPUT_SHAPE},
+        {"diff", required_argument, NULL, OPT_DIFF},
         {"time", no_argument, NULL, OPT_TIME},  /* hidden: phase timings on stderr */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -64,6 +69,7 @@ int cmd_graph(int argc, char **argv)
     struct load_options lopt = {.shapes = shapes};
     struct errbuf eb;
     const char *out_path = NULL;
+    const char *diff_path = NULL;
     enum gv_format format;
     bool timing = false;
     int c;
@@ -80,6 +86,7 @@ int cmd_graph(int argc, char **argv)
         case OPT_NODES: vopt.mode = GRAPHVIEW_NODES; break;
         case OPT_CONSTANTS: vopt.show_constants = true; break;
         case OPT_TIME: timing = true; break;
+        case OPT_DIFF: diff_path = optarg; break;
         case OPT_INPUT_SHAPE:
             if (lopt.n_shapes == MAX_SHAPES)
                 return cmd_usage_error(argv[0], "at most %d --input-shape options", MAX_SHAPES);
@@ -114,6 +121,19 @@ int cmd_graph(int argc, char **argv)
         t1 = now_ms();
         rc = graphview_build(&v, &g, &vopt, &eb);
         t2 = now_ms();
+    }
+    if (rc == 0 && diff_path != NULL) {
+        struct diff_verdicts dv;
+        size_t matched = 0;
+        rc = diff_verdicts_load(diff_path, &dv, &eb);
+        if (rc == 0) {
+            rc = graphview_apply_diff(&v, &g, &dv, &matched, &eb);
+            if (rc == 0 && matched == 0 && dv.n > 0)
+                cmd_warn("%s: no layer of %s is named in the report", diff_path, model_path);
+            if (rc == 0 && dv.first_diverged != NULL)
+                fprintf(stderr, "first divergence: %s\n", dv.first_diverged);
+            diff_verdicts_release(&dv);
+        }
     }
     if (rc == 0 && v.n_boxes > MANY_BOXES)
         cmd_warn("%zu boxes to lay out: dot may take minutes%s", v.n_boxes,

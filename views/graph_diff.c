@@ -22,7 +22,7 @@ static long verdict_of(const struct diff_verdicts *dv, const char *name)
 }
 
 /* The names a box may go by in a report: its own, its layer's, its outputs'. */
-static long box_verdict(const struct view_box *bx, const struct graph *g,
+static long box_verdict(const struct graphview_box *bx, const struct graph *g,
                         const struct diff_verdicts *dv, const char **matched)
 {
     long k = verdict_of(dv, bx->name);
@@ -46,13 +46,13 @@ static long box_verdict(const struct view_box *bx, const struct graph *g,
     return k;
 }
 
-int view_apply_diff(struct view_graph *v, const struct graph *g, const struct diff_verdicts *dv,
+int graphview_apply_diff(struct graphview *v, const struct graph *g, const struct diff_verdicts *dv,
                     size_t *n_matched, struct errbuf *eb)
 {
     size_t n = 0;
     for (size_t i = 0; i < v->n_boxes; i++) {
-        struct view_box *bx = &v->boxes[i];
-        if (bx->kind != VIEW_BOX_LAYER && bx->kind != VIEW_BOX_NODE)
+        struct graphview_box *bx = &v->boxes[i];
+        if (bx->kind != GRAPHVIEW_BOX_LAYER && bx->kind != GRAPHVIEW_BOX_NODE)
             continue;
         const char *matched = NULL;
         long k = box_verdict(bx, g, dv, &matched);
@@ -64,7 +64,7 @@ int view_apply_diff(struct view_graph *v, const struct graph *g, const struct di
                       strcmp(dv->first_diverged, dv->names[k]) == 0);
         n++;
     }
-    int rc = view_style(v, VIEW_COLOUR_STATUS, eb);
+    int rc = graphview_style(v, GRAPHVIEW_COLOUR_STATUS, eb);
     if (rc)
         return rc;
     if (n_matched)

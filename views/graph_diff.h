@@ -16,11 +16,11 @@
 /*
  * Sets box->status (a static string) for every layer or node box whose layer name, output
  * tensor name or node name appears in `dv`, marks the box of dv->first_diverged, then calls
- * view_style(v, VIEW_COLOUR_STATUS). Boxes the report does not name stay "not compared".
+ * graphview_style(v, GRAPHVIEW_COLOUR_STATUS). Boxes the report does not name stay "not compared".
  * `g` is the graph the view was built from. Writes how many boxes matched to *n_matched
  * (may be NULL). Returns 0 or ST_ENOMEM.
  */
-int view_apply_diff(struct view_graph *v, const struct graph *g, const struct diff_verdicts *dv,
+int graphview_apply_diff(struct graphview *v, const struct graph *g, const struct diff_verdicts *dv,
                     size_t *n_matched, struct errbuf *eb);
 
 #endif
