@@ -44,6 +44,8 @@ static const char diff_usage[] =
     "  -t, --tolerance N  count ±N LSB as equal (default 0)\n"
     "  -r, --run N|ID     which run of a board log: 1-based number or run id (default: the\n"
     "                     last complete run)\n"
+    "      --plain NAME[:DTYPE]  a log without '@mlfs' records holds one hand-printed tensor\n"
+    "                     (decimal or hex numbers) for layer NAME; DTYPE int8, uint8, ...\n"
     "  -j, --json         print the JSON report instead of the table\n"
     "  -o, --output FILE  also write the JSON report to FILE\n"
     "  -i, --input X      MODEL form: the model input (.npy, .pb, .bin)\n"
@@ -219,7 +221,7 @@ static int diff_model_form(const char *model, const struct diff_args *a,
 
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE };
+    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE, OPT_PLAIN };
     static const struct option long_opts[] = {
         {"model", required_argument, NULL, 'm'},
         {"tolerance", required_argument, NULL, 't'},
@@ -232,6 +234,7 @@ int cmd_diff(int argc, char **argv)
         {"arith", required_argument, NULL, 'a'},
         {"input-dtype", required_argument, NULL, OPT_DTYPE},
         {"single-rounding", no_argument, NULL, OPT_SINGLE},
+        {"plain", required_argument, NULL, OPT_PLAIN},
         {NULL, 0, NULL, 0},
     };
     if (cmd_wants_help(argc, argv))
@@ -271,6 +274,19 @@ int cmd_diff(int argc, char **argv)
                 return cmd_usage_error("diff", "--input-dtype: unknown dtype '%s'", optarg);
             break;
         case OPT_SINGLE: a.single_rounding = true; break;
+        case OPT_PLAIN: {
+            char *colon = strchr(optarg, ':');
+            if (colon) {
+                *colon = '\0';
+                topt.plain_dtype = dtype_from_name(colon + 1);
+                if (topt.plain_dtype == DTYPE_UNKNOWN)
+                    return cmd_usage_error("diff", "--plain: unknown dtype '%s'", colon + 1);
+            }
+            if (*optarg == '\0')
+                return cmd_usage_error("diff", "--plain: expected a layer name");
+            topt.plain_name = optarg;
+            break;
+        }
         case ':':
             return cmd_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
         default:

@@ -404,6 +404,16 @@ int trace_load_log_buffer(const void *buf, size_t bytes, const char *name,
     int rc = boardlog_parse(buf, bytes, &log, eb);
     if (rc)
         return rc;
+    if (log.n_tensors == 0 && opt && opt->plain_name) {
+        /* no records: the numbers someone printed by hand */
+        boardlog_release(&log);
+        rc = boardlog_parse_plain(buf, bytes, opt->plain_name, opt->plain_dtype,
+                                  BOARDLOG_PLAIN_AUTO, &log, eb);
+        if (rc) {
+            errbuf_prefix(eb, "%s", name);
+            return rc;
+        }
+    }
     struct trace t;
     trace_init(&t);
     rc = set_source(&t, TRACE_KIND_LOG, name, eb);

@@ -104,6 +104,9 @@ struct trace_options {
     long run;                   /* 0-based run in log order; -1 = the last complete run
                                    (the last run when none is complete) */
     const char *run_id;         /* or: the run with this id (wins over `run`); NULL = none */
+    const char *plain_name;     /* non-NULL: a log without @mlfs records is read as one
+                                   hand-printed block (decimal or hex) naming this layer */
+    enum dtype plain_dtype;     /* its element type; DTYPE_UNKNOWN = the narrowest that fits */
 };
 
 /*

@@ -1275,3 +1275,31 @@ TEST(diff, cli_model_form)
     sbuf_release(&sb);
     resnet_close(&r);
 }
+
+TEST(diff, hand_printed_scores)
+{
+    /* the CMSIS-NN board's scores as a person would print them, against the native build */
+    static const char text[] = "Left_2 scores:\n-128, -128, 56, -128, -125, -128, -120, -128, "
+                               "-126, -128, -128, -70\ndone\n";
+    struct tv ref = tv_make("Identity", DTYPE_S8, 2, (int64_t[]){1, 12}, kws_left_native, 12);
+    struct trace tr, tb;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(trace_of(&tr, &ref, 1) == 0);
+    trace_init(&tb);
+    struct trace_options o = {.run = -1};
+    CHECK_EQ_INT(trace_load_log_buffer(text, strlen(text), "p.txt", &o, &tb, &eb), ST_ENOTFOUND);
+    o.plain_name = "Identity";
+    o.plain_dtype = DTYPE_S8;
+    REQUIRE(trace_load_log_buffer(text, strlen(text), "p.txt", &o, &tb, &eb) == 0);
+    REQUIRE(tb.n_entries == 1);
+    struct diff_report rep;
+    diff_report_init(&rep);
+    REQUIRE(diff_traces(&tr, &tb, NULL, &rep, &eb) == 0);
+    CHECK_EQ_INT(rep.layers[0].status, DIFF_DIVERGED);
+    CHECK_NEAR(rep.layers[0].max_abs, 22, 0);
+    CHECK_EQ_INT(rep.layers[0].first_coord[1], 2);
+    diff_report_release(&rep);
+    trace_release(&tb);
+    trace_release(&tr);
+}
