@@ -469,13 +469,13 @@ static bool find_overlap(const struct trace *board, long self, const struct cmp 
     return false;
 }
 
-static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board, long self,
-                  const struct diff_options *opt, char *detail, size_t cap)
+static int hints(struct cmp *c, struct diff_layer *L, const struct trace *board, long self,
+                 const struct diff_options *opt, char *detail, size_t cap)
 {
     size_t n = c->n;
     double tol = c->tolerance, band = tol > 1 ? tol : 1;
     if (n == 0)
-        return;
+        return 0;
     if (is_shift_hazard(opt, L->name, L->layer)) {
         L->hints |= 1u << DIFF_HINT_SHIFT;
         add_note(detail, cap, "the MLF has a per-channel shift below -31 here");
@@ -518,7 +518,9 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
     if (!c->transposed && rr >= 3 && L->exact_pct < 90.0) {
         int64_t A = rd[rr - 3], B = rd[rr - 2], C = rd[rr - 1];
         double *tmp = mem_alloc(n * sizeof *tmp);
-        for (int pass = 0; tmp && pass < 2; pass++) {
+        if (tmp == NULL)
+            return ST_ENOMEM;
+        for (int pass = 0; pass < 2; pass++) {
             permute(c->b_raw, tmp, n, A, B, C, pass == 0);
             if (within_share(c->r, tmp, n, band, c->unit) >= 0.99) {
                 L->hints |= 1u << DIFF_HINT_LAYOUT;
@@ -569,6 +571,7 @@ static void hints(struct cmp *c, struct diff_layer *L, const struct trace *board
         L->hints |= 1u << DIFF_HINT_OVERLAP;
         add_note(detail, cap, buf);
     }
+    return 0;
 }
 
 /* --- alignment and verdicts -------------------------------------------------------------- */
@@ -586,7 +589,7 @@ static bool key_matches(const char *key, const struct trace_entry *r)
     return strcmp(key, r->name) == 0 || (r->layer && strcmp(key, r->layer) == 0);
 }
 
-static void align(struct ctx *x)
+static int align(struct ctx *x)
 {
     const struct trace *ref = x->ref, *board = x->board;
     size_t nb = board->n_entries;
@@ -597,7 +600,7 @@ static void align(struct ctx *x)
     if (!used || !named) {
         mem_free(used);
         mem_free(named);
-        return;
+        return ST_ENOMEM;
     }
     /* by name; a later board entry with the same name (a retried dump) wins */
     for (size_t i = 0; i < ref->n_entries; i++)
@@ -623,6 +626,7 @@ static void align(struct ctx *x)
     }
     mem_free(used);
     mem_free(named);
+    return 0;
 }
 
 static long report_find(const struct diff_report *rep, size_t upto, const char *name)
@@ -789,7 +793,10 @@ static int compare_layer(struct ctx *x, size_t i, struct errbuf *eb)
         else if (L->max_abs <= 1)
             L->status = DIFF_ROUNDING;
         else {
-            hints(&c, L, x->board, L->board_entry, x->opt, detail, sizeof detail);
+            if (hints(&c, L, x->board, L->board_entry, x->opt, detail, sizeof detail) != 0) {
+                cmp_free(&c);
+                return errbuf_set(eb, ST_ENOMEM, "out of memory");
+            }
             bool up = false;
             for (int k = 0; k < L->n_inputs && !up; k++)
                 up = differed(rep, L->inputs[k], 0);
@@ -841,7 +848,10 @@ int diff_traces(const struct trace *ref, const struct trace *board,
                                                                   &board->entries[j]) : NULL;
         x.key[j] = k ? k : board->entries[j].name;
     }
-    align(&x);
+    if (align(&x) != 0) {
+        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        goto out;
+    }
     for (size_t ri = 0; ri < nr && !rc; ri++) {
         const struct trace_entry *re = &ref->entries[ri];
         if (re->optional && x.board_of[ri] < 0)

@@ -132,7 +132,6 @@ struct diff_report {
     const char **extra;             /* arena: board entries that matched nothing */
 };
 
-struct diff_report;
 
 /*
  * Maps a board entry to the reference name it stands for (the hook the MLF step map fills

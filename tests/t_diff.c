@@ -1303,3 +1303,39 @@ TEST(diff, hand_printed_scores)
     trace_release(&tb);
     trace_release(&tr);
 }
+
+TEST(diff, allocation_faults_with_reruns)
+{
+    struct resnet r;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(resnet_open(&r, &eb) == 0);
+    struct trace onnx;
+    trace_init(&onnx);
+    REQUIRE(resnet_run(&r.g, &r.in, INTERP_ARITH_ONNX, &onnx, &eb) == 0);
+    struct sbuf sb;
+    sbuf_init(&sb);
+    emit_trace(&sb, &onnx, -1);
+    trace_release(&onnx);
+    struct diff_report rep;
+    mem_fail_after(-1);
+    REQUIRE(diff_board(&r, sbuf_str(&sb), &rep, &eb) == 0);
+    long total = mem_fail_after(-1);
+    size_t want_inherited = rep.count[DIFF_INHERITED];
+    diff_report_release(&rep);
+    /* every allocation up to 200, then a stride through the re-runs */
+    for (long k = 0; k < total; k += k < 200 ? 1 : 211) {
+        errbuf_init(&eb);
+        mem_fail_after(k);
+        int rc = diff_board(&r, sbuf_str(&sb), &rep, &eb);
+        mem_fail_after(-1);
+        if (rc == 0 && rep.count[DIFF_INHERITED] != want_inherited)
+            test_fail(t_, __FILE__, __LINE__, "fault at %ld: %zu inherited, want %zu", k,
+                      rep.count[DIFF_INHERITED], want_inherited);
+        else if (rc != 0)
+            CHECK_EQ_INT(rc, ST_ENOMEM);
+        diff_report_release(&rep);
+    }
+    sbuf_release(&sb);
+    resnet_close(&r);
+}
