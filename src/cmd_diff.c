@@ -42,6 +42,8 @@ static const char diff_usage[] =
     "  -m, --model MODEL  the model (.onnx, .tflite): scales for SNR and reconciling float\n"
     "                     values, and each layer's real inputs for inherited/diverged\n"
     "  -t, --tolerance N  count ±N LSB as equal (default 0)\n"
+    "  -p, --partial      compare only the layers the board trace holds (others are not\n"
+    "                     'missing')\n"
     "  -r, --run N|ID     which run of a board log: 1-based number or run id (default: the\n"
     "                     last complete run)\n"
     "      --plain NAME[:DTYPE]  a log without '@mlfs' records holds one hand-printed tensor\n"
@@ -69,6 +71,7 @@ struct diff_args {
     bool single_rounding;
     int tolerance;
     bool json;
+    bool partial;
 };
 
 static int parse_run(const char *s, struct trace_options *o)
@@ -142,7 +145,8 @@ static int diff_two(const char *a_path, const char *b_path, const struct diff_ar
     if (!rc)
         rc = trace_load(b_path, topt, &tb, &eb);
     if (!rc) {
-        struct diff_options opt = {.tolerance = a->tolerance, .model = a->model ? &g : NULL};
+        struct diff_options opt = {.tolerance = a->tolerance, .partial = a->partial,
+                                   .model = a->model ? &g : NULL};
         for (size_t i = 0; i < tb.n_problems; i++)
             cmd_warn("%s: %s", tb.source, tb.problems[i]);
         if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
@@ -201,8 +205,8 @@ static int diff_model_form(const char *model, const struct diff_args *a,
         if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
             cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb.source, tb.n_runs,
                      tb.run + 1, tb.run_id, tb.run_complete ? "" : ", which never ended");
-        struct diff_options opt = {.tolerance = a->tolerance, .model = &g,
-                                   .rerun = diff_model_rerun, .rerun_user = &dm};
+        struct diff_options opt = {.tolerance = a->tolerance, .partial = a->partial,
+                                   .model = &g, .rerun = diff_model_rerun, .rerun_user = &dm};
         rc = diff_traces(&tr, &tb, &opt, &rep, &eb);
     }
     if (!rc)
@@ -225,6 +229,7 @@ int cmd_diff(int argc, char **argv)
     static const struct option long_opts[] = {
         {"model", required_argument, NULL, 'm'},
         {"tolerance", required_argument, NULL, 't'},
+        {"partial", no_argument, NULL, 'p'},
         {"run", required_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'},
@@ -244,7 +249,7 @@ int cmd_diff(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":m:t:r:jo:i:l:a:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:t:pr:jo:i:l:a:", long_opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'm': a.model = optarg; break;
@@ -263,6 +268,7 @@ int cmd_diff(int argc, char **argv)
             a.run = optarg;
             break;
         case 'j': a.json = true; break;
+        case 'p': a.partial = true; break;
         case 'o': a.output = optarg; break;
         case 'i': a.input = optarg; break;
         case 'l': a.log = optarg; break;

@@ -854,8 +854,10 @@ int diff_traces(const struct trace *ref, const struct trace *board,
     }
     for (size_t ri = 0; ri < nr && !rc; ri++) {
         const struct trace_entry *re = &ref->entries[ri];
-        if (re->optional && x.board_of[ri] < 0)
+        if ((re->optional || (opt && opt->partial)) && x.board_of[ri] < 0) {
+            rep.n_skipped++;
             continue;
+        }
         size_t i = rep.n_layers++;
         struct diff_layer *L = &rep.layers[i];
         L->ref_entry = (long)ri;

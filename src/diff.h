@@ -126,6 +126,7 @@ struct diff_report {
     int tolerance;
     bool rerun_available;           /* false: inherited/diverged decided from upstream only */
     bool model_known;               /* a model gave quantization and layer inputs */
+    size_t n_skipped;               /* reference entries left out (partial, optional) */
     const char *reference;          /* source of the reference (arena) */
     const char *board;              /* source of the board trace (arena) */
     size_t n_extra;
@@ -152,6 +153,8 @@ typedef int (*diff_rerun_fn)(void *user, const char *name, const struct diff_rep
 
 struct diff_options {
     int tolerance;                  /* ±N LSB count as equal (0 = bit exact) */
+    bool partial;                   /* reference entries the board lacks are left out
+                                       instead of reported missing (a log of a few layers) */
     const struct graph *model;      /* optional: quantization, layouts, layer inputs */
     diff_name_fn board_name;        /* optional rename hook */
     void *name_user;

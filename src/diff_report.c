@@ -139,7 +139,8 @@ int diff_report_json(const struct diff_report *rep, char **out, struct errbuf *e
          add(s, "rerun", cJSON_CreateBool(rep->rerun_available)) &&
          add(s, "method", cJSON_CreateString(method_text(rep))) &&
          add(s, "reference", cJSON_CreateString(rep->reference)) &&
-         add(s, "board", cJSON_CreateString(rep->board)) && add(s, "extra", ex) &&
+         add(s, "board", cJSON_CreateString(rep->board)) &&
+         add(s, "skipped", cJSON_CreateNumber((double)rep->n_skipped)) && add(s, "extra", ex) &&
          add(s, "failed", cJSON_CreateBool(diff_report_failed(rep)));
     for (size_t i = 0; ok && i < rep->n_extra; i++)
         ok = push(ex, cJSON_CreateString(rep->extra[i]));
@@ -244,6 +245,9 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
     }
     if (rep->count[DIFF_INHERITED] || rep->count[DIFF_DIVERGED])
         sbuf_printf(sb, "method: %s\n", method_text(rep));
+    if (rep->count[DIFF_MISSING])
+        sbuf_printf(sb, "%zu layers are not in the board trace; --partial compares only the "
+                    "layers it holds\n", rep->count[DIFF_MISSING]);
 }
 
 /* --- reading a report back ----------------------------------------------------------------- */

@@ -1339,3 +1339,56 @@ TEST(diff, allocation_faults_with_reruns)
     sbuf_release(&sb);
     resnet_close(&r);
 }
+
+TEST(diff, kws_model_form_against_published_board_scores)
+{
+    /* The reference computed on the fly (tflm) for KWS sample Left_2, against logs holding
+       the input and the scores NUCLEO-L4R5ZI printed: the CMSIS-NN build agrees exactly,
+       the plain-C build's scores differ at classes 2, 6 and 11. */
+    size_t n;
+    uint8_t *kws = test_read_file(KWS_LEFT, &n);
+    REQUIRE(kws && n == 490);
+    struct tv t[2] = {tv_make("input_1", DTYPE_S8, 4, (int64_t[]){1, 49, 10, 1}, kws, 490),
+                      tv_make("Identity", DTYPE_S8, 2, (int64_t[]){1, 12}, kws_left_cmsis, 12)};
+    const char *dir = test_tmpdir(t_);
+    struct sbuf sb, out;
+    sbuf_init(&sb);
+    sbuf_init(&out);
+    emit_run(&sb, "run-1", t, 2);
+    write_text(dir, "cmsis.log", sbuf_str(&sb));
+    sbuf_reset(&sb);
+    t[1].data = kws_left_native;
+    emit_run(&sb, "run-1", t, 2);
+    write_text(dir, "native.log", sbuf_str(&sb));
+    char args[1024];
+    /* the log holds 2 of the 14 tensors: the other 12 layers are missing ... */
+    snprintf(args, sizeof args, "diff %s --input %s --input-dtype int8 --log %s/cmsis.log",
+             KWS_MODEL, KWS_LEFT, dir);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 1);
+    CHECK(strstr(sbuf_str(&out), "2 exact, 12 missing") != NULL);
+    /* ... unless only what the board printed is compared */
+    snprintf(args, sizeof args, "diff %s --input %s --input-dtype int8 --log %s/cmsis.log "
+             "--partial", KWS_MODEL, KWS_LEFT, dir);
+    sbuf_reset(&out);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 0);
+    CHECK(strstr(sbuf_str(&out), "2 layers, 2 exact") != NULL);
+    snprintf(args, sizeof args, "diff %s --input %s --input-dtype int8 --log %s/native.log "
+             "-p -o %s/rep.json", KWS_MODEL, KWS_LEFT, dir, dir);
+    sbuf_reset(&out);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 1);
+    CHECK(strstr(sbuf_str(&out), "first divergence: Identity") != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/rep.json", dir);
+    struct diff_verdicts dv;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(diff_verdicts_load(path, &dv, &eb) == 0);
+    CHECK_EQ_INT(dv.n, 2);
+    CHECK_EQ_INT(dv.status[0], DIFF_EXACT);
+    CHECK_EQ_INT(dv.status[1], DIFF_DIVERGED);
+    CHECK_EQ_STR(dv.first_diverged, "Identity");
+    diff_verdicts_release(&dv);
+    sbuf_release(&out);
+    sbuf_release(&sb);
+    mem_free(kws);
+}
