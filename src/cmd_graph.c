@@ -16,6 +16,8 @@
 #include "mlf.h"
 #include "model.h"
 #include "offload.h"
+#include "diff.h"
+#include "views/graph_diff.h"
 #include "views/graphview.h"
 #include "views/graphview_mlf.h"
 #include "views/gv.h"
@@ -41,6 +43,8 @@ static const char usage[] =
     "                        step), boxes coloured by target (cmsis-nn, c, folded dashed),\n"
     "                        hazards in red (see mlfscope offloads), legend with counts\n"
     "      --map FILE        override the layer map (docs/offloads.md)\n"
+    "      --diff REPORT     colour layers by the verdicts of a 'mlfscope diff -o REPORT'\n"
+    "                        JSON report and mark the first divergence\n"
     "      --input-shape [NAME=]D0,D1,...\n"
     "                        fix the shape of an input (repeatable)\n"
     "  -h, --help            this text\n";
@@ -57,16 +61,17 @@ static double now_ms(void)
 int cmd_graph(int argc, char **argv)
 {
     enum { OPT_LAYERS = 256, OPT_NODES, OPT_CONSTANTS, OPT_INPUT_SHAPE, OPT_TIME, OPT_MLF,
-           OPT_MAP };
+           OPT_MAP, OPT_DIFF };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"layers", no_argument, NULL, OPT_LAYERS},
         {"nodes", no_argument, NULL, OPT_NODES},
         {"constants", no_argument, NULL, OPT_CONSTANTS},
         {"input-shape", required_argument, NULL, OPT_INPUT_SHAPE},
-        {"time", no_argument, NULL, OPT_TIME},
         {"mlf", required_argument, NULL, OPT_MLF},
-        {"map", required_argument, NULL, OPT_MAP},  /* hidden: phase timings on stderr */
+        {"map", required_argument, NULL, OPT_MAP},
+        {"diff", required_argument, NULL, OPT_DIFF},
+        {"time", no_argument, NULL, OPT_TIME},  /* hidden: phase timings on stderr */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -75,6 +80,7 @@ int cmd_graph(int argc, char **argv)
     struct load_options lopt = {.shapes = shapes};
     struct errbuf eb;
     const char *out_path = NULL;
+    const char *diff_path = NULL;
     enum gv_format format;
     bool timing = false;
     const char *mlf_path = NULL;
@@ -95,6 +101,7 @@ int cmd_graph(int argc, char **argv)
         case OPT_TIME: timing = true; break;
         case OPT_MLF: mlf_path = optarg; break;
         case OPT_MAP: map_opt.override_path = optarg; break;
+        case OPT_DIFF: diff_path = optarg; break;
         case OPT_INPUT_SHAPE:
             if (lopt.n_shapes == MAX_SHAPES)
                 return cmd_usage_error(argv[0], "at most %d --input-shape options", MAX_SHAPES);
@@ -147,6 +154,19 @@ int cmd_graph(int argc, char **argv)
                 rc = graphview_annotate_mlf(&v, &g, &mp, &rep, &eb);
         }
         t2 = now_ms();
+    }
+    if (rc == 0 && diff_path != NULL) {
+        struct diff_verdicts dv;
+        size_t matched = 0;
+        rc = diff_verdicts_load(diff_path, &dv, &eb);
+        if (rc == 0) {
+            rc = graphview_apply_diff(&v, &g, &dv, &matched, &eb);
+            if (rc == 0 && matched == 0 && dv.n > 0)
+                cmd_warn("%s: no layer of %s is named in the report", diff_path, model_path);
+            if (rc == 0 && dv.first_diverged != NULL)
+                fprintf(stderr, "first divergence: %s\n", dv.first_diverged);
+            diff_verdicts_release(&dv);
+        }
     }
     if (rc == 0 && v.n_boxes > MANY_BOXES)
         cmd_warn("%zu boxes to lay out: dot may take minutes%s", v.n_boxes,
