@@ -30,6 +30,11 @@ static const char *const arith_names[] = {
 _Static_assert(sizeof(arith_names) / sizeof(arith_names[0]) == INTERP_ARITH_COUNT,
                "arith name table");
 
+enum interp_arith interp_default_arith(const struct graph *g)
+{
+    return g->format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM : INTERP_ARITH_ONNX;
+}
+
 const char *interp_arith_name(enum interp_arith a)
 {
     return (unsigned)a < INTERP_ARITH_COUNT ? arith_names[a] : "unknown";
@@ -343,6 +348,17 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
         }
         ip->layer_arith[l] = INTERP_ARITH_ONNX;
     }
+    /* integer TFLite layers have no ONNX semantics to fall back on */
+    for (size_t l = 0; l < nl && !rc && g->format == GRAPH_FORMAT_TFLITE; l++) {
+        if (ip->lp[l].arith == INTERP_ARITH_ONNX)
+            rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                            "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                            "tflm or tvm", g->path ? g->path : "model");
+    }
+    if (!rc && nl == 0 && g->format == GRAPH_FORMAT_TFLITE && opts->arith == INTERP_ARITH_ONNX)
+        rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                        "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                        "tflm or tvm", g->path ? g->path : "model");
     /* node ops; every node needs one (a lowered layer may still fall back) */
     for (size_t i = 0; i < nn && !rc; i++) {
         const struct node *n = &g->nodes[i];
