@@ -1182,40 +1182,45 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
     });
 }
 
+/*
+ * Max pool, tap by tap over whole output rows (in-bounds ranges precomputed, as in dw_q8):
+ * out = max over in-bounds taps, LOWEST when there is none. Order-independent.
+ */
 #define MAXPOOL(T, NAME, LOWEST)                                                          \
-    void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)              \
+    INTERP_HOT void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)   \
     {                                                                                     \
-        size_t I = n_in(g), P = n_out(g);                                                 \
+        size_t I = n_in(g), P = n_out(g), s2 = g->s[2];                                   \
         for (size_t pl = 0; pl < planes; pl++) {                                          \
             const T *xp = x + pl * I;                                                     \
             T *op = o + pl * P;                                                           \
-            size_t p = 0;                                                                 \
-            for (size_t o0 = 0; o0 < g->out[0]; o0++)                                     \
-                for (size_t o1 = 0; o1 < g->out[1]; o1++)                                 \
-                    for (size_t o2 = 0; o2 < g->out[2]; o2++, p++) {                      \
-                        T best = LOWEST;                                                  \
-                        for (size_t k0 = 0; k0 < g->k[0]; k0++) {                         \
+            for (size_t p = 0; p < P; p++)                                                \
+                op[p] = LOWEST;                                                           \
+            for (size_t k0 = 0; k0 < g->k[0]; k0++)                                       \
+                for (size_t k1 = 0; k1 < g->k[1]; k1++)                                   \
+                    for (size_t k2 = 0; k2 < g->k[2]; k2++) {                             \
+                        int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];       \
+                        size_t lo, hi;                                                    \
+                        inner_range(g->out[2], s2, base, (int64_t)g->in[2], &lo, &hi);    \
+                        for (size_t o0 = 0; o0 < g->out[0]; o0++) {                       \
                             int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) -         \
                                          (int64_t)g->pb[0];                               \
                             if (i0 < 0 || i0 >= (int64_t)g->in[0])                        \
                                 continue;                                                 \
-                            for (size_t k1 = 0; k1 < g->k[1]; k1++) {                     \
+                            for (size_t o1 = 0; o1 < g->out[1]; o1++) {                   \
                                 int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) -     \
                                              (int64_t)g->pb[1];                           \
                                 if (i1 < 0 || i1 >= (int64_t)g->in[1])                    \
                                     continue;                                             \
-                                for (size_t k2 = 0; k2 < g->k[2]; k2++) {                 \
-                                    int64_t i2 = (int64_t)(o2 * g->s[2] + k2 * g->d[2]) - \
-                                                 (int64_t)g->pb[2];                       \
-                                    if (i2 < 0 || i2 >= (int64_t)g->in[2])                \
-                                        continue;                                         \
-                                    T v = xp[((size_t)i0 * g->in[1] + (size_t)i1) *       \
-                                                 g->in[2] + (size_t)i2];                  \
-                                    best = v > best ? v : best;                           \
+                                const T *xr = xp + ((size_t)i0 * g->in[1] + (size_t)i1) * \
+                                                       g->in[2] +                         \
+                                              (size_t)(base + (int64_t)(lo * s2));        \
+                                T *orow = op + (o0 * g->out[1] + o1) * g->out[2];         \
+                                for (size_t q = lo; q < hi; q++) {                        \
+                                    T v = xr[(q - lo) * s2];                              \
+                                    orow[q] = v > orow[q] ? v : orow[q];                  \
                                 }                                                         \
                             }                                                             \
                         }                                                                 \
-                        op[p] = best;                                                     \
                     }                                                                     \
         }                                                                                 \
     }
