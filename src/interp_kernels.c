@@ -880,11 +880,49 @@ void interp_kbuf_release(struct interp_kbuf *b)
  * im2col. Exact int32 (wrapping) sums: the same values as the GEMM path.
  */
 INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x_signed,
-                             int32_t x_zp, const int16_t *w, int32_t bias, int32_t *acc)
+                             int32_t x_zp, const int16_t *w, int32_t bias, int32_t *acc,
+                             int16_t *split)
 {
     size_t P = n_out(g);
+    size_t W = g->in[2], rows = g->in[0] * g->in[1], half = (W + 1) / 2;
+    size_t s2 = g->s[2];
     for (size_t p = 0; p < P; p++)
         acc[p] = bias;
+    /*
+     * x - x_zp as int16, for stride 2 split into even and odd columns (split[row][0][j] =
+     * column 2j, split[row][1][j] = column 2j + 1), so every tap reads contiguously.
+     */
+    for (size_t r = 0; r < rows; r++) {
+        int16_t *ev = split + r * 2 * half, *od = ev + half;
+        if (x_signed) {
+            const int8_t *xr = (const int8_t *)x + r * W;
+            if (s2 == 2) {
+                for (size_t j = 0; j < W / 2; j++) {
+                    ev[j] = (int16_t)(xr[2 * j] - x_zp);
+                    od[j] = (int16_t)(xr[2 * j + 1] - x_zp);
+                }
+                if (W & 1)
+                    ev[W / 2] = (int16_t)(xr[W - 1] - x_zp);
+            } else {
+                for (size_t c = 0; c < W; c++)      /* one contiguous row */
+                    ev[c] = (int16_t)(xr[c] - x_zp);
+            }
+        } else {
+            const uint8_t *xr = (const uint8_t *)x + r * W;
+            if (s2 == 2) {
+                for (size_t j = 0; j < W / 2; j++) {
+                    ev[j] = (int16_t)(xr[2 * j] - x_zp);
+                    od[j] = (int16_t)(xr[2 * j + 1] - x_zp);
+                }
+                if (W & 1)
+                    ev[W / 2] = (int16_t)(xr[W - 1] - x_zp);
+            } else {
+                for (size_t c = 0; c < W; c++)
+                    ev[c] = (int16_t)(xr[c] - x_zp);
+            }
+        }
+    }
+    size_t row_len = 2 * half;
     size_t t = 0;
     for (size_t k0 = 0; k0 < g->k[0]; k0++)
         for (size_t k1 = 0; k1 < g->k[1]; k1++)
@@ -894,31 +932,32 @@ INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x
                     continue;
                 int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];
                 size_t lo, hi;
-                inner_range(g->out[2], g->s[2], base, (int64_t)g->in[2], &lo, &hi);
-                size_t s2 = g->s[2];
+                inner_range(g->out[2], s2, base, (int64_t)W, &lo, &hi);
                 for (size_t o0 = 0; o0 < g->out[0]; o0++) {
                     int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) - (int64_t)g->pb[0];
                     if (i0 < 0 || i0 >= (int64_t)g->in[0])
                         continue;
                     for (size_t o1 = 0; o1 < g->out[1]; o1++) {
                         int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) - (int64_t)g->pb[1];
-                        if (i1 < 0 || i1 >= (int64_t)g->in[1])
+                        if (i1 < 0 || i1 >= (int64_t)g->in[1] || lo >= hi)
                             continue;
-                        size_t row = ((size_t)i0 * g->in[1] + (size_t)i1) * g->in[2];
+                        const int16_t *xr = split + ((size_t)i0 * g->in[1] + (size_t)i1) *
+                                                        row_len;
                         int32_t *a = acc + (o0 * g->out[1] + o1) * g->out[2];
-                        int64_t first = base + (int64_t)(lo * s2);
-                        if (x_signed) {
-                            const int8_t *xr = (const int8_t *)x + row + first;
-                            for (size_t o = lo; o < hi; o++)
-                                a[o] = (int32_t)((uint32_t)a[o] +
-                                                 (uint32_t)(wv * ((int32_t)xr[(o - lo) * s2] -
-                                                                  x_zp)));
+                        /* input column of output q: q * s2 + base */
+                        if (s2 == 2) {
+                            /* column 2q + base: even base -> ev[q + base/2], odd -> od[...] */
+                            const int16_t *src = (base & 1) ? xr + half : xr;
+                            int64_t off = (base & 1) ? (base - 1) / 2 : base / 2;
+                            const int16_t *sp = src + off + (int64_t)lo;
+                            for (size_t q = lo; q < hi; q++)
+                                a[q] = (int32_t)((uint32_t)a[q] +
+                                                 (uint32_t)(wv * (int32_t)sp[q - lo]));
                         } else {
-                            const uint8_t *xr = (const uint8_t *)x + row + first;
-                            for (size_t o = lo; o < hi; o++)
-                                a[o] = (int32_t)((uint32_t)a[o] +
-                                                 (uint32_t)(wv * ((int32_t)xr[(o - lo) * s2] -
-                                                                  x_zp)));
+                            const int16_t *sp = xr + base + (int64_t)(lo * s2);
+                            for (size_t q = lo; q < hi; q++)
+                                a[q] = (int32_t)((uint32_t)a[q] +
+                                                 (uint32_t)(wv * (int32_t)sp[(q - lo) * s2]));
                         }
                     }
                 }
@@ -1040,10 +1079,17 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     }
 #endif
     if (cg == 1 && mg == 1 && !pairs) {
+        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
+        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
+        if (!split) {
+            if (!q->cache)
+                mem_free(wp);
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+        }
         for (size_t b = 0; b < q->n; b++)
             for (size_t gi = 0; gi < q->groups; gi++) {
                 const char *xg = (const char *)q->x + (b * q->c + gi) * I;
-                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc);
+                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc, split);
                 finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
             }
         if (!q->cache)
