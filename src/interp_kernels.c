@@ -709,7 +709,7 @@ __attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, c
 
 __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          const int32_t *restrict wp,
-                                                         const int16_t *restrict col2,
+                                                         const int16_t *const *rows,
                                                          const int32_t *bias, size_t M,
                                                          size_t K2, size_t P)
 {
@@ -723,7 +723,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
             __m256i a20 = _mm256_set1_epi32(bias ? bias[m + 2] : 0), a21 = a20;
             __m256i a30 = _mm256_set1_epi32(bias ? bias[m + 3] : 0), a31 = a30;
             for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = col2 + (k * P + p) * 2;
+                const int16_t *c = rows[k] + p * 2;
                 __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
                 __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
                 __m256i v = _mm256_set1_epi32(w0[k]);
@@ -754,7 +754,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                 int32_t s = bias ? bias[m + j] : 0;
                 for (size_t k = 0; k < K2; k++) {
                     int32_t w = wp[(m + j) * K2 + k];
-                    const int16_t *c = col2 + (k * P + p) * 2;
+                    const int16_t *c = rows[k] + p * 2;
                     s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
                                                            (int32_t)c[1] * (w >> 16)));
                 }
@@ -767,7 +767,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
         for (; p + 16 <= P; p += 16) {
             __m256i a0 = _mm256_set1_epi32(bias ? bias[m] : 0), a1 = a0;
             for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = col2 + (k * P + p) * 2;
+                const int16_t *c = rows[k] + p * 2;
                 __m256i v = _mm256_set1_epi32(w0[k]);
                 a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
                     _mm256_loadu_si256((const __m256i *)c), v));
@@ -781,7 +781,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
             int32_t s = bias ? bias[m] : 0;
             for (size_t k = 0; k < K2; k++) {
                 int32_t w = wp[m * K2 + k];
-                const int16_t *c = col2 + (k * P + p) * 2;
+                const int16_t *c = rows[k] + p * 2;
                 s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
                                                        (int32_t)c[1] * (w >> 16)));
             }
@@ -969,21 +969,27 @@ struct wprep {
     const void *w;              /* key: the weights, bias, zero point and layout it was made for */
     const int32_t *bias;
     int32_t x_zp;
-    bool pairs, avx2;
+    bool pairs, avx2, direct;
     size_t m, K;
     int16_t *wq;                /* [m][Kp] w - w_zp (pairs: raw w in ORT's tap order) */
     int32_t *bias_adj;          /* [m] bias (pairs: minus x_zp * sum(w - w_zp)) */
-    int32_t *wpk;               /* [m][K2] tap pairs packed for vpmaddwd (avx2) */
+    int32_t *wpk;               /* [m][K2] tap pairs packed for vpmaddwd (avx2); direct:
+                                   [m][T][cg/2 rounded up] channel pairs per tap */
 };
 
 static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, bool avx2,
-                                     size_t K, size_t Kp, size_t K2, size_t T, size_t cg)
+                                     bool direct, size_t K, size_t Kp, size_t K2, size_t T,
+                                     size_t cg)
 {
     struct wprep *wp = q->cache ? *q->cache : NULL;
     if (wp && wp->w == q->w && wp->bias == q->bias && wp->x_zp == q->x_zp &&
-        wp->pairs == pairs && wp->avx2 == avx2 && wp->m == q->m && wp->K == K)
+        wp->pairs == pairs && wp->avx2 == avx2 && wp->direct == direct && wp->m == q->m &&
+        wp->K == K)
         return wp;
     size_t m = q->m ? q->m : 1;
+    size_t cp2 = (cg + 1) / 2;
+    if (direct && T * cp2 > K2)
+        K2 = T * cp2;
     size_t bytes = sizeof *wp + m * Kp * sizeof(int16_t) + 2 * m * sizeof(int32_t) +
                    (avx2 ? m * K2 * sizeof(int32_t) : 0) + 16;
     struct wprep *n = mem_calloc(1, bytes);
@@ -994,6 +1000,7 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
     n->x_zp = q->x_zp;
     n->pairs = pairs;
     n->avx2 = avx2;
+    n->direct = direct;
     n->m = q->m;
     n->K = K;
     /* int32 arrays first (aligned after the header), then the int16 one */
@@ -1018,19 +1025,99 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
     for (size_t oc = 0; oc < q->m; oc++)
         n->bias_adj[oc] = (int32_t)((uint32_t)(q->bias ? q->bias[oc] : 0) -
                                     (uint32_t)(pairs ? q->x_zp * wsum[oc] : 0));
-    if (avx2)
+    if (avx2 && direct) {
+        /* per tap t, channel pairs (2c, 2c + 1): the rows the direct path reads */
+        size_t K2d = T * cp2;
+        for (size_t oc = 0; oc < q->m; oc++)
+            for (size_t t = 0; t < T; t++)
+                for (size_t c = 0; c < cg; c++) {
+                    uint32_t h = (uint32_t)(uint16_t)n->wq[oc * K + c * T + t];
+                    uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2d + t * cp2 + c / 2];
+                    *slot |= c & 1 ? h << 16 : h;
+                }
+    } else if (avx2) {
         for (size_t oc = 0; oc < q->m; oc++)
             for (size_t k = 0; k < K; k++) {
                 uint32_t h = (uint32_t)(uint16_t)n->wq[oc * K + k];
                 uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2 + k / 2];
                 *slot |= k & 1 ? h << 16 : h;
             }
+    }
     if (q->cache) {
         mem_free(*q->cache);
         *q->cache = n;
     }
     return n;
 }
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * Stride-1 convolution without im2col: each channel pair is copied once into a zero-padded
+ * plane of interleaved int16 pairs (x - x_zp), Hp x Wp with Wp = OW + (KW-1)*dw. Output
+ * pixel (oy, ox) of tap (ky, kx) reads plane[(oy + ky*dh) * Wp + ox + kx*dw], so the GEMM's
+ * row for (tap, channel pair) is the plane shifted by the tap: the GEMM runs over OH x Wp
+ * positions and the Wp - OW extra columns of each row are dropped. Same sums as im2col.
+ */
+static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
+                          struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
+                          struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
+    size_t KH = g->k[1], KW = g->k[2], dh = g->d[1], dw = g->d[2];
+    size_t Wp = OW + (KW - 1) * dw, Hp = OH + (KH - 1) * dh;
+    size_t P = OH * OW, Pw = OH * Wp, I = H * W;
+    size_t cp2 = (cg + 1) / 2, K2 = T * cp2;
+    size_t plane = Hp * Wp + (KW - 1) * dw + 16;    /* tail: the last tap's overrun */
+    size_t bytes;
+    if (!size_mul(plane * 2, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *planes = interp_kbuf_get(&sb[4], bytes);
+    const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (Pw ? Pw : 1) * sizeof *acc);
+    int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
+    if (!planes || !rowp || !acc || !cmp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
+    for (size_t t = 0; t < T; t++) {
+        size_t ky = t / KW, kx = t % KW;
+        for (size_t c = 0; c < cp2; c++)
+            rowp[t * cp2 + c] = planes + c * plane * 2 + (ky * dh * Wp + kx * dw) * 2;
+    }
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            /* padded, interleaved planes of this group's channels */
+            memset(planes, 0, bytes);
+            for (size_t c = 0; c < cg; c++) {
+                size_t ch = b * q->c + gi * cg + c;
+                int16_t *pl = planes + (c / 2) * plane * 2 + (c & 1);
+                for (size_t py = 0; py < Hp; py++) {
+                    int64_t iy = (int64_t)py - (int64_t)g->pb[1];
+                    if (iy < 0 || iy >= (int64_t)H)
+                        continue;
+                    int64_t ix0 = -(int64_t)g->pb[2];
+                    for (size_t px = 0; px < Wp; px++) {
+                        int64_t ix = ix0 + (int64_t)px;
+                        if (ix < 0 || ix >= (int64_t)W)
+                            continue;
+                        size_t xi = ch * I + (size_t)iy * W + (size_t)ix;
+                        int32_t v = q->x_signed ? ((const int8_t *)q->x)[xi]
+                                                : ((const uint8_t *)q->x)[xi];
+                        pl[(py * Wp + px) * 2] = (int16_t)(v - q->x_zp);
+                    }
+                }
+            }
+            gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
+                         Pw);
+            for (size_t mi = 0; mi < mg; mi++) {
+                size_t oc = gi * mg + mi;
+                for (size_t oy = 0; oy < OH; oy++)
+                    memcpy(cmp + oy * OW, acc + mi * Pw + oy * Wp, OW * sizeof *cmp);
+                finish_row(q->rq, cmp, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
+            }
+        }
+    return 0;
+}
+#endif
 
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
 {
@@ -1060,7 +1147,10 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
 #ifdef INTERP_HAVE_AVX2_GEMM
     avx2 = !pairs && __builtin_cpu_supports("avx2");
 #endif
-    struct wprep *wp = prepare_weights(q, pairs, avx2, K, Kp, K2, T, cg);
+    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
+    bool direct = avx2 && !(cg == 1 && mg == 1) && g->k[0] == 1 && g->in[0] == 1 &&
+                  g->s[1] == 1 && g->s[2] == 1;
+    struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
     if (!wp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
     const int16_t *wq = wp->wq;
@@ -1069,13 +1159,23 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     int16_t *col2 = NULL;
     const int32_t *wpk = wp->wpk;
 #ifdef INTERP_HAVE_AVX2_GEMM
-    if (avx2) {
+    const int16_t **rowp = NULL;
+    if (avx2 && !direct) {
         col2 = interp_kbuf_get(&sb[4], K2 * 2 * (P ? P : 1) * sizeof *col2);
-        if (!col2) {
+        rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+        if (!col2 || !rowp) {
             if (!q->cache)
                 mem_free(wp);
             return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
         }
+    }
+#endif
+#ifdef INTERP_HAVE_AVX2_GEMM
+    if (direct) {
+        int rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
+        if (!q->cache)
+            mem_free(wp);
+        return rc;
     }
 #endif
     if (cg == 1 && mg == 1 && !pairs) {
@@ -1121,7 +1221,9 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                 for (size_t k = 0; k < K; k += 2)
                     interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
                                     col2 + k * P, P);
-                gemm_q8_avx2(acc, wpk + gi * mg * K2, col2, bg, mg, K2, P);
+                for (size_t k = 0; k < K2; k++)
+                    rowp[k] = col2 + k * P * 2;
+                gemm_q8_avx2(acc, wpk + gi * mg * K2, rowp, bg, mg, K2, P);
 #else
                 (void)wpk;
 #endif
