@@ -1076,7 +1076,8 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
     const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
     int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (Pw ? Pw : 1) * sizeof *acc);
     int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
-    if (!planes || !rowp || !acc || !cmp)
+    int16_t *tmp = interp_kbuf_get(&sb[3], 2 * (W ? W : 1) * sizeof *tmp);
+    if (!planes || !rowp || !acc || !cmp || !tmp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
     for (size_t t = 0; t < T; t++) {
         size_t ky = t / KW, kx = t % KW;
@@ -1085,25 +1086,32 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
     }
     for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
-            /* padded, interleaved planes of this group's channels */
+            /* padded, interleaved planes of this group's channels: each input row segment
+               is converted to int16 (x - x_zp) and interleaved with its pair's */
             memset(planes, 0, bytes);
-            for (size_t c = 0; c < cg; c++) {
-                size_t ch = b * q->c + gi * cg + c;
-                int16_t *pl = planes + (c / 2) * plane * 2 + (c & 1);
+            int64_t ix0 = -(int64_t)g->pb[2];
+            size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
+            size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
+            size_t seg = px_hi > px_lo ? px_hi - px_lo : 0;
+            for (size_t c = 0; c < cg; c += 2) {
+                int16_t *pl = planes + (c / 2) * plane * 2;
                 for (size_t py = 0; py < Hp; py++) {
                     int64_t iy = (int64_t)py - (int64_t)g->pb[1];
-                    if (iy < 0 || iy >= (int64_t)H)
+                    if (iy < 0 || iy >= (int64_t)H || seg == 0)
                         continue;
-                    int64_t ix0 = -(int64_t)g->pb[2];
-                    for (size_t px = 0; px < Wp; px++) {
-                        int64_t ix = ix0 + (int64_t)px;
-                        if (ix < 0 || ix >= (int64_t)W)
-                            continue;
-                        size_t xi = ch * I + (size_t)iy * W + (size_t)ix;
-                        int32_t v = q->x_signed ? ((const int8_t *)q->x)[xi]
-                                                : ((const uint8_t *)q->x)[xi];
-                        pl[(py * Wp + px) * 2] = (int16_t)(v - q->x_zp);
+                    for (size_t j = 0; j < 2 && c + j < cg; j++) {
+                        size_t xi = (b * q->c + gi * cg + c + j) * I + (size_t)iy * W +
+                                    (size_t)(ix0 + (int64_t)px_lo);
+                        int16_t *r = tmp + j * seg;
+                        if (q->x_signed)
+                            for (size_t k = 0; k < seg; k++)
+                                r[k] = (int16_t)(((const int8_t *)q->x)[xi + k] - q->x_zp);
+                        else
+                            for (size_t k = 0; k < seg; k++)
+                                r[k] = (int16_t)(((const uint8_t *)q->x)[xi + k] - q->x_zp);
                     }
+                    interleave_avx2(tmp, c + 1 < cg ? tmp + seg : NULL,
+                                    pl + (py * Wp + px_lo) * 2, seg);
                 }
             }
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
