@@ -360,6 +360,7 @@ IM2COL(float, float, im2col_f32, row_f32)
  * Equal rounding steps give ORT's float results bit for bit, so the QuantizeLinear after a
  * QDQ convolution rounds the same way. Four output channels at a time; p vectorises.
  */
+#ifdef INTERP_HAVE_FMA_CLONE
 /* One output channel, pixels [p0, P): FMA chains per 256-tap block, blocks added. */
 INTERP_FMA_BODY void gemm_f32_cols(float *restrict o, const float *restrict w,
                                    const float *restrict col, size_t K, size_t P, size_t p0)
@@ -376,6 +377,7 @@ INTERP_FMA_BODY void gemm_f32_cols(float *restrict o, const float *restrict w,
         o[p] = c;
     }
 }
+#endif
 
 INTERP_FMA_BODY void gemm_f32_body(float *restrict out, const float *restrict w,
                                    const float *restrict col, const float *restrict bias,
