@@ -3,14 +3,20 @@
  * (instrument.h). Sizes come from the most specific source available; the pool-gap bound
  * only counts buffers live at the step, because USMP reuses offsets between lifetimes.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "instrument.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fileio.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "twin_files.h"
 
 #include "banned.h"
 
@@ -482,4 +488,195 @@ char *instrument_firmware_hooks(const char *model)
              "    mlfscope_dump_end(&mlfscope_ctx);\n"
              "}\n");
     return sbuf_detach(&sb);
+}
+
+static char *dup_prefix(const char *s, size_t n)
+{
+    char *d = mem_alloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* Copies every regular file under src_dir/rel into dst_dir/rel. */
+static int copy_tree(const char *src_dir, const char *dst_dir, struct errbuf *eb)
+{
+    DIR *d = opendir(src_dir);
+    if (!d)
+        return errbuf_set(eb, ST_EIO, "%s: cannot open folder: %s", src_dir, strerror(errno));
+    int rc = fileio_mkdirs(dst_dir, eb);
+    for (struct dirent *e; !rc && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *s = fileio_join(src_dir, e->d_name);
+        char *t = fileio_join(dst_dir, e->d_name);
+        struct stat st;
+        if (!s || !t) {
+            rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        } else if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = copy_tree(s, t, eb);
+        } else if (stat(s, &st) == 0 && S_ISREG(st.st_mode)) {
+            struct filebuf fb = {0};
+            rc = filebuf_open(&fb, s, eb);
+            if (!rc)
+                rc = fileio_write(t, fb.data, fb.bytes, eb);
+            filebuf_release(&fb);
+        }
+        mem_free(s);
+        mem_free(t);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int write_at(const char *dir, const char *rel, const char *data, size_t n,
+                    struct errbuf *eb)
+{
+    char *p = fileio_join(dir, rel);
+    char *pd = p ? fileio_dirname(p) : NULL;
+    int rc = p && pd ? fileio_mkdirs(pd, eb) : errbuf_set(eb, ST_ENOMEM, "out of memory");
+    if (!rc)
+        rc = fileio_write(p, data, n, eb);
+    mem_free(pd);
+    mem_free(p);
+    return rc;
+}
+
+static const struct twin_file *embedded(const char *path)
+{
+    for (size_t i = 0; i < twin_n_files; i++)
+        if (strcmp(twin_files[i].path, path) == 0)
+            return &twin_files[i];
+    return NULL;
+}
+
+static void readme(struct sbuf *sb, const struct mlf *m, const struct instrument_plan *plan,
+                   const char *main_path)
+{
+    size_t n_sel = 0, n_approx = 0;
+    for (size_t i = 0; i < plan->n; i++) {
+        n_sel += plan->bufs[i].selected && plan->bufs[i].arg >= 0;
+        n_approx += plan->bufs[i].selected && plan->bufs[i].approximate;
+    }
+    sbuf_printf(sb,
+        "# Instrumented MLF (mlfscope instrument)\n\n"
+        "This is a copy of `%s` whose AOT main (`%s` in `%s`) prints the output of %zu of its\n"
+        "%zu steps as an mlfscope board log. Line numbers are those of the original file:\n"
+        "the hooks were added on the lines of the calls.\n\n"
+        "## 1. Add the output hook\n\n"
+        "`codegen/host/src/mlfscope_hooks.c` and `mlfscope_dump.c` (with\n"
+        "`codegen/host/include/mlfscope_dump.h`) are compiled with the rest of the generated C.\n"
+        "Define one function in your application that sends a character to the host:\n\n"
+        "```c\n"
+        "void mlfscope_board_putc(char c, void *user)\n"
+        "{\n"
+        "    (void)user;\n"
+        "    HAL_UART_Transmit(&huart2, (uint8_t *)&c, 1, 10);   /* or RTT, ITM, a ring buffer */\n"
+        "}\n"
+        "```\n\n"
+        "If your build lists source files explicitly, add the two .c files. No heap, no stdio;\n"
+        "about 1 KB of flash. Each inference prints `@mlfs begin run-N ...`, one tensor per\n"
+        "step, then `@mlfs end run-N`.\n\n"
+        "## 2. Build\n\n"
+        "Build the firmware as before, with the same TVM runtime and CMSIS-NN. Printing\n"
+        "costs time: at 115200 baud about 11 KB/s, so raise the baud rate (921600 or more)\n"
+        "or dump fewer steps with `mlfscope instrument --layers 3,7-9`.\n\n"
+        "## 3. Capture\n\n"
+        "```\n"
+        "mlfscope capture --port /dev/ttyACM0 --baud 921600 -o board.log --until-end\n"
+        "```\n\n"
+        "## 4. Compare\n\n"
+        "```\n"
+        "mlfscope twin %s --input INPUT -o twin/   # the same C on the host\n"
+        "mlfscope diff board.log twin/\n"
+        "```\n\n"
+        "Tensors are named by the MLF buffer they were written to (`sid_7_let`), indexed by\n"
+        "step. ", m->path ? m->path : "the MLF", m->main.name ? m->main.name : "main", main_path,
+        n_sel, plan->n, m->path ? m->path : "MLF");
+    if (n_approx)
+        sbuf_printf(sb,
+            "%zu of the dumped steps are TVM C functions whose output size the MLF does not\n"
+            "state: they print the room up to the next live buffer (an upper bound), so their\n"
+            "tail holds unrelated bytes.\n", n_approx);
+    else
+        sbuf_add(sb, "Every dumped size comes from the MLF (kernel dimensions or allocations).\n");
+    sbuf_add(sb, "\n## Steps\n\n| step | function | buffer | dtype | shape | size from |\n"
+                 "| --- | --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct instrument_buffer *b = &plan->bufs[i];
+        if (!b->selected || b->arg < 0)
+            continue;
+        sbuf_printf(sb, "| %zu | %s | %s | %s | ", i, b->function, b->name,
+                    mlf_dtype_name(b->dtype));
+        for (int d = 0; d < b->rank; d++)
+            sbuf_printf(sb, "%s%d", d ? "x" : "", (int)b->dims[d]);
+        sbuf_printf(sb, " | %s%s |\n", instrument_size_name(b->source),
+                    b->approximate ? " (upper bound)" : "");
+    }
+}
+
+int instrument_write(const struct mlf *m, const struct instrument_plan *plan, const char *dir,
+                     const char *model, struct errbuf *eb)
+{
+    const char *main_path = NULL;
+    char *text = NULL, *hooks = NULL;
+    size_t n = 0;
+    int rc = instrument_source(m, plan, &main_path, &text, &n, eb);
+    if (rc)
+        return rc;
+    if (m->path && fileio_is_dir(m->path)) {
+        rc = copy_tree(m->path, dir, eb);
+    } else {
+        rc = fileio_mkdirs(dir, eb);
+        for (size_t i = 0; i < m->n_files && !rc; i++)
+            rc = write_at(dir, m->files[i].path, (const char *)m->files[i].data,
+                          m->files[i].bytes, eb);
+    }
+    /* the generated C sits at codegen/host/... ; a bare codegen/ tree has host/... */
+    char *src_dir = NULL;
+    if (!rc) {
+        const char *p = strstr(main_path, "host/src/");
+        src_dir = p ? dup_prefix(main_path, (size_t)(p - main_path)) : NULL;
+        if (!src_dir)
+            rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    const struct twin_file *dc = embedded("dump/firmware/mlfscope_dump.c");
+    const struct twin_file *dh = embedded("dump/firmware/mlfscope_dump.h");
+    if (!rc && (!dc || !dh))
+        rc = errbuf_set(eb, ST_EINVAL, "the board-log emitter is not embedded in this build");
+    struct sbuf path;
+    sbuf_init(&path);
+    if (!rc)
+        rc = write_at(dir, main_path, text, n, eb);
+    if (!rc) {
+        sbuf_printf(&path, "%shost/src/mlfscope_dump.c", src_dir);
+        rc = write_at(dir, sbuf_str(&path), dc->data, dc->bytes, eb);
+    }
+    if (!rc) {
+        sbuf_reset(&path);
+        sbuf_printf(&path, "%shost/include/mlfscope_dump.h", src_dir);
+        rc = write_at(dir, sbuf_str(&path), dh->data, dh->bytes, eb);
+    }
+    if (!rc) {
+        hooks = instrument_firmware_hooks(model);
+        sbuf_reset(&path);
+        sbuf_printf(&path, "%shost/src/mlfscope_hooks.c", src_dir);
+        rc = hooks ? write_at(dir, sbuf_str(&path), hooks, strlen(hooks), eb)
+                   : errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    if (!rc) {
+        struct sbuf rd;
+        sbuf_init(&rd);
+        readme(&rd, m, plan, main_path);
+        rc = sbuf_failed(&rd) ? errbuf_set(eb, ST_ENOMEM, "out of memory")
+             : write_at(dir, "README-mlfscope.md", rd.buf, rd.len, eb);
+        sbuf_release(&rd);
+    }
+    sbuf_release(&path);
+    mem_free(src_dir);
+    mem_free(hooks);
+    mem_free(text);
+    return rc;
 }

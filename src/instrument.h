@@ -110,6 +110,16 @@ int instrument_source(const struct mlf *m, const struct instrument_plan *plan,
  */
 char *instrument_firmware_hooks(const char *model);
 
+/*
+ * Writes the instrumented MLF to `dir` (created): a copy of the MLF (every file of a folder
+ * MLF; the files the reader keeps for an archive) with the AOT main's file replaced, the
+ * board-log emitter and hooks in codegen/host/src and codegen/host/include (so build systems
+ * that compile those folders pick them up), and README-mlfscope.md for the user. `model` is
+ * the name printed in the log. Fails with ST_EIO (naming the file) or ST_ENOMEM.
+ */
+int instrument_write(const struct mlf *m, const struct instrument_plan *plan, const char *dir,
+                     const char *model, struct errbuf *eb);
+
 /* The mlfscope_dump dtype number for an MLF dtype; -1 when a board log cannot carry it. */
 int instrument_dump_dtype(enum mlf_dtype t);
 

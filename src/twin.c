@@ -953,6 +953,25 @@ static const char *step_op(const struct mlf *m, size_t s)
     return p;
 }
 
+/*
+ * Whether a dumped size may be wrong: an unmeasured upper bound, or a measurement in a room
+ * the callee also uses for its own scratch (USMP lets it overlap the output's tail while the
+ * output is not yet written), which makes the measured length too long.
+ */
+static bool approximate(const struct mlf *m, const struct instrument_buffer *b, bool measured)
+{
+    if (!measured)
+        return b->approximate;
+    const struct mlf_step *s = &m->steps[b->step];
+    if (b->arg < 0 || s->args[b->arg].kind != MLF_ARG_WORKSPACE || s->func < 0)
+        return false;
+    const struct mlf_function *f = &m->functions[s->func];
+    for (size_t i = 0; i < f->n_lets; i++)
+        if (f->lets[i].pool_var && !strstr(f->lets[i].pool_var, "const"))
+            return true;
+    return f->n_allocs > 0;
+}
+
 static int write_json(const char *dir, const char *name, cJSON *root, struct errbuf *eb)
 {
     char *text = cJSON_Print(root);
@@ -1067,6 +1086,7 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
         cJSON_AddNumberToObject(o, "step", (double)step);
         cJSON_AddStringToObject(o, "function", m->steps[step].function);
         cJSON_AddStringToObject(o, "size", measured ? "measured" : instrument_size_name(b->source));
+        cJSON_AddBoolToObject(o, "approximate", approximate(m, b, measured));
         cJSON_AddItemToArray(tensors, o);
         count++;
     }
