@@ -360,10 +360,10 @@ static char *driver_source(const struct mlf *m, const struct instrument_plan *pl
                 "    twin_log = fopen(argv[argc - 1], \"wb\");\n"
                 "    if (!twin_log) {\n        perror(argv[argc - 1]);\n        return 73;\n    }\n"
                 "    mlfscope_dump_init(&twin_dump, twin_putc, twin_log);\n"
-                "    ref_twin_set_cmsis_version(%d);\n"
+                "    const char *ver = getenv(\"MLFSCOPE_TWIN_CMSIS_NN\");\n"
+                "    ref_twin_set_cmsis_version(ver ? (int)strtol(ver, 0, 10) : 4);\n"
                 "    ref_twin_workspace_init(twin_arena, TVMGEN_%s_WORKSPACE_SIZE, %d);\n",
-                n_in + 2, n_in, n_out, n_in, n_out,
-                opt->cmsis_nn_version > 0 ? opt->cmsis_nn_version : 4, MOD, opt->sanitize ? 1 : 0);
+                n_in + 2, n_in, n_out, n_in, n_out, MOD, opt->sanitize ? 1 : 0);
     if (m->legacy_run_model) {
         sbuf_printf(&sb, "    int32_t rc = tvmgen_%s_run_model(in[0], out[0]);\n", mod);
     } else {
@@ -449,7 +449,7 @@ static void strv_release(struct strv *a)
  * *status is the wait status. ST_EIO when it cannot be started.
  */
 static int run_program(char *const *argv, const char *cwd, const char *out_path,
-                       const char *env_add, int *status, struct errbuf *eb)
+                       char *const *env_add, int *status, struct errbuf *eb)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -464,14 +464,18 @@ static int run_program(char *const *argv, const char *cwd, const char *out_path,
         size_t n = 0;
         while (environ[n])
             n++;
-        own = mem_calloc(n + 2, sizeof *own);
+        size_t k = 0;
+        while (env_add[k])
+            k++;
+        own = mem_calloc(n + k + 1, sizeof *own);
         if (!own) {
             posix_spawn_file_actions_destroy(&fa);
             return errbuf_set(eb, ST_ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < n; i++)
             own[i] = environ[i];
-        own[n] = (char *)env_add;
+        for (size_t i = 0; i < k; i++)
+            own[n + i] = env_add[i];
         env = own;
     }
     pid_t pid;
@@ -887,9 +891,14 @@ int twin_run(const struct mlf *m, const struct instrument_plan *plan,
     if (!rc) {
         int status = 0;
         double t0 = now_seconds();
-        rc = run_program(argv.v, bdir, runlog, opt->sanitize ?
-                         "ASAN_OPTIONS=halt_on_error=0:detect_leaks=0:abort_on_error=0" : NULL,
-                         &status, eb);
+        char ver[48];
+        snprintf(ver, sizeof ver, "MLFSCOPE_TWIN_CMSIS_NN=%d",
+                 opt->cmsis_nn_version > 0 ? opt->cmsis_nn_version : 4);
+        static char asan[] = "ASAN_OPTIONS=halt_on_error=0:detect_leaks=0:abort_on_error=0";
+        char *env[] = {ver, asan, NULL};
+        if (!opt->sanitize)
+            env[1] = NULL;
+        rc = run_program(argv.v, bdir, runlog, env, &status, eb);
         res->run_seconds = now_seconds() - t0;
         res->exit_status = status;
         struct filebuf fb = {0};

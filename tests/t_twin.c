@@ -175,6 +175,36 @@ static void ic_board(struct test_ctx *t_, const char *variant, bool native)
 TEST(twin, ic_cmsis_nn_board_outputs)
 {
     ic_board(t_, "cmsis_nn", false);
+    /*
+     * TVM sized the first conv's context buffer (3x3x3 kernel) for CMSIS-NN v4: 108 bytes;
+     * v5 and later round the im2col row up to 4 and need 112 (MLF-FORMAT.md 5.3).
+     */
+    struct sbuf err;
+    sbuf_init(&err);
+    const char *in = ic_input(t_, "cock_s_000054");
+    REQUIRE(in);
+    CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-ic", in, "ic-cmsis_nn", "--cmsis-nn-version 5",
+                          &err), 0);
+    size_t n;
+    unsigned char *text = test_read_file(TWIN_DIR "/ic-cmsis_nn/hazards.json", &n);
+    REQUIRE(text);
+    cJSON *root = cJSON_ParseWithLength((const char *)text, n);
+    mem_free(text);
+    CHECK_EQ_INT(cJSON_GetArraySize(root), 1);
+    cJSON *h = cJSON_GetArrayItem(root, 0);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(h, "kind")),
+                 "context-buffer-too-small");
+    CHECK_EQ_INT(cJSON_GetObjectItem(h, "step")->valueint, 0);
+    const char *detail = cJSON_GetStringValue(cJSON_GetObjectItem(h, "detail"));
+    CHECK(detail && strstr(detail, "108") && strstr(detail, "112"));
+    cJSON_Delete(root);
+    /* with v4 rules (the default) the same build reports nothing */
+    CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-ic", in, "ic-cmsis_nn", NULL, &err), 0);
+    text = test_read_file(TWIN_DIR "/ic-cmsis_nn/hazards.json", &n);
+    REQUIRE(text);
+    CHECK(n >= 2 && memcmp(text, "[]", 2) == 0);
+    mem_free(text);
+    sbuf_release(&err);
 }
 
 TEST(twin, ic_native_board_outputs)
