@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "instrument.h"
+#include "instrument_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -150,6 +151,25 @@ static size_t gap_bound(const struct mlf *m, size_t si, int pool, size_t off)
     return best - off;
 }
 
+/* The bytes function f stores through parameter `param`, from its body's loops. */
+static bool store_extent(const struct mlf *m, const struct mlf_function *f, size_t param,
+                         enum mlf_dtype dt, size_t *bytes)
+{
+    if (!f->defined || f->body_end <= f->body_begin || param >= f->n_params ||
+        !f->params[param].name || !f->file)
+        return false;
+    const struct mlf_file *file = NULL;
+    for (size_t i = 0; i < m->n_files && !file; i++)
+        if (strcmp(m->files[i].path, f->file) == 0)
+            file = &m->files[i];
+    if (!file || f->body_end > file->bytes)
+        return false;
+    size_t el = mlf_dtype_bytes(dt) ? mlf_dtype_bytes(dt) : 1;
+    return instrument_write_extent((const char *)file->data + f->body_begin,
+                                   f->body_end - f->body_begin, f->params[param].name, el,
+                                   bytes) == 0;
+}
+
 static void plan_step(const struct mlf *m, size_t si, const struct instrument_shape *shapes,
                       size_t n_shapes, struct instrument_buffer *b)
 {
@@ -198,6 +218,12 @@ static void plan_step(const struct mlf *m, size_t si, const struct instrument_sh
     }
     if (b->dtype == MLF_DT_UNKNOWN)
         b->dtype = MLF_DT_S8;
+    size_t extent = 0;
+    if (f && f->n_kernels == 0 && store_extent(m, f, (size_t)out, b->dtype, &extent)) {
+        set_flat(b, extent);
+        b->source = INSTRUMENT_SIZE_LOOPS;
+        return;
+    }
     if (a->kind == MLF_ARG_ALLOC && a->bytes > 0) {
         set_flat(b, a->bytes);
         b->source = INSTRUMENT_SIZE_ALLOC;

@@ -33,6 +33,7 @@
     X(INSTRUMENT_SIZE_KERNEL, "kernel")     \
     X(INSTRUMENT_SIZE_ALLOC, "alloc")       \
     X(INSTRUMENT_SIZE_META, "metadata")     \
+    X(INSTRUMENT_SIZE_LOOPS, "loop-bounds") \
     X(INSTRUMENT_SIZE_GAP, "pool-gap")
 
 enum instrument_size {
@@ -78,7 +79,8 @@ struct instrument_plan {
  * Works out each step's output buffer: the last pointer argument that is a workspace slice,
  * an allocated sid or a model output (for CMSIS-NN functions the kernel's output pointer),
  * with its shape from, in order: `shapes` (may be NULL), the CMSIS-NN kernel's output
- * dimensions, the TVMBackendAllocWorkspace size, the metadata's output size, or the distance
+ * dimensions, the metadata's output size, the stores in a TVM C callee's loops (flat), the
+ * TVMBackendAllocWorkspace size, or the distance
  * to the next buffer live at that step in the same pool (approximate). Needs an AOT main.
  * On success *plan owns a heap array (instrument_plan_release); on failure (no AOT main:
  * ST_EUNSUPPORTED; ST_ENOMEM) *plan is untouched.

@@ -210,6 +210,26 @@ TEST(twin, ic_cmsis_nn_board_outputs)
 TEST(twin, ic_native_board_outputs)
 {
     ic_board(t_, "native", true);
+    /*
+     * TVM's own C states no output sizes; they come from the stores in each function's loops.
+     * ResNet-8 on CIFAR-10: 32x32x3 in, 32x32x16, 16x16x32, 8x8x64 feature maps, 64 pooled,
+     * 10 classes. Flat element counts per step of the native build:
+     */
+    static const int want[15] = {3072, 16384, 16384, 16384, 16384, 8192, 8192, 8192, 4096,
+                                 4096, 4096, 64, 64, 10, 10};
+    size_t n;
+    unsigned char *text = test_read_file(TWIN_DIR "/ic-native/index.json", &n);
+    REQUIRE(text);
+    cJSON *root = cJSON_ParseWithLength((const char *)text, n);
+    mem_free(text);
+    cJSON *ts = cJSON_GetObjectItem(root, "tensors");
+    CHECK_EQ_INT(cJSON_GetArraySize(ts), 15);
+    for (int i = 0; i < 15 && i < cJSON_GetArraySize(ts); i++) {
+        cJSON *e = cJSON_GetArrayItem(ts, i);
+        CHECK_EQ_INT(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "shape"), 0)->valueint, want[i]);
+        CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(e, "size")), "loop-bounds");
+    }
+    cJSON_Delete(root);
 }
 
 /*
