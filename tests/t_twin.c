@@ -399,11 +399,13 @@ TEST(twin, float_and_native_fixtures_build_and_run)
     sbuf_release(&err);
 }
 
-TEST(twin, compile_error_names_file_and_line)
+/*
+ * Copies the sine MLF to dir/mlf, inserting `insert` at the start of line `line` of
+ * default_lib1.c, or replacing `from` by `to` on that line when insert is NULL.
+ */
+static bool broken_sine(const char *dir, unsigned line_no, const char *insert, const char *from,
+                        const char *to)
 {
-    const char *dir = test_tmpdir(t_);
-    char path[512], args[1024];
-    const char *src = "tests/data/mlf/sine-v5-tvm0.9dev";
     static const char *const files[] = {
         "metadata.json", "codegen/host/src/default_lib0.c", "codegen/host/src/default_lib1.c",
         "codegen/host/include/tvmgen_default.h",
@@ -411,34 +413,64 @@ TEST(twin, compile_error_names_file_and_line)
     struct errbuf eb;
     errbuf_init(&eb);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char from[512];
-        snprintf(from, sizeof from, "%s/%s", src, files[i]);
+        char from_path[512], path[512];
+        snprintf(from_path, sizeof from_path, "tests/data/mlf/sine-v5-tvm0.9dev/%s", files[i]);
         size_t n;
-        unsigned char *data = test_read_file(from, &n);
-        REQUIRE(data);
+        unsigned char *data = test_read_file(from_path, &n);
+        if (!data)
+            return false;
+        struct sbuf sb;
+        sbuf_init(&sb);
         if (strstr(files[i], "default_lib1.c")) {
-            /* break line 20: replace its first character by an identifier C cannot parse */
             size_t line = 1, at = 0;
-            while (at < n && line < 20)
+            while (at < n && line < line_no)
                 line += data[at++] == '\n';
-            REQUIRE(at < n);
-            unsigned char *copy = mem_alloc(n + 32);
-            REQUIRE(copy);
-            memcpy(copy, data, at);
-            static const char junk[] = "@@ not C @@ ";
-            memcpy(copy + at, junk, sizeof junk - 1);
-            memcpy(copy + at + sizeof junk - 1, data + at, n - at);
-            mem_free(data);
-            data = copy;
-            n += sizeof junk - 1;
+            size_t eol = at;
+            while (eol < n && data[eol] != '\n')
+                eol++;
+            sbuf_addn(&sb, (const char *)data, at);
+            if (insert) {
+                sbuf_add(&sb, insert);
+                sbuf_addn(&sb, (const char *)data + at, n - at);
+            } else {
+                char *l = mem_alloc(eol - at + 1);
+                if (!l)
+                    return false;
+                memcpy(l, data + at, eol - at);
+                l[eol - at] = '\0';
+                char *hit = strstr(l, from);
+                if (!hit) {
+                    mem_free(l);
+                    return false;
+                }
+                sbuf_addn(&sb, l, (size_t)(hit - l));
+                sbuf_add(&sb, to);
+                sbuf_add(&sb, hit + strlen(from));
+                mem_free(l);
+                sbuf_addn(&sb, (const char *)data + eol, n - eol);
+            }
+        } else {
+            sbuf_addn(&sb, (const char *)data, n);
         }
+        mem_free(data);
         snprintf(path, sizeof path, "%s/mlf/%s", dir, files[i]);
         char *d = fileio_dirname(path);
-        REQUIRE(d && fileio_mkdirs(d, &eb) == 0);
+        bool ok = d && fileio_mkdirs(d, &eb) == 0 && fileio_write(path, sb.buf, sb.len, &eb) == 0;
         mem_free(d);
-        REQUIRE(fileio_write(path, data, n, &eb) == 0);
-        mem_free(data);
+        sbuf_release(&sb);
+        if (!ok)
+            return false;
     }
+    return true;
+}
+
+TEST(twin, compile_error_names_file_and_line)
+{
+    const char *dir = test_tmpdir(t_);
+    char path[512], args[1024];
+    REQUIRE(broken_sine(dir, 20, "@@ not C @@ ", NULL, NULL));
+    struct errbuf eb;
+    errbuf_init(&eb);
     float x = 0.5f;
     snprintf(path, sizeof path, "%s/x.bin", dir);
     REQUIRE(fileio_write(path, &x, sizeof x, &eb) == 0);
@@ -454,6 +486,47 @@ TEST(twin, compile_error_names_file_and_line)
     sbuf_release(&err);
 }
 
+TEST(twin, sanitize_reports_out_of_bounds_by_step)
+{
+    /*
+     * sine's fused_reshape_1 copies 16 floats into a 64-byte TVMBackendAllocWorkspace buffer;
+     * make its loop run to 17. Steps 2 and 4 call it; ASan reports a location once.
+     */
+    const char *dir = test_tmpdir(t_);
+    REQUIRE(broken_sine(dir, 196, NULL, "ax1_inner < 16", "ax1_inner < 17"));
+    char path[512], args[1024];
+    struct errbuf eb;
+    errbuf_init(&eb);
+    float x = 0.5f;
+    snprintf(path, sizeof path, "%s/x.bin", dir);
+    REQUIRE(fileio_write(path, &x, sizeof x, &eb) == 0);
+    snprintf(args, sizeof args, "twin %s/mlf --input %s -o %s/sine-asan --cflags -O1 --sanitize",
+             dir, path, TWIN_DIR);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    size_t n;
+    unsigned char *text = test_read_file(TWIN_DIR "/sine-asan/hazards.json", &n);
+    REQUIRE(text);
+    cJSON *root = cJSON_ParseWithLength((const char *)text, n);
+    mem_free(text);
+    bool write_seen = false;
+    cJSON *h;
+    cJSON_ArrayForEach(h, root) {
+        CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(h, "kind")), "asan");
+        CHECK_EQ_INT(cJSON_GetObjectItem(h, "step")->valueint, 2);
+        CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(h, "function")),
+                     "tvmgen_default_fused_reshape_1");
+        const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(h, "detail"));
+        if (d && strstr(d, "heap-buffer-overflow: WRITE of size 4") && strstr(d, "default_lib1.c:197"))
+            write_seen = true;
+    }
+    CHECK(write_seen);
+    cJSON_Delete(root);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
 TEST(twin, instrument_output_compiles)
 {
     const char *dir = test_tmpdir(t_);
