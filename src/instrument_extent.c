@@ -109,7 +109,8 @@ static struct tok *tokenize(const char *src, size_t n, size_t *count)
         }
         if (c >= '0' && c <= '9') {
             size_t j = i;
-            bool flt = false, hex = c == '0' && i + 1 < n && (src[i + 1] == 'x' || src[i + 1] == 'X');
+            bool flt = false;
+            bool hex = c == '0' && i + 1 < n && (src[i + 1] == 'x' || src[i + 1] == 'X');
             long long v = 0;
             if (hex)
                 j += 2;
@@ -279,7 +280,12 @@ static struct iv mul(struct ext *e)
         if (e->fail)
             break;
         if (op == '*') {
-            long long c1 = a.lo * b.lo, c2 = a.lo * b.hi, c3 = a.hi * b.lo, c4 = a.hi * b.hi;
+            long long c1, c2, c3, c4;
+            if (__builtin_mul_overflow(a.lo, b.lo, &c1) ||
+                __builtin_mul_overflow(a.lo, b.hi, &c2) ||
+                __builtin_mul_overflow(a.hi, b.lo, &c3) ||
+                __builtin_mul_overflow(a.hi, b.hi, &c4))
+                return fail(e);
             a.lo = lmin(lmin(c1, c2), lmin(c3, c4));
             a.hi = lmax(lmax(c1, c2), lmax(c3, c4));
         } else if (b.lo != b.hi || b.lo <= 0) {
@@ -328,6 +334,8 @@ static struct iv expr(struct ext *e)
         e->i++;
         struct iv b = add(e);
         if (e->fail || b.lo != b.hi || b.lo < 0 || b.lo > 40)
+            return fail(e);
+        if (left && (a.lo < -(EXT_LIMIT >> b.lo) || a.hi > (EXT_LIMIT >> b.lo)))
             return fail(e);
         if (left) {
             a.lo *= 1LL << b.lo;
@@ -455,6 +463,10 @@ int instrument_write_extent(const char *body, size_t len, const char *param, siz
             bool store = at(&e, 0, "=") || at(&e, 0, "+=") || at(&e, 0, "-=") ||
                          at(&e, 0, "*=") || at(&e, 0, "/=") || at(&e, 0, "|=") ||
                          at(&e, 0, "&=");
+            if (store && idx.hi >= EXT_LIMIT / 8) {
+                rc = -1;
+                break;
+            }
             if (store && (idx.hi + 1) * (long long)el > extent)
                 extent = (idx.hi + 1) * (long long)el;
         } else {

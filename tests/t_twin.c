@@ -519,7 +519,8 @@ TEST(twin, sanitize_reports_out_of_bounds_by_step)
         CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(h, "function")),
                      "tvmgen_default_fused_reshape_1");
         const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(h, "detail"));
-        if (d && strstr(d, "heap-buffer-overflow: WRITE of size 4") && strstr(d, "default_lib1.c:197"))
+        if (d && strstr(d, "heap-buffer-overflow: WRITE of size 4") &&
+            strstr(d, "default_lib1.c:197"))
             write_seen = true;
     }
     CHECK(write_seen);
