@@ -521,7 +521,8 @@ static char *compile_errors(const struct mlf *m, const char *log, size_t n, char
         const char *line = log + i;
         size_t len = e - i;
         char *l = dup_n(line, len);
-        if (l && (strstr(l, ": error:") || strstr(l, ": fatal error:"))) {
+        if (l && (strstr(l, ": error:") || strstr(l, ": fatal error:") ||
+                  strstr(l, "undefined reference")) && strncmp(l, "collect2:", 9) != 0) {
             struct sbuf one;
             sbuf_init(&one);
             const char *p = l;
