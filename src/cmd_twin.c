@@ -199,6 +199,8 @@ int cmd_twin(int argc, char **argv)
             n_vals++;
     }
     if (!rc)
+        rc = twin_check_inputs(&m, vals, n_vals, &eb);
+    if (!rc)
         rc = instrument_plan(&m, NULL, 0, &plan, &eb);
     if (!rc && layers)
         rc = instrument_select(&plan, layers, &eb);

@@ -858,37 +858,44 @@ static int parse_run_log(const struct mlf *m, const char *log, size_t n, struct 
     return rc;
 }
 
+int twin_check_inputs(const struct mlf *m, const struct tensor_value *inputs, size_t n_inputs,
+                      struct errbuf *eb)
+{
+    size_t want = m->main.n_inputs ? m->main.n_inputs : 1;
+    if (n_inputs != want)
+        return errbuf_set(eb, ST_EINVAL, "%s: the model has %zu input(s), %zu given", m->path,
+                          want, n_inputs);
+    for (size_t i = 0; i < n_inputs; i++) {
+        const struct tensor_value *v = &inputs[i];
+        const struct mlf_io *io = i < m->main.n_inputs ? &m->main.inputs[i] : NULL;
+        if (io && io->dtype != MLF_DT_UNKNOWN && v->dtype != DTYPE_UNKNOWN &&
+            strcmp(dtype_name(v->dtype), mlf_dtype_name(io->dtype)) != 0)
+            return errbuf_set(eb, ST_EINVAL, "input %zu: %s given, the MLF's input '%s' is %s",
+                              i, dtype_name(v->dtype), io->name, mlf_dtype_name(io->dtype));
+        long long need = twin_input_bytes(m, i);
+        if (need >= 0 && (long long)v->bytes != need)
+            return errbuf_set(eb, ST_EINVAL, "input %zu: %zu bytes given, the MLF's input '%s' "
+                              "takes %lld", i, v->bytes, io ? io->name : "?", need);
+    }
+    return 0;
+}
+
 int twin_run(const struct mlf *m, const struct instrument_plan *plan,
              const struct twin_options *opt, const char *dir,
              const struct tensor_value *inputs, size_t n_inputs, struct twin_result *res,
              struct errbuf *eb)
 {
     (void)plan;
-    size_t want = m->main.n_inputs ? m->main.n_inputs : 1;
-    if (n_inputs != want)
-        return errbuf_set(eb, ST_EINVAL, "%s: the model has %zu input(s), %zu given", m->path,
-                          want, n_inputs);
+    int rc = twin_check_inputs(m, inputs, n_inputs, eb);
+    if (rc)
+        return rc;
     char *bdir = fileio_join(dir, "build");
     if (!bdir)
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     struct strv argv = {0};
-    int rc = 0;
     strv_add(&argv, "./twin");
     for (size_t i = 0; i < n_inputs && !rc; i++) {
         const struct tensor_value *v = &inputs[i];
-        const struct mlf_io *io = i < m->main.n_inputs ? &m->main.inputs[i] : NULL;
-        if (io && io->dtype != MLF_DT_UNKNOWN && v->dtype != DTYPE_UNKNOWN &&
-            strcmp(dtype_name(v->dtype), mlf_dtype_name(io->dtype)) != 0) {
-            rc = errbuf_set(eb, ST_EINVAL, "input %zu: %s given, the MLF's input '%s' is %s", i,
-                            dtype_name(v->dtype), io->name, mlf_dtype_name(io->dtype));
-            break;
-        }
-        long long need = twin_input_bytes(m, i);
-        if (need >= 0 && (long long)v->bytes != need) {
-            rc = errbuf_set(eb, ST_EINVAL, "input %zu: %zu bytes given, the MLF's input '%s' "
-                            "takes %lld", i, v->bytes, io ? io->name : "?", need);
-            break;
-        }
         char name[32];
         snprintf(name, sizeof name, "input_%zu.bin", i);
         char *p = fileio_join(bdir, name);

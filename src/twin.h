@@ -86,6 +86,13 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
 /* Writes res's hazards to DIR/hazards.json: [{kind, function, step, layer, channels, detail}]. */
 int twin_write_hazards(const char *dir, const struct twin_result *res, struct errbuf *eb);
 
+/*
+ * Checks the inputs against the MLF: their number, dtype (when both sides know it) and size
+ * (when the MLF states it: metadata, or the first kernel's input dimensions). ST_EINVAL.
+ */
+int twin_check_inputs(const struct mlf *m, const struct tensor_value *inputs, size_t n_inputs,
+                      struct errbuf *eb);
+
 /* Input bytes the MLF expects for input i, or -1 when nothing in the MLF says. */
 long long twin_input_bytes(const struct mlf *m, size_t i);
 

@@ -123,6 +123,26 @@ TEST(twin, kws_cmsis_nn_board_outputs)
     CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-kws", IN_DIR "kws/tst_000099_Left_2.bin", "kws",
                           NULL, &err), 0);
     check_output(t_, "kws", left2, 12);
+    /* the same sample as .npy; a uint8 array is refused before anything is built */
+    size_t n_in;
+    unsigned char *raw = test_read_file(IN_DIR "kws/tst_000098_Yes_9.bin", &n_in);
+    REQUIRE(raw && n_in == 490);
+    struct tensor_value v = {.dtype = DTYPE_S8, .rank = 4, .dims = {1, 49, 10, 1},
+                             .data = raw, .bytes = 490};
+    char npy[512];
+    snprintf(npy, sizeof npy, "%s/yes.npy", test_tmpdir(t_));
+    struct errbuf eb;
+    errbuf_init(&eb);
+    CHECK(npy_write_file(npy, &v, &eb) == 0);
+    CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-kws", npy, "kws", NULL, &err), 0);
+    check_output(t_, "kws", yes9, 12);
+    v.dtype = DTYPE_U8;
+    CHECK(npy_write_file(npy, &v, &eb) == 0);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-kws", npy, "kws-refused", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "uint8 given") != NULL);
+    CHECK(!fileio_exists(TWIN_DIR "/kws-refused/build"));
+    mem_free(raw);
     /* a step's tensor carries the kernel's output shape (the DS-CNN's first layer: 25x5x64) */
     size_t n;
     unsigned char *idx = test_read_file(TWIN_DIR "/kws/index.json", &n);
