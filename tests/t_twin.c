@@ -587,6 +587,56 @@ TEST(twin, instrument_output_compiles)
              "-Wno-attributes -Iref/cmsis/include -Iref/twin/include -I%s/kws/codegen/host/include "
              "%s/kws/codegen/host/src/*.c 2>%s/cc.log", dir, dir, dir);
     CHECK_EQ_INT(system(cmd), 0);
+    /*
+     * End to end with the firmware hooks: the instrumented sine model, linked with a putc that
+     * writes to a file, prints a board log whose tensors are what the twin computes.
+     */
+    snprintf(args, sizeof args, "instrument tests/data/mlf/sine-v5-tvm0.9dev -o %s/sine", dir);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    snprintf(path, sizeof path, "%s/app.c", dir);
+    static const char app[] =
+        "#include <stdio.h>\n#include \"tvmgen_default.h\"\n#include \"twin_runtime.h\"\n"
+        "static FILE *f;\nvoid mlfscope_board_putc(char c, void *u) { (void)u; fputc(c, f); }\n"
+        "static unsigned char arena[4096] __attribute__((aligned(16)));\n"
+        "int main(int argc, char **argv) {\n    (void)argc; float x = 0.5f, y = 0;\n"
+        "    f = fopen(argv[1], \"w\");\n    ref_twin_workspace_init(arena, sizeof arena, 0);\n"
+        "    struct tvmgen_default_inputs i = {&x}; struct tvmgen_default_outputs o = {&y};\n"
+        "    int rc = tvmgen_default_run(&i, &o);\n    fclose(f);\n    return rc; }\n";
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(fileio_write(path, app, sizeof app - 1, &eb) == 0);
+    snprintf(cmd, sizeof cmd,
+             "cc -std=gnu11 -O1 -w -Iref/twin -Iref/twin/include -I%s/sine/codegen/host/include "
+             "%s/sine/codegen/host/src/*.c ref/twin/twin_runtime.c %s -o %s/app -lm "
+             "2>%s/cc.log && %s/app %s/board.log", dir, dir, path, dir, dir, dir, dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    float x = 0.5f;
+    snprintf(path, sizeof path, "%s/x.bin", dir);
+    REQUIRE(fileio_write(path, &x, sizeof x, &eb) == 0);
+    snprintf(args, sizeof args, "twin tests/data/mlf/sine-v5-tvm0.9dev --input %s -o %s/sine "
+             "--cflags -O1", path, TWIN_DIR);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    snprintf(path, sizeof path, "%s/board.log", dir);
+    struct boardlog bl, tl;
+    boardlog_init(&bl);
+    boardlog_init(&tl);
+    REQUIRE(boardlog_open(path, &bl, &eb) == 0);
+    if (boardlog_open(TWIN_DIR "/sine/build/board.log", &tl, &eb) == 0) {
+        CHECK_EQ_INT(bl.n_tensors, 6);
+        CHECK_EQ_INT(bl.n_corrupt, 0);
+        CHECK_EQ_INT(tl.n_tensors, bl.n_tensors);
+        for (size_t i = 0; i < bl.n_tensors && i < tl.n_tensors; i++) {
+            CHECK_EQ_STR(bl.tensors[i].name, tl.tensors[i].name);
+            CHECK_EQ_INT(bl.tensors[i].value.bytes, tl.tensors[i].value.bytes);
+            if (bl.tensors[i].value.bytes == tl.tensors[i].value.bytes)
+                CHECK_MEM(bl.tensors[i].value.data, tl.tensors[i].value.data,
+                          bl.tensors[i].value.bytes);
+        }
+    } else {
+        CHECK(!"twin board log missing");
+    }
+    boardlog_release(&bl);
+    boardlog_release(&tl);
     CHECK_EQ_INT(test_cli("instrument " MLF_DIR "cmsis_nn-kws -o /nonexistent/x --layers 99",
                           &out, &err), 2);
     CHECK(strstr(sbuf_str(&err), "'99' matches no step") != NULL);
