@@ -25,7 +25,7 @@ static const char instrument_usage[] =
     "every step; the hook prints the step's output buffer as an mlfscope board log through\n"
     "a putc function you write. DIR/README-mlfscope.md says how to build, capture and compare.\n"
     "\n"
-    "  -o, --output DIR   where to write (created; must not exist or be empty)\n"
+    "  -o, --output DIR   where to write (created; files already there are overwritten)\n"
     "  --layers LIST      only these steps: indices, ranges a-b, function or buffer names\n"
     "  --model NAME       the model name printed in the log (default: the MLF's module)\n";
 

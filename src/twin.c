@@ -7,6 +7,7 @@
 #include "twin.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1048,6 +1049,25 @@ static cJSON *hazards_json(const struct twin_result *r)
     return arr;
 }
 
+/* Removes NNNN_*.npy left in dir by an earlier run, so index.json and the folder agree. */
+static void remove_old_tensors(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const char *n = e->d_name;
+        bool ours = strlen(n) > 9 && n[4] == '_' && fileio_has_suffix(n, ".npy");
+        for (int i = 0; i < 4 && ours; i++)
+            ours = n[i] >= '0' && n[i] <= '9';
+        char *p = ours ? fileio_join(dir, n) : NULL;
+        if (p)
+            unlink(p);
+        mem_free(p);
+    }
+    closedir(d);
+}
+
 int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
                  const struct twin_options *opt, const char *dir, const struct twin_result *res,
                  size_t *n_tensors, struct errbuf *eb)
@@ -1065,6 +1085,7 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
         boardlog_release(&log);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     }
+    remove_old_tensors(dir);
     const char *model = opt->model_name && *opt->model_name ? opt->model_name
                         : m->module ? m->module : "";
     cJSON_AddStringToObject(root, "model", model);
