@@ -489,10 +489,19 @@ static int run_program(char *const *argv, const char *cwd, const char *out_path,
             posix_spawn_file_actions_destroy(&fa);
             return errbuf_set(eb, ST_ENOMEM, "out of memory");
         }
-        for (size_t i = 0; i < n; i++)
-            own[i] = environ[i];
+        /* ours replace same-named entries (a sanitized mlfscope has its own ASAN_OPTIONS) */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            bool replaced = false;
+            for (size_t j = 0; j < k && !replaced; j++) {
+                size_t nl = strcspn(env_add[j], "=");
+                replaced = strncmp(environ[i], env_add[j], nl + 1) == 0;
+            }
+            if (!replaced)
+                own[m++] = environ[i];
+        }
         for (size_t i = 0; i < k; i++)
-            own[n + i] = env_add[i];
+            own[m + i] = env_add[i];
         env = own;
     }
     pid_t pid;
