@@ -75,7 +75,10 @@ static double mtime_seconds(const struct stat *st)
     return (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec * 1e-9;
 }
 
-/* Writes path unless it already holds exactly these bytes; *newest tracks the newest mtime. */
+/*
+ * Writes path unless it already holds exactly these bytes. *newest tracks the newest mtime
+ * of what every object depends on (headers and the compiler command).
+ */
 static int write_if_changed(const char *path, const void *data, size_t n, double *newest,
                             struct errbuf *eb)
 {
@@ -97,7 +100,8 @@ static int write_if_changed(const char *path, const void *data, size_t n, double
     if (!same && (rc = fileio_write(path, data, n, eb)) != 0)
         return rc;
     struct stat st;
-    if (newest && stat(path, &st) == 0 && mtime_seconds(&st) > *newest)
+    bool dep = fileio_has_suffix(path, ".h") || fileio_has_suffix(path, "command.txt");
+    if (newest && dep && stat(path, &st) == 0 && mtime_seconds(&st) > *newest)
         *newest = mtime_seconds(&st);
     return 0;
 }
@@ -461,12 +465,9 @@ static void strv_release(struct strv *a)
     memset(a, 0, sizeof *a);
 }
 
-/*
- * Runs argv in `cwd` with stdout and stderr to `out_path` (and optional extra env entries);
- * *status is the wait status. ST_EIO when it cannot be started.
- */
-static int run_program(char *const *argv, const char *cwd, const char *out_path,
-                       char *const *env_add, int *status, struct errbuf *eb)
+/* Starts argv in `cwd` with stdout and stderr to `out_path`; see run_program. */
+static int spawn_program(char *const *argv, const char *cwd, const char *out_path,
+                         char *const *env_add, pid_t *pid_out, struct errbuf *eb)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -504,17 +505,33 @@ static int run_program(char *const *argv, const char *cwd, const char *out_path,
             own[m + i] = env_add[i];
         env = own;
     }
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+    int rc = posix_spawnp(pid_out, argv[0], &fa, NULL, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     mem_free(own);
     if (rc != 0)
         return errbuf_set(eb, ST_EIO, "%s: cannot start: %s", argv[0], strerror(rc));
+    return 0;
+}
+
+static int wait_program(pid_t pid, const char *name, int *status, struct errbuf *eb)
+{
     while (waitpid(pid, status, 0) < 0) {
         if (errno != EINTR)
-            return errbuf_set(eb, ST_EIO, "%s: wait failed: %s", argv[0], strerror(errno));
+            return errbuf_set(eb, ST_EIO, "%s: wait failed: %s", name, strerror(errno));
     }
     return 0;
+}
+
+/*
+ * Runs argv in `cwd` with stdout and stderr to `out_path` and extra environment entries
+ * (NULL-terminated, may be NULL); *status is the wait status. ST_EIO when it cannot start.
+ */
+static int run_program(char *const *argv, const char *cwd, const char *out_path,
+                       char *const *env_add, int *status, struct errbuf *eb)
+{
+    pid_t pid;
+    int rc = spawn_program(argv, cwd, out_path, env_add, &pid, eb);
+    return rc ? rc : wait_program(pid, argv[0], status, eb);
 }
 
 /* Compiler error lines with the build copy's paths replaced by the MLF's. */
@@ -569,8 +586,8 @@ static const char *const twin_extra_sources[] = {
     "driver.c",
 };
 
-static void compiler_command(const struct mlf *m, const struct twin_options *opt,
-                             struct strv *a)
+/* The compiler and its flags (without sources or outputs). */
+static void compiler_flags(const struct mlf *m, const struct twin_options *opt, struct strv *a)
 {
     static const char *const flags[] = {
         "-std=gnu11", "-O2", "-ffp-contract=off", "-fno-strict-aliasing",
@@ -599,6 +616,11 @@ static void compiler_command(const struct mlf *m, const struct twin_options *opt
         strv_add(a, "-g");
     }
     strv_words(a, opt->extra_cflags);
+}
+
+/* The sources to compile, relative to the build folder. */
+static void compiler_sources(const struct mlf *m, struct strv *a)
+{
     for (size_t i = 0; i < m->n_files; i++)
         if (is_src_c(m->files[i].path)) {
             char *p = fileio_join("codegen/host/src", base_name(m->files[i].path));
@@ -615,15 +637,188 @@ static void compiler_command(const struct mlf *m, const struct twin_options *opt
     }
     for (size_t i = 0; i < sizeof twin_extra_sources / sizeof twin_extra_sources[0]; i++)
         strv_add(a, twin_extra_sources[i]);
-    strv_add(a, "-o");
-    strv_add(a, "twin");
-    strv_add(a, "-lm");
+}
+
+/* "obj/ref_conv2d.o" for "ref/conv2d.c". Heap string. */
+static char *object_of(const char *src)
+{
+    struct sbuf sb;
+    sbuf_init(&sb);
+    sbuf_add(&sb, "obj/");
+    for (const char *p = src; *p; p++)
+        sbuf_addc(&sb, *p == '/' ? '_' : *p);
+    if (sb.len >= 2 && sb.buf[sb.len - 1] == 'c' && sb.buf[sb.len - 2] == '.')
+        sb.buf[sb.len - 1] = 'o';
+    return sbuf_detach(&sb);
 }
 
 static double mtime_of(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 ? mtime_seconds(&st) : -1.0;
+}
+
+/* Sets *diag and eb from a failed compiler run's log. */
+static int compile_failure(const struct mlf *m, const char *cc, const char *logp, char **diag,
+                           struct errbuf *eb)
+{
+    struct filebuf fb = {0};
+    struct errbuf quiet;
+    errbuf_init(&quiet);
+    char *first = NULL;
+    if (filebuf_open(&fb, logp, &quiet) == 0) {
+        mem_free(*diag);
+        *diag = compile_errors(m, (const char *)fb.data, fb.bytes, &first);
+        filebuf_release(&fb);
+    }
+    int rc = first ? errbuf_set(eb, ST_EPARSE, "%s", first)
+                   : errbuf_set(eb, ST_EPARSE, "%s: the compiler failed (see %s)", cc, logp);
+    mem_free(first);
+    return rc;
+}
+
+#define TWIN_JOBS 2
+
+/*
+ * Compiles every source whose object is missing or older than the source or than `deps`
+ * (the newest header / command), TWIN_JOBS at a time, each with its own log. *compiled says
+ * whether anything was compiled. On the first failure the others are waited for and the
+ * failing log decides the message; ST_EPARSE.
+ */
+static int compile_objects(const struct mlf *m, const struct strv *flags, const char *bdir,
+                           double deps, const char *logp, bool *compiled, char **diag,
+                           struct errbuf *eb)
+{
+    struct strv srcs = {0};
+    compiler_sources(m, &srcs);
+    char *objdir = fileio_join(bdir, "obj");
+    int rc = srcs.failed || !objdir ? errbuf_set(eb, ST_ENOMEM, "out of memory")
+                                    : fileio_mkdirs(objdir, eb);
+    mem_free(objdir);
+    pid_t pids[TWIN_JOBS] = {0};
+    char *logs[TWIN_JOBS] = {0};
+    size_t running = 0, next = 0;
+    bool failed = false;
+    char *fail_log = NULL;
+    while (!rc && (next < srcs.n || running > 0)) {
+        if (!failed && next < srcs.n && running < TWIN_JOBS) {
+            const char *src = srcs.v[next++];
+            char *obj = object_of(src);
+            char *sp = fileio_join(bdir, src);
+            char *op = obj ? fileio_join(bdir, obj) : NULL;
+            if (!obj || !sp || !op) {
+                rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+            } else {
+                double to = mtime_of(op);
+                if (to < 0 || to <= mtime_of(sp) || to <= deps) {
+                    unlink(op);
+                    struct strv argv = {0};
+                    for (size_t i = 0; i < flags->n; i++)
+                        strv_add(&argv, flags->v[i]);
+                    strv_add(&argv, "-c");
+                    strv_add(&argv, src);
+                    strv_add(&argv, "-o");
+                    strv_add(&argv, obj);
+                    size_t slot = 0;
+                    while (pids[slot])
+                        slot++;
+                    mem_free(logs[slot]);
+                    logs[slot] = mem_alloc(strlen(op) + 5);
+                    if (argv.failed || !logs[slot]) {
+                        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+                    } else {
+                        snprintf(logs[slot], strlen(op) + 5, "%s.log", op);
+                        rc = spawn_program(argv.v, bdir, logs[slot], NULL, &pids[slot], eb);
+                        running += rc == 0;
+                        *compiled = true;
+                    }
+                    strv_release(&argv);
+                }
+            }
+            mem_free(obj);
+            mem_free(sp);
+            mem_free(op);
+            continue;
+        }
+        if (running == 0)
+            break;
+        int status = 0;
+        pid_t pid = wait(&status);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = errbuf_set(eb, ST_EIO, "waiting for the compiler: %s", strerror(errno));
+            break;
+        }
+        for (size_t i = 0; i < TWIN_JOBS; i++)
+            if (pids[i] == pid) {
+                pids[i] = 0;
+                running--;
+                if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !failed) {
+                    failed = true;
+                    fail_log = logs[i];
+                    logs[i] = NULL;
+                }
+            }
+    }
+    for (size_t i = 0; i < TWIN_JOBS; i++) {
+        int status;
+        if (pids[i])
+            (void)wait_program(pids[i], "cc", &status, eb);
+        mem_free(logs[i]);
+    }
+    if (!rc && failed) {
+        /* the failing log is the compile log the user is pointed at */
+        struct filebuf fb = {0};
+        struct errbuf quiet;
+        errbuf_init(&quiet);
+        if (filebuf_open(&fb, fail_log, &quiet) == 0) {
+            (void)fileio_write(logp, fb.data, fb.bytes, &quiet);
+            filebuf_release(&fb);
+        }
+        rc = compile_failure(m, flags->v[0], logp, diag, eb);
+    }
+    mem_free(fail_log);
+    strv_release(&srcs);
+    return rc;
+}
+
+/* Links the objects into `twin`. */
+static int link_program(const struct mlf *m, const struct twin_options *opt, const char *bdir,
+                        const char *logp, char **diag, struct errbuf *eb)
+{
+    struct strv srcs = {0}, argv = {0};
+    compiler_sources(m, &srcs);
+    strv_words(&argv, opt->cc && *opt->cc ? opt->cc : "cc");
+    if (opt->sanitize)
+        strv_add(&argv, "-fsanitize=address,undefined");
+    strv_words(&argv, opt->extra_cflags);
+    for (size_t i = 0; i < srcs.n; i++) {
+        char *obj = object_of(srcs.v[i]);
+        if (obj)
+            strv_add(&argv, obj);
+        else
+            argv.failed = true;
+        mem_free(obj);
+    }
+    strv_add(&argv, "-o");
+    strv_add(&argv, "twin");
+    strv_add(&argv, "-lm");
+    int rc = 0, status = 0;
+    if (srcs.failed || argv.failed)
+        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+    if (!rc) {
+        char *exe = fileio_join(bdir, "twin");
+        if (exe)
+            unlink(exe);
+        mem_free(exe);
+        rc = run_program(argv.v, bdir, logp, NULL, &status, eb);
+    }
+    if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+        rc = compile_failure(m, argv.v[0], logp, diag, eb);
+    strv_release(&srcs);
+    strv_release(&argv);
+    return rc;
 }
 
 int twin_build(const struct mlf *m, const struct instrument_plan *plan0,
@@ -682,7 +877,7 @@ int twin_build(const struct mlf *m, const struct instrument_plan *plan0,
     if ((rc = write_if_changed(path, drv, strlen(drv), &newest, eb)) != 0)
         goto out;
     mem_free(path);
-    compiler_command(m, opt, &cmd);
+    compiler_flags(m, opt, &cmd);
     for (size_t i = 0; i < cmd.n; i++)
         sbuf_printf(&line, "%s%s", i ? " " : "", cmd.v[i]);
     sbuf_addc(&line, '\n');
@@ -695,34 +890,17 @@ int twin_build(const struct mlf *m, const struct instrument_plan *plan0,
     }
     if ((rc = write_if_changed(path, sbuf_str(&line), line.len, &newest, eb)) != 0)
         goto out;
+    double t0 = now_seconds();
+    bool compiled = false;
+    rc = compile_objects(m, &cmd, bdir, newest, logp, &compiled, diag, eb);
     double built = mtime_of(exe);
-    if (built >= 0 && built > newest) {
+    if (!rc && !compiled && built >= 0) {
         res->reused_build = true;
         goto out;
     }
-    unlink(exe);
-    double t0 = now_seconds();
-    int status = 0;
-    if ((rc = run_program(cmd.v, bdir, logp, NULL, &status, eb)) != 0)
-        goto out;
+    if (!rc)
+        rc = link_program(m, opt, bdir, logp, diag, eb);
     res->compile_seconds = now_seconds() - t0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fileio_exists(exe)) {
-        struct filebuf fb = {0};
-        struct errbuf quiet;
-        errbuf_init(&quiet);
-        char *first = NULL;
-        if (filebuf_open(&fb, logp, &quiet) == 0) {
-            *diag = compile_errors(m, (const char *)fb.data, fb.bytes, &first);
-            filebuf_release(&fb);
-        }
-        if (first)
-            rc = errbuf_set(eb, ST_EPARSE, "%s", first);
-        else
-            rc = errbuf_set(eb, ST_EPARSE, "%s: the compiler failed (see %s)", cmd.v[0], logp);
-        mem_free(first);
-        goto out;
-    }
-    rc = 0;
 out:
     mem_free(text);
     mem_free(drv);
