@@ -656,9 +656,13 @@ int instrument_write(const struct mlf *m, const struct instrument_plan *plan, co
         rc = copy_tree(m->path, dir, eb);
     } else {
         rc = fileio_mkdirs(dir, eb);
-        for (size_t i = 0; i < m->n_files && !rc; i++)
-            rc = write_at(dir, m->files[i].path, (const char *)m->files[i].data,
-                          m->files[i].bytes, eb);
+        for (size_t i = 0; i < m->n_files && !rc; i++) {
+            const char *p = m->files[i].path;
+            /* an archive member must not land outside dir */
+            if (p[0] == '/' || strstr(p, "..") != NULL)
+                continue;
+            rc = write_at(dir, p, (const char *)m->files[i].data, m->files[i].bytes, eb);
+        }
     }
     /* the generated C sits at codegen/host/... ; a bare codegen/ tree has host/... */
     char *src_dir = NULL;
@@ -672,6 +676,9 @@ int instrument_write(const struct mlf *m, const struct instrument_plan *plan, co
     const struct twin_file *dh = embedded("dump/firmware/mlfscope_dump.h");
     if (!rc && (!dc || !dh))
         rc = errbuf_set(eb, ST_EINVAL, "the board-log emitter is not embedded in this build");
+    if (!rc && (main_path[0] == '/' || strstr(main_path, "..") != NULL))
+        rc = errbuf_set(eb, ST_EUNSUPPORTED, "%s: the main's file path '%s' leaves the MLF",
+                        m->path ? m->path : "MLF", main_path);
     struct sbuf path;
     sbuf_init(&path);
     if (!rc)
