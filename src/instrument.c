@@ -3,7 +3,7 @@
  * (instrument.h). Sizes come from the most specific source available; the pool-gap bound
  * only counts buffers live at the step, because USMP reuses offsets between lifetimes.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "instrument.h"
 #include "instrument_int.h"
 
@@ -526,8 +526,13 @@ static char *dup_prefix(const char *s, size_t n)
     return d;
 }
 
-/* Copies every regular file under src_dir/rel into dst_dir/rel. */
-static int copy_tree(const char *src_dir, const char *dst_dir, struct errbuf *eb)
+/*
+ * Copies every regular file under src_dir into dst_dir. Symbolic links to folders are not
+ * followed (no loops), and `skip` (the output folder's real path, when it lies inside the
+ * MLF) is not copied into itself.
+ */
+static int copy_tree(const char *src_dir, const char *dst_dir, const char *skip,
+                     struct errbuf *eb)
 {
     DIR *d = opendir(src_dir);
     if (!d)
@@ -538,11 +543,16 @@ static int copy_tree(const char *src_dir, const char *dst_dir, struct errbuf *eb
             continue;
         char *s = fileio_join(src_dir, e->d_name);
         char *t = fileio_join(dst_dir, e->d_name);
-        struct stat st;
+        struct stat st, lst;
+        char *real = s ? realpath(s, NULL) : NULL;
+        bool is_skip = real && skip && strcmp(real, skip) == 0;
+        free(real);
         if (!s || !t) {
             rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
-        } else if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = copy_tree(s, t, eb);
+        } else if (is_skip || lstat(s, &lst) != 0) {
+            /* the output folder itself, or gone */
+        } else if (S_ISDIR(lst.st_mode)) {
+            rc = copy_tree(s, t, skip, eb);
         } else if (stat(s, &st) == 0 && S_ISREG(st.st_mode)) {
             struct filebuf fb = {0};
             rc = filebuf_open(&fb, s, eb);
@@ -653,7 +663,11 @@ int instrument_write(const struct mlf *m, const struct instrument_plan *plan, co
     if (rc)
         return rc;
     if (m->path && fileio_is_dir(m->path)) {
-        rc = copy_tree(m->path, dir, eb);
+        rc = fileio_mkdirs(dir, eb);
+        char *skip = rc ? NULL : realpath(dir, NULL);
+        if (!rc)
+            rc = copy_tree(m->path, dir, skip, eb);
+        free(skip);
     } else {
         rc = fileio_mkdirs(dir, eb);
         for (size_t i = 0; i < m->n_files && !rc; i++) {
