@@ -45,13 +45,17 @@ static const char twin_usage[] =
     "  --cmsis-nn-version V      CMSIS-NN version whose context-buffer rules apply (default 4)\n"
     "  --layers LIST             dump only these steps (indices, ranges a-b, function or\n"
     "                            buffer names)\n"
+    "  --timeout S               stop the program after S seconds (default 600)\n"
     "\n"
     "exit: 0 ok, 1 the model returned an error, 2 bad input or a compile error, 3 the twin\n"
     "program crashed or an internal error\n";
 
 #define TWIN_MAX_INPUTS 16
 
-enum { OPT_DTYPE = 256, OPT_SHAPE, OPT_MODEL, OPT_CC, OPT_CFLAGS, OPT_SAN, OPT_CMSIS, OPT_LAYERS };
+enum {
+    OPT_DTYPE = 256, OPT_SHAPE, OPT_MODEL, OPT_CC, OPT_CFLAGS, OPT_SAN, OPT_CMSIS, OPT_LAYERS,
+    OPT_TIMEOUT,
+};
 
 static int read_input(const char *path, const char *dtype, const struct shape_override *shape,
                       struct tensor_value *v, struct errbuf *eb)
@@ -125,6 +129,7 @@ int cmd_twin(int argc, char **argv)
         {"sanitize", no_argument, NULL, OPT_SAN},
         {"cmsis-nn-version", required_argument, NULL, OPT_CMSIS},
         {"layers", required_argument, NULL, OPT_LAYERS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
     const char *inputs[TWIN_MAX_INPUTS];
@@ -165,6 +170,14 @@ int cmd_twin(int argc, char **argv)
                                        "or 4.1.0, got '%s'", optarg);
             break;
         case OPT_LAYERS: layers = optarg; break;
+        case OPT_TIMEOUT: {
+            char *end;
+            opt.timeout_seconds = strtod(optarg, &end);
+            if (end == optarg || *end || !(opt.timeout_seconds > 0))
+                return cmd_usage_error("twin", "--timeout: expected seconds > 0, got '%s'",
+                                       optarg);
+            break;
+        }
         default: return cmd_usage_error("twin", "unknown option");
         }
     }

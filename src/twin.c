@@ -1110,7 +1110,26 @@ int twin_run(const struct mlf *m, const struct instrument_plan *plan,
         char *env[] = {ver, asan, NULL};
         if (!opt->sanitize)
             env[1] = NULL;
-        rc = run_program(argv.v, bdir, runlog, env, &status, eb);
+        pid_t pid = 0;
+        bool timed_out = false;
+        rc = spawn_program(argv.v, bdir, runlog, env, &pid, eb);
+        double limit = opt->timeout_seconds > 0 ? opt->timeout_seconds : 600;
+        while (!rc) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid)
+                break;
+            if (w < 0 && errno != EINTR) {
+                rc = errbuf_set(eb, ST_EIO, "twin program: wait failed: %s", strerror(errno));
+                break;
+            }
+            if (now_seconds() - t0 > limit && !timed_out) {
+                /* a generated loop that never ends: stop it and say where it was */
+                kill(pid, SIGKILL);
+                timed_out = true;
+            }
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         res->run_seconds = now_seconds() - t0;
         res->exit_status = status;
         struct filebuf fb = {0};
@@ -1121,7 +1140,10 @@ int twin_run(const struct mlf *m, const struct instrument_plan *plan,
         }
         if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
             char detail[160];
-            if (WIFSIGNALED(status))
+            if (timed_out)
+                snprintf(detail, sizeof detail, "stopped after %.0f s (--timeout); see %s",
+                         limit, runlog);
+            else if (WIFSIGNALED(status))
                 snprintf(detail, sizeof detail, "killed by signal %d (%s); see %s",
                          WTERMSIG(status), strsignal(WTERMSIG(status)), runlog);
             else

@@ -26,6 +26,7 @@ struct twin_options {
     bool sanitize;                 /* -fsanitize=address,undefined and malloc workspaces */
     int cmsis_nn_version;          /* major version whose buffer rules apply (4 default) */
     const char *model_name;        /* for index.json and the log ("" = the MLF's module) */
+    double timeout_seconds;        /* the run is stopped after this long (0: 600 s) */
 };
 
 /* One hazard report, attributed to a step. */

@@ -548,6 +548,28 @@ TEST(twin, sanitize_reports_out_of_bounds_by_step)
     sbuf_release(&out);
     sbuf_release(&err);
 }
+TEST(twin, a_hanging_step_is_stopped_and_named)
+{
+    const char *dir = test_tmpdir(t_);
+    REQUIRE(broken_sine(dir, 196, NULL, "++ax1_inner", "ax1_inner += 0"));
+    char path[512], args[1024];
+    struct errbuf eb;
+    errbuf_init(&eb);
+    float x = 0.5f;
+    snprintf(path, sizeof path, "%s/x.bin", dir);
+    REQUIRE(fileio_write(path, &x, sizeof x, &eb) == 0);
+    snprintf(args, sizeof args, "twin %s/mlf --input %s -o %s/sine-hang --cflags -O0 "
+             "--timeout 0.5", dir, path, TWIN_DIR);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 3);
+    CHECK(strstr(sbuf_str(&err), "step 2 tvmgen_default_fused_reshape_1: crash: stopped after")
+          != NULL);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
+
 TEST(twin, instrument_output_compiles)
 {
     const char *dir = test_tmpdir(t_);
