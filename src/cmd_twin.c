@@ -32,8 +32,8 @@ static const char twin_usage[] =
     "(shifts below -31, context buffers too small, error statuses, sanitizer reports) to\n"
     "DIR/hazards.json and stderr. DIR/build keeps the build; it is reused while unchanged.\n"
     "\n"
-    "  -i, --input FILE          .npy, ONNX TensorProto .pb, or raw bytes (repeat for each\n"
-    "                            model input, in order)\n"
+    "  -i, --input [NAME=]FILE   .npy, ONNX TensorProto .pb, or raw bytes (repeatable;\n"
+    "                            unnamed inputs take the model's inputs in order)\n"
     "  -o, --output DIR          where to write (created)\n"
     "  --input-dtype T           dtype of a raw input (int8, uint8, float32, ...)\n"
     "  --input-shape D           dims of a raw input: 1,49,10,1\n"
@@ -95,6 +95,48 @@ static int read_input(const char *path, const char *dtype, const struct shape_ov
     if (fb.bytes)
         memcpy(v->data, fb.data, fb.bytes);
     filebuf_release(&fb);
+    return 0;
+}
+
+/*
+ * Puts `--input [NAME=]FILE` arguments in the MLF's input order: a NAME (the C name or the
+ * metadata name) picks its slot, unnamed files fill the free slots in order.
+ */
+static int order_inputs(const struct mlf *m, const char *const *args, size_t n,
+                        const char **out, struct errbuf *eb)
+{
+    size_t slots = m->main.n_inputs > n ? m->main.n_inputs : n;
+    if (slots > TWIN_MAX_INPUTS)
+        slots = TWIN_MAX_INPUTS;
+    const char *unnamed[TWIN_MAX_INPUTS];
+    size_t n_unnamed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(args[i], '=');
+        long slot = -1;
+        for (size_t k = 0; eq && k < m->main.n_inputs; k++) {
+            const struct mlf_io *io = &m->main.inputs[k];
+            size_t len = (size_t)(eq - args[i]);
+            if ((io->name && strlen(io->name) == len && !strncmp(io->name, args[i], len)) ||
+                (io->meta_name && strlen(io->meta_name) == len &&
+                 !strncmp(io->meta_name, args[i], len)))
+                slot = (long)k;
+        }
+        if (slot < 0) {
+            unnamed[n_unnamed++] = args[i];
+            continue;
+        }
+        if ((size_t)slot >= slots || out[slot])
+            return errbuf_set(eb, ST_EINVAL, "--input %s: input given twice", args[i]);
+        out[slot] = eq + 1;
+    }
+    for (size_t i = 0, k = 0; i < n_unnamed; i++) {
+        while (k < slots && out[k])
+            k++;
+        if (k == slots)
+            return errbuf_set(eb, ST_EINVAL, "--input %s: more inputs than the model has",
+                              unnamed[i]);
+        out[k++] = unnamed[i];
+    }
     return 0;
 }
 
@@ -206,8 +248,11 @@ int cmd_twin(int argc, char **argv)
     struct twin_result res = {0};
     char *diag = NULL;
     int rc = mlf_open(&m, mlf_path, &eb);
+    const char *ordered[TWIN_MAX_INPUTS] = {0};
+    if (!rc)
+        rc = order_inputs(&m, inputs, n_inputs, ordered, &eb);
     for (size_t i = 0; i < n_inputs && !rc; i++) {
-        rc = read_input(inputs[i], dtype, have_shape ? &shape : NULL, &vals[i], &eb);
+        rc = read_input(ordered[i], dtype, have_shape ? &shape : NULL, &vals[i], &eb);
         if (!rc)
             n_vals++;
     }
