@@ -75,6 +75,20 @@ static double mtime_seconds(const struct stat *st)
     return (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec * 1e-9;
 }
 
+/* Whether the file at path holds exactly these bytes. */
+static bool file_holds(const char *path, const void *data, size_t n)
+{
+    struct filebuf fb = {0};
+    struct errbuf quiet;
+    errbuf_init(&quiet);
+    bool same = false;
+    if (fileio_exists(path) && filebuf_open(&fb, path, &quiet) == 0) {
+        same = fb.bytes == n && (n == 0 || memcmp(fb.data, data, n) == 0);
+        filebuf_release(&fb);
+    }
+    return same;
+}
+
 /*
  * Writes path unless it already holds exactly these bytes. *newest tracks the newest mtime
  * of what every object depends on (headers and the compiler command).
@@ -89,15 +103,7 @@ static int write_if_changed(const char *path, const void *data, size_t n, double
     mem_free(dir);
     if (rc)
         return rc;
-    struct filebuf fb = {0};
-    struct errbuf quiet;
-    errbuf_init(&quiet);
-    bool same = false;
-    if (fileio_exists(path) && filebuf_open(&fb, path, &quiet) == 0) {
-        same = fb.bytes == n && (n == 0 || memcmp(fb.data, data, n) == 0);
-        filebuf_release(&fb);
-    }
-    if (!same && (rc = fileio_write(path, data, n, eb)) != 0)
+    if (!file_holds(path, data, n) && (rc = fileio_write(path, data, n, eb)) != 0)
         return rc;
     struct stat st;
     bool dep = fileio_has_suffix(path, ".h") || fileio_has_suffix(path, "command.txt");
@@ -893,8 +899,24 @@ int twin_build(const struct mlf *m, const struct instrument_plan *plan0,
     double t0 = now_seconds();
     bool compiled = false;
     rc = compile_objects(m, &cmd, bdir, newest, logp, &compiled, diag, eb);
+    /* the object list: a different set of sources must relink even when none compiled */
+    struct strv srcs = {0};
+    compiler_sources(m, &srcs);
+    struct sbuf list;
+    sbuf_init(&list);
+    for (size_t i = 0; i < srcs.n; i++)
+        sbuf_printf(&list, "%s\n", srcs.v[i]);
+    char *listp = fileio_join(bdir, "sources.txt");
+    bool same_list = listp && !srcs.failed && !sbuf_failed(&list) &&
+                     file_holds(listp, list.buf, list.len);
+    if (!rc && !same_list)
+        rc = listp ? fileio_write(listp, list.buf, list.len, eb)
+                   : errbuf_set(eb, ST_ENOMEM, "out of memory");
+    mem_free(listp);
+    sbuf_release(&list);
+    strv_release(&srcs);
     double built = mtime_of(exe);
-    if (!rc && !compiled && built >= 0) {
+    if (!rc && !compiled && same_list && built >= 0) {
         res->reused_build = true;
         goto out;
     }
