@@ -65,6 +65,11 @@ $(BUILD)/obj/ref/%.o: ref/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(REF_WARN) -MMD -MP -c $< -o $@
 
+# The interpreter's fast kernels rely on loop vectorisation (-O3) to keep up with ONNX Runtime.
+$(BUILD)/obj/src/interp_kernels.o: src/interp_kernels.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -MMD -MP -c $< -o $@
+
 $(BUILD)/obj/views/term.o: views/term.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(NCURSES_CFLAGS) -MMD -MP -c $< -o $@
@@ -86,6 +91,13 @@ $(BUILD)/gen/cmd_list.h: $(CMD_SRCS) scripts/gen-cmd-list.sh
 	sh scripts/gen-cmd-list.sh $@ $(CMD_SRCS)
 
 $(BUILD)/obj/src/main.o: $(BUILD)/gen/cmd_list.h
+
+INTERP_OP_SRCS := $(wildcard src/interp_*.c)
+$(BUILD)/gen/interp_ops.h: $(INTERP_OP_SRCS) scripts/gen-interp-ops.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/gen-interp-ops.sh $@ $(INTERP_OP_SRCS)
+
+$(BUILD)/obj/src/interp.o: $(BUILD)/gen/interp_ops.h
 
 $(BUILD)/libmlfscope.a: $(LIB_OBJS)
 	@rm -f $@

@@ -15,7 +15,8 @@ nodedir=build/node
 mkdir -p "$dir"
 
 if [ ! -f "$model" ]; then
-    /usr/bin/python3 scripts/gen-big-qdq.py "$model" || { echo "bench-load: cannot generate $model"; exit 1; }
+    /usr/bin/python3 scripts/gen-big-qdq.py "$model" ||
+        { echo "bench-load: cannot generate $model"; exit 1; }
 fi
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

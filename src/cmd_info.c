@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "fileio.h"
 #include "graph.h"
 #include "layers.h"
 #include "mem.h"
@@ -22,10 +23,16 @@ int cmd_info(int argc, char **argv);
 
 static const char info_usage[] =
     "usage: mlfscope info MODEL [--json] [--input-shape [NAME=]d0,d1,...]...\n"
+    "       mlfscope info MLF [--json]\n"
     "\n"
-    "Summarises a model (.onnx): format, opsets, producer, quantization format (qdq,\n"
-    "qoperator, float, mixed), op counts, inputs and outputs, parameter bytes, MACs and\n"
-    "the layer table.\n"
+    "An MLF (a folder, .tar, .tar.gz or .tgz of TVM's Model Library Format) is summarised\n"
+    "as its module, executor, targets, the AOT step table with the CMSIS-NN kernel of each\n"
+    "step, constants, workspace and the warnings where metadata and C disagree.\n"
+    "\n"
+    "Summarises a model (.onnx or .tflite): format, opsets, producer (the TFLite\n"
+    "description), quantization format (qdq, qoperator, mixed, tflite-int8, float), op\n"
+    "counts, inputs and outputs, parameter bytes, MACs, loader warnings and the layer\n"
+    "table.\n"
     "\n"
     "  --json                 machine-readable output\n"
     "  --input-shape SHAPE    fix an input's dims before shape propagation (repeatable;\n"
@@ -146,6 +153,15 @@ static cJSON *info_json(const struct graph *g, const struct op_count *ops, size_
     ok = ok && cJSON_AddNumberToObject(root, "initializers", (double)tot->n_const);
     ok = ok && cJSON_AddNumberToObject(root, "parameter_bytes", (double)tot->param_bytes);
     ok = ok && cJSON_AddNumberToObject(root, "macs", (double)tot->macs);
+    /* Loader notes that did not stop loading (TFLite: unknown or custom operators). */
+    cJSON *warnings = ok ? cJSON_AddArrayToObject(root, "warnings") : NULL;
+    ok = ok && warnings != NULL;
+    for (size_t i = 0; ok && i < g->n_warnings; i++) {
+        cJSON *w = cJSON_CreateString(g->warnings[i]);
+        ok = w != NULL && cJSON_AddItemToArray(warnings, w);
+        if (!ok)
+            cJSON_Delete(w);
+    }
     cJSON *list = ok ? cJSON_AddArrayToObject(root, "layer_list") : NULL;
     ok = ok && list != NULL;
     for (size_t i = 0; ok && i < g->n_layers; i++) {
@@ -182,17 +198,40 @@ static void print_tensors(const struct graph *g, const char *title, const int *l
     }
 }
 
+/*
+ * A layer name that fits the table column. TFLite's converter joins the names of every op
+ * it fused with ';': the first part names the layer (".../Relu" of a conv+bn+relu), so that
+ * part is shown, and a name still too long keeps its informative tail. JSON keeps full names.
+ */
+static const char *short_name(const char *name, char *buf, size_t buf_bytes)
+{
+    const char *semi = strchr(name, ';');
+    size_t len = semi ? (size_t)(semi - name) : strlen(name);
+    if (len < buf_bytes && semi == NULL)
+        return name;
+    if (len >= buf_bytes) {
+        size_t keep = buf_bytes - 4;
+        snprintf(buf, buf_bytes, "...%.*s", (int)keep, name + len - keep);
+    } else {
+        snprintf(buf, buf_bytes, "%.*s", (int)len, name);
+    }
+    return buf;
+}
+
 static void info_text(const struct graph *g, const struct op_count *ops, size_t n_ops,
                       const struct totals *tot)
 {
     char shape[128];
     printf("%s: %s, ir_version %lld, producer %s\n", g->path, format_name(g),
            (long long)g->ir_version, g->producer[0] ? g->producer : "(none)");
-    printf("opsets:");
-    for (size_t i = 0; i < g->n_opsets; i++)
-        printf(" %s %lld", g->opsets[i].domain[0] ? g->opsets[i].domain : "ai.onnx",
-               (long long)g->opsets[i].version);
-    printf("\nquantization: %s\n", layers_quant_format(g));
+    if (g->n_opsets > 0) {
+        printf("opsets:");
+        for (size_t i = 0; i < g->n_opsets; i++)
+            printf(" %s %lld", g->opsets[i].domain[0] ? g->opsets[i].domain : "ai.onnx",
+                   (long long)g->opsets[i].version);
+        printf("\n");
+    }
+    printf("quantization: %s\n", layers_quant_format(g));
     printf("nodes %zu, layers %zu, constants %zu (%zu bytes), MACs %lld\n", g->n_nodes,
            g->n_layers, tot->n_const, tot->param_bytes, (long long)tot->macs);
     printf("ops:");
@@ -201,14 +240,17 @@ static void info_text(const struct graph *g, const struct op_count *ops, size_t 
     printf("\n");
     print_tensors(g, "inputs", g->inputs, g->n_inputs);
     print_tensors(g, "outputs", g->outputs, g->n_outputs);
-    printf("\n%4s  %-32s %-22s %-9s %-18s %12s\n", "#", "layer", "op", "kind", "shape", "MACs");
+    for (size_t i = 0; i < g->n_warnings; i++)
+        printf("warning: %s\n", g->warnings[i]);
+    char name[41];
+    printf("\n%4s  %-40s %-18s %-9s %-14s %10s\n", "#", "layer", "op", "kind", "shape", "MACs");
     for (size_t i = 0; i < g->n_layers; i++) {
         const struct layer *l = &g->layers[i];
         const char *s = l->n_outputs > 0
                             ? tensor_shape_str(&g->tensors[l->outputs[0]], shape, sizeof shape)
                             : "-";
-        printf("%4zu  %-32s %-22s %-9s %-18s %12lld\n", i, l->name, l->op,
-               layer_kind_name(l->kind), s, (long long)l->macs);
+        printf("%4zu  %-40s %-18s %-9s %-14s %10lld\n", i, short_name(l->name, name, sizeof name),
+               l->op, layer_kind_name(l->kind), s, (long long)l->macs);
     }
 }
 
@@ -294,6 +336,8 @@ int cmd_info(int argc, char **argv)
     if (argc - optind != 1)
         return cmd_usage_error("info", "expected one MODEL");
     const char *path = argv[optind];
-    /* MLF input (a folder or a .tar) branches off here when the MLF reader lands. */
+    if (fileio_is_dir(path) || fileio_has_suffix(path, ".tar") ||
+        fileio_has_suffix(path, ".tar.gz") || fileio_has_suffix(path, ".tgz"))
+        return cmd_info_mlf(path, json);   /* a Model Library Format tree or archive */
     return info_model(path, &opts, json);
 }

@@ -12,15 +12,10 @@
 
 #include "cmd.h"
 #include "graph.h"
+#include "model.h"
 #include "views/term.h"
 #include "views/tui.h"
 #include "views/tui_synth.h"
-#if defined(__has_include)
-#if __has_include("model.h")
-#include "model.h"
-#define CMD_TUI_HAVE_MODEL 1
-#endif
-#endif
 #include "banned.h"
 
 int cmd_tui(int argc, char **argv);
@@ -111,14 +106,9 @@ int cmd_tui(int argc, char **argv)
     if (synth >= 0) {
         rc = tui_synth_graph(&g, (size_t)synth, &eb);
     } else {
-#ifdef CMD_TUI_HAVE_MODEL
         rc = model_load(&g, argv[optind], NULL, &eb);
-#else
-        rc = errbuf_set(&eb, ST_EUNSUPPORTED, "%s: model loading is not in this build yet "
-                        "(try --synthetic N)", argv[optind]);
-#endif
     }
-    /* Until every loader forms layers, fall back to one layer per node. */
+    /* A loader that formed no layers still gets a browsable list: one layer per node. */
     if (rc == 0 && g.n_layers == 0 && g.n_nodes > 0)
         rc = tui_synth_layers(&g, &eb);
     if (rc < 0) {

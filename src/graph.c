@@ -336,7 +336,7 @@ static int topo_sort(struct graph *g, struct errbuf *eb)
                 goto out;
             }
     }
-    if (n > 0) /* g->nodes is NULL for an empty graph; memcpy(NULL, ..., 0) is undefined */
+    if (n > 0)
         memcpy(g->nodes, sorted, n * sizeof *sorted);
 out:
     mem_free(pending);

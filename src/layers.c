@@ -471,6 +471,19 @@ out:
 
 const char *layers_quant_format(const struct graph *g)
 {
+    /* TFLite: every operator is a quantized layer of its own; name the activation dtype. */
+    if (g->format == GRAPH_FORMAT_TFLITE) {
+        for (size_t i = 0; i < g->n_layers; i++) {
+            const struct layer *l = &g->layers[i];
+            const struct tensor *t = l->n_outputs > 0 ? &g->tensors[l->outputs[0]] : NULL;
+            if (t == NULL || t->quant.n == 0)
+                continue;
+            return t->dtype == DTYPE_U8    ? "tflite-uint8"
+                   : t->dtype == DTYPE_S16 ? "tflite-int16"
+                                           : "tflite-int8";
+        }
+        return "float";
+    }
     bool qdq = false, qop = false;
     for (size_t i = 0; i < g->n_layers; i++) {
         qdq = qdq || g->layers[i].kind == LAYER_QDQ;

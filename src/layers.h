@@ -23,7 +23,8 @@ int layers_form(struct graph *g, struct errbuf *eb);
 
 /*
  * The model's quantization format from its layers: "qdq", "qoperator", "mixed" (both) or
- * "float" (neither). A static string.
+ * "float" (neither); for TFLite models "tflite-int8" (or -uint8, -int16: the dtype of the
+ * first quantized layer output) or "float". A static string.
  */
 const char *layers_quant_format(const struct graph *g);
 

@@ -17,6 +17,9 @@ enum model_format model_sniff(const char *path, const unsigned char *bytes, size
 {
     if (n_bytes >= 8 && memcmp(bytes + 4, "TFL3", 4) == 0)
         return MODEL_FORMAT_TFLITE;
+    /* A .tflite without the identifier goes to the TFLite loader, which says what it found. */
+    if (fileio_has_suffix(path, ".tflite"))
+        return MODEL_FORMAT_TFLITE;
     if (fileio_has_suffix(path, ".onnx"))
         return MODEL_FORMAT_ONNX;
     /*

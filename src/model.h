@@ -16,7 +16,7 @@ enum model_format { MODEL_FORMAT_UNKNOWN, MODEL_FORMAT_ONNX, MODEL_FORMAT_TFLITE
 
 /*
  * The format of `bytes` (the file's start, at least 8 bytes when available) named `path`:
- * TFLite when bytes 4..7 are "TFL3"; ONNX when the name ends in ".onnx" or the first byte is
+ * TFLite when bytes 4..7 are "TFL3" or the name ends in ".tflite"; ONNX when the name ends in ".onnx" or the first byte is
  * a ModelProto field tag; otherwise unknown.
  */
 enum model_format model_sniff(const char *path, const unsigned char *bytes, size_t n_bytes);

@@ -5,6 +5,8 @@
  */
 #include "test.h"
 
+#include <cjson/cJSON.h>
+
 #include "../src/flatbuf.h"
 #include "../src/graph.h"
 #include "../src/mem.h"
@@ -611,4 +613,96 @@ TEST(tflite, no_operators)
     CHECK_EQ_INT(g.n_inputs, 1);
     CHECK_EQ_STR(g.producer, "");
     graph_release(&g);
+}
+
+/* ---- through the command line (model_load dispatches on "TFL3") ---- */
+
+/* `info FILE` must exit 2 with one line "mlfscope: error: FILE: offset N: ...". */
+static void check_cli_bad(struct test_ctx *t_, const char *file, const char *want)
+{
+    struct sbuf out, err;
+    char args[256], prefix[256];
+    sbuf_init(&out);
+    sbuf_init(&err);
+    snprintf(args, sizeof args, "info %s", file);
+    snprintf(prefix, sizeof prefix, "mlfscope: error: %s: offset ", file);
+    int code = test_cli(args, &out, &err);
+    const char *e = sbuf_str(&err);
+    CHECK_EQ_INT(code, 2);
+    CHECK_EQ_STR(sbuf_str(&out), "");
+    if (strncmp(e, prefix, strlen(prefix)) != 0 || strstr(e, want) == NULL ||
+        strchr(e, '\n') != e + strlen(e) - 1)
+        test_fail(t_, __FILE__, __LINE__, "%s: stderr \"%s\"", file, e);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
+
+TEST(tflite, cli_bad_files)
+{
+    check_cli_bad(t_, BAD "truncated.tflite", "outside the file");
+    check_cli_bad(t_, BAD "bad-identifier.tflite", "offset 4: file identifier is 'TFL2'");
+    check_cli_bad(t_, BAD "root-outside.tflite", "root table offset");
+    check_cli_bad(t_, BAD "vtable-outside.tflite", "vtable");
+    check_cli_bad(t_, BAD "vector-past-end.tflite", "runs past the end");
+    check_cli_bad(t_, BAD "short-buffer.tflite", "needs 48 bytes but its buffer");
+    check_cli_bad(t_, BAD "external-past-end.tflite", "past the end of the file");
+}
+
+TEST(tflite, cli_unknown_opcode_continues)
+{
+    struct sbuf out;
+    sbuf_init(&out);
+    CHECK_EQ_INT(test_cli("info " BAD "unknown-opcode.tflite", &out, NULL), 0);
+    const char *o = sbuf_str(&out);
+    CHECK(strstr(o, "UNKNOWN_250 1") != NULL);
+    CHECK(strstr(o, "warning: operator 15: unknown builtin operator code 250") != NULL);
+    CHECK(strstr(o, "CONV_2D 9") != NULL);
+    sbuf_release(&out);
+}
+
+/* `info --json` on every fixture: format, schema version, description and the README's ops. */
+static void check_cli_json(struct test_ctx *t_, const char *file, const struct op_count *ops,
+                           size_t n_ops, int n_nodes)
+{
+    struct sbuf out;
+    char args[256];
+    sbuf_init(&out);
+    snprintf(args, sizeof args, "info %s --json", file);
+    CHECK_EQ_INT(test_cli(args, &out, NULL), 0);
+    cJSON *root = cJSON_Parse(sbuf_str(&out));
+    sbuf_release(&out);
+    REQUIRE(root != NULL);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "format")), "tflite");
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(root, "ir_version")), 3);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "producer")), "MLIR Converted.");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "quantization")), "tflite-int8");
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(root, "nodes")), n_nodes);
+    const cJSON *jops = cJSON_GetObjectItem(root, "ops");
+    CHECK_EQ_INT(cJSON_GetArraySize(jops), (int)n_ops);
+    for (size_t i = 0; i < n_ops; i++) {
+        const cJSON *n = cJSON_GetObjectItem(jops, ops[i].op);
+        if (n == NULL || cJSON_GetNumberValue(n) != ops[i].n)
+            test_fail(t_, __FILE__, __LINE__, "%s: ops.%s is not %d", file, ops[i].op,
+                      ops[i].n);
+    }
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(root, "warnings")), 0);
+    cJSON_Delete(root);
+}
+
+TEST(tflite, cli_info_json)
+{
+    static const struct op_count vww[] = {{"CONV_2D", 14}, {"DEPTHWISE_CONV_2D", 13},
+                                          {"AVERAGE_POOL_2D", 1}, {"RESHAPE", 1},
+                                          {"FULLY_CONNECTED", 1}, {"SOFTMAX", 1}};
+    static const struct op_count ic[] = {{"CONV_2D", 9}, {"ADD", 3}, {"AVERAGE_POOL_2D", 1},
+                                         {"RESHAPE", 1}, {"FULLY_CONNECTED", 1},
+                                         {"SOFTMAX", 1}};
+    static const struct op_count kws[] = {{"CONV_2D", 5}, {"DEPTHWISE_CONV_2D", 4},
+                                          {"AVERAGE_POOL_2D", 1}, {"RESHAPE", 1},
+                                          {"FULLY_CONNECTED", 1}, {"SOFTMAX", 1}};
+    static const struct op_count ad[] = {{"FULLY_CONNECTED", 10}};
+    check_cli_json(t_, MODELS "vww_96_int8.tflite", vww, 6, 31);
+    check_cli_json(t_, MODELS "pretrainedResnet_quant.tflite", ic, 6, 16);
+    check_cli_json(t_, MODELS "kws_ref_model.tflite", kws, 6, 13);
+    check_cli_json(t_, MODELS "ad01_int8.tflite", ad, 1, 10);
 }

@@ -16,6 +16,8 @@
 #include "../src/arena.h"
 #include "../src/graph.h"
 #include "../src/mem.h"
+#include "../src/model.h"
+#include "../dump/npy.h"
 #include "../src/sbuf.h"
 #include "../views/screen.h"
 #include "../views/tui.h"
@@ -157,42 +159,51 @@ static int kws_graph(struct graph *g, struct errbuf *eb)
 
 /* ---- a fake source: what the MLF map, diff and traces will provide ---- */
 
+/* Keyed by op and by position relative to the pooling layer, so it fits both the hand-built
+ * graph above and the real kws_ref_model.tflite (where pooling is layer 9, not 3). */
 struct fake_src {
-    int8_t ref[64], board[64];      /* the outputs of layer 3 (AvgPool, 1x1x1x64) */
+    const struct graph *g;
+    size_t pool;                    /* the AVERAGE_POOL_2D layer */
+    int8_t ref[64], board[64];      /* its outputs (1x1x1x64) */
 };
 
 static bool fake_place(void *ctx, size_t layer, struct tui_place *out)
 {
-    static const struct tui_place places[] = {
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_depthwise_conv_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_1x1_s8_fast"},
-        {TUI_TARGET_C, "c", "tvmgen_default_fused_nn_avg_pool2d"},
-        {TUI_TARGET_FOLDED, "folded", NULL},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_fully_connected_s8"},
-        {TUI_TARGET_CMSIS, "cmsis-nn", "arm_softmax_s8"},
+    static const struct { const char *op; struct tui_place place; } places[] = {
+        {"CONV_2D", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_convolve_s8"}},
+        {"DEPTHWISE_CONV_2D", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_depthwise_conv_s8"}},
+        {"AVERAGE_POOL_2D", {TUI_TARGET_C, "c", "tvmgen_default_fused_nn_avg_pool2d"}},
+        {"RESHAPE", {TUI_TARGET_FOLDED, "folded", NULL}},
+        {"FULLY_CONNECTED", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_fully_connected_s8"}},
+        {"SOFTMAX", {TUI_TARGET_CMSIS, "cmsis-nn", "arm_softmax_s8"}},
     };
-    (void)ctx;
-    if (layer >= sizeof places / sizeof places[0])
-        return false;
-    *out = places[layer];
-    return true;
+    struct fake_src *f = ctx;
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+        if (strcmp(f->g->layers[layer].op, places[i].op) == 0) {
+            *out = places[i].place;
+            return true;
+        }
+    }
+    return false;
 }
 
 static enum tui_status fake_status(void *ctx, size_t layer)
 {
-    static const enum tui_status st[] = {
-        TUI_STATUS_EXACT, TUI_STATUS_EXACT, TUI_STATUS_ROUNDING, TUI_STATUS_DIVERGED,
-        TUI_STATUS_INHERITED, TUI_STATUS_DIVERGED, TUI_STATUS_MISSING,
-    };
-    (void)ctx;
-    return layer < sizeof st / sizeof st[0] ? st[layer] : TUI_STATUS_NONE;
+    struct fake_src *f = ctx;
+    const char *op = f->g->layers[layer].op;
+    if (layer + 1 < f->pool)
+        return TUI_STATUS_EXACT;
+    if (layer + 1 == f->pool)
+        return TUI_STATUS_ROUNDING;
+    if (layer == f->pool || strcmp(op, "FULLY_CONNECTED") == 0)
+        return TUI_STATUS_DIVERGED;
+    return strcmp(op, "SOFTMAX") == 0 ? TUI_STATUS_MISSING : TUI_STATUS_INHERITED;
 }
 
 static void fake_section(void *ctx, size_t layer, enum tui_section sec, struct sbuf *out)
 {
-    (void)ctx;
-    if (layer != 3)
+    struct fake_src *f = ctx;
+    if (layer != f->pool)
         return;
     if (sec == TUI_SECTION_MLF)
         sbuf_add(out, "step      4\nfunction  tvmgen_default_fused_nn_avg_pool2d\n");
@@ -203,7 +214,7 @@ static void fake_section(void *ctx, size_t layer, enum tui_section sec, struct s
 static bool fake_tensor(void *ctx, size_t layer, enum tui_trace which, struct tensor_value *out)
 {
     struct fake_src *f = ctx;
-    if (layer != 3)
+    if (layer != f->pool)
         return false;
     memset(out, 0, sizeof *out);
     out->dtype = DTYPE_S8;
@@ -215,8 +226,14 @@ static bool fake_tensor(void *ctx, size_t layer, enum tui_trace which, struct te
     return true;
 }
 
-static void fake_init(struct fake_src *f, struct tui_source *src)
+/* Call after the graph is loaded. */
+static void fake_init(struct fake_src *f, const struct graph *g, struct tui_source *src)
 {
+    f->g = g;
+    f->pool = 0;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (strcmp(g->layers[i].op, "AVERAGE_POOL_2D") == 0)
+            f->pool = i;
     for (int i = 0; i < 64; i++)
         f->ref[i] = f->board[i] = (int8_t)(i * 3 - 100);
     f->board[5] += 3;
@@ -346,33 +363,7 @@ TEST(tui, screen_fit_marks_cut_text)
 
 /* ---- views at fixed sizes ---- */
 
-TEST(tui, goldens_model_only)
-{
-    static const struct { int w, h; } sizes[] = {{80, 24}, {120, 40}, {20, 10}};
-    static const char *const panes[] = {"list", "details", "tensor", "graph"};
-    struct graph g;
-    struct tui t;
-    struct errbuf eb;
-    errbuf_init(&eb);
-    graph_init(&g);
-    REQUIRE(kws_graph(&g, &eb) == 0);
-    REQUIRE(tui_init(&t, &g, NULL, &eb) == 0);
-    tui_select(&t, 1);      /* the depthwise layer: inputs, weights, bias, a consumer */
-    for (size_t si = 0; si < 3; si++) {
-        for (int p = 0; p < TUI_PANE_COUNT; p++) {
-            char name[64];
-            tui_focus(&t, (enum tui_pane)p);
-            snprintf(name, sizeof name, "%s-%dx%d", panes[p], sizes[si].w, sizes[si].h);
-            check_golden(t_, &t, sizes[si].w, sizes[si].h, false, name);
-        }
-    }
-    tui_focus(&t, TUI_PANE_LIST);
-    press(&t, "?");
-    check_golden(t_, &t, 80, 24, false, "help-80x24");
-    tui_release(&t);
-    graph_release(&g);
-}
-
+/* Targets, verdicts and traces (a fake source) on the real kws_ref_model.tflite. */
 TEST(tui, goldens_with_source)
 {
     struct graph g;
@@ -382,11 +373,17 @@ TEST(tui, goldens_with_source)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
-    REQUIRE(kws_graph(&g, &eb) == 0);
+    if (model_load(&g, "tests/data/models/kws_ref_model.tflite", NULL, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        graph_release(&g);
+        return;
+    }
+    fake_init(&f, &g, &src);
+    REQUIRE(strcmp(g.layers[f.pool].op, "AVERAGE_POOL_2D") == 0);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
-    CHECK_EQ_INT(t.first_divergent, 3);
-    tui_select(&t, 3);
+    CHECK_EQ_INT(t.first_divergent, (long)f.pool);
+    press(&t, "d");
+    CHECK_EQ_INT(t.layer, f.pool);
     check_golden(t_, &t, 120, 40, true, "source-list-120x40");
     tui_focus(&t, TUI_PANE_DETAILS);
     check_golden(t_, &t, 120, 40, false, "source-details-120x40");
@@ -398,20 +395,13 @@ TEST(tui, goldens_with_source)
 }
 
 /*
- * The same screens for a real model, once the model loader is in the tree (the onnx branch
- * brings src/model.h; until it is merged the test has nothing to run). The goldens were
- * generated with that loader merged in.
+ * Every pane at three sizes with only a model loaded: MLPerf Tiny's ResNet-8 (QDQ ONNX)
+ * through model_load. The list, details and graph show the first residual Add (two
+ * producers, one consumer); the tensor pane the next Conv's weights.
  */
-#if defined(__has_include)
-#if __has_include("../src/model.h")
-#include "../src/model.h"
-#define TUI_HAVE_MODEL_LOAD 1
-#endif
-#endif
-
-TEST(tui, goldens_real_onnx_model)
+TEST(tui, goldens_model_only)
 {
-#ifdef TUI_HAVE_MODEL_LOAD
+    static const struct { int w, h; } sizes[] = {{80, 24}, {120, 40}, {20, 10}};
     static const char *const panes[] = {"list", "details", "tensor", "graph"};
     static const char path[] = "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq/model.onnx";
     struct graph g;
@@ -425,22 +415,26 @@ TEST(tui, goldens_real_onnx_model)
         return;
     }
     REQUIRE(tui_init(&t, &g, NULL, &eb) == 0);
-    /* The first residual Add: two producers, and the conv after it. */
     press(&t, "/add\n");
-    CHECK(strcmp(g.layers[t.layer].op, "Add") == 0);
-    for (int p = 0; p < TUI_PANE_COUNT; p++) {
-        char name[64];
-        tui_focus(&t, (enum tui_pane)p);
-        snprintf(name, sizeof name, "resnet8-%s-120x40", panes[p]);
-        check_golden(t_, &t, 120, 40, false, name);
+    REQUIRE(strcmp(g.layers[t.layer].op, "Add") == 0);
+    size_t add = t.layer;
+    press(&t, "/conv\n");
+    REQUIRE(strcmp(g.layers[t.layer].op, "Conv") == 0);
+    size_t conv = t.layer;
+    for (size_t si = 0; si < 3; si++) {
+        for (int p = 0; p < TUI_PANE_COUNT; p++) {
+            char name[64];
+            tui_select(&t, p == TUI_PANE_TENSOR ? conv : add);
+            tui_focus(&t, (enum tui_pane)p);
+            snprintf(name, sizeof name, "%s-%dx%d", panes[p], sizes[si].w, sizes[si].h);
+            check_golden(t_, &t, sizes[si].w, sizes[si].h, false, name);
+        }
     }
-    press(&t, "1/conv\n3");                /* a conv's weights in the tensor pane */
-    check_golden(t_, &t, 80, 24, false, "resnet8-tensor-80x24");
+    tui_focus(&t, TUI_PANE_LIST);
+    press(&t, "?");
+    check_golden(t_, &t, 80, 24, false, "help-80x24");
     tui_release(&t);
     graph_release(&g);
-#else
-    (void)t_;
-#endif
 }
 
 /* ---- keys ---- */
@@ -504,8 +498,8 @@ TEST(tui, divergent_and_first_difference)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     tui_select(&t, 5);
     press(&t, "d");                     /* from the start: the first diverged layer */
@@ -582,8 +576,8 @@ TEST(tui, tiny_and_odd_sizes_do_not_crash)
     struct tui_source src;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     tui_select(&t, 3);
     for (int p = 0; p < TUI_PANE_COUNT; p++) {
@@ -616,8 +610,8 @@ TEST(tui, random_keys_and_sizes)
     uint32_t rng = 12345;
     errbuf_init(&eb);
     graph_init(&g);
-    fake_init(&f, &src);
     REQUIRE(kws_graph(&g, &eb) == 0);
+    fake_init(&f, &g, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     screen_init(&s, false);
     REQUIRE(screen_resize(&s, 80, 24, NULL) == 0);
@@ -647,8 +641,7 @@ TEST(tui, empty_model)
     struct tui t;
     struct errbuf eb;
     errbuf_init(&eb);
-    graph_init(&g);
-    REQUIRE(graph_finish(&g, &eb) == 0);
+    graph_init(&g);         /* no nodes, no layers (graph_finish is the loaders' business) */
     REQUIRE(tui_init(&t, &g, NULL, &eb) == 0);
     press(&t, "jG/x\nnNd\t\t\t\t\n");
     CHECK(screen_has(&t, 80, 24, "(no layers)"));
@@ -721,12 +714,19 @@ TEST(tui, export_writes_files)
     tui_focus(&t, TUI_PANE_LIST);
     press(&t, "e");
     CHECK(strstr(t.msg, "mlfscope-layers-model.tsv") != NULL);
-    tui_focus(&t, TUI_PANE_TENSOR);
+    tui_focus(&t, TUI_PANE_TENSOR);     /* the depthwise weights, read back with dump/npy */
     REQUIRE(tui_export(&t, &path, &eb) == 0);
-    char *csv = (char *)test_read_file(path, &n);
-    REQUIRE(csv != NULL);
-    CHECK(strncmp(csv, "# functional_1/depthwise_conv2d/depthwise1 values [0,0,:,:]\n", 60) == 0);
-    mem_free(csv);
+    CHECK(strstr(path, ".npy") != NULL);
+    struct tensor_value back;
+    REQUIRE(npy_read_file(path, &back, &eb) == 0);
+    const struct tensor *w = &g.tensors[graph_find_tensor(&g,
+                                        "functional_1/depthwise_conv2d/depthwise1")];
+    CHECK_EQ_INT(back.dtype, DTYPE_S8);
+    CHECK_EQ_INT(back.rank, 4);
+    CHECK_EQ_INT(back.dims[3], 64);
+    REQUIRE(back.bytes == w->data_bytes);
+    CHECK_MEM(back.data, w->data, back.bytes);
+    mem_free(back.data);
     mem_free(path);
     t.export_dir = "/nonexistent-dir-for-mlfscope";
     CHECK(tui_export(&t, &path, &eb) == ST_EIO);
@@ -816,7 +816,7 @@ TEST(tui, e2e_tmux)
     }
     snprintf(sock, sizeof sock, "mlfscope-e2e-%ld", (long)getpid());
     sbuf_init(&screen);
-    /* TODO(lead): use tests/data/models/kws_ref_model.tflite once the loader is on main. */
+    /* A generated 1,000-layer model: long-list scrolling; e2e_tmux_real_model loads a file. */
     REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 100 -y 30 "
                "'LANG=C.UTF-8 %s tui --synthetic 1000; echo EXIT=$?; sleep 5'", sock, bin) == 0);
     WAIT("1000 layers");
@@ -850,7 +850,6 @@ TEST(tui, e2e_tmux)
 
 TEST(tui, e2e_tmux_real_model)
 {
-#ifdef TUI_HAVE_MODEL_LOAD
     char sock[64];
     struct sbuf screen;
     const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
@@ -869,9 +868,6 @@ TEST(tui, e2e_tmux_real_model)
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     sbuf_release(&screen);
-#else
-    (void)t_;
-#endif
 }
 
 TEST(tui, e2e_tmux_colours_and_no_color)

@@ -195,67 +195,68 @@ static const char *xml_check(const char *s)
 TEST(views, layer_view_boxes_edges_labels)
 {
     struct graph g;
-    struct view_graph v;
+    struct graphview v;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_LAYERS};
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS};
     graph_init(&g);
-    view_init(&v);
+    graphview_init(&v);
     errbuf_init(&eb);
     REQUIRE(build_qop(&g, "y1", &eb) == 0);
-    REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
     CHECK_EQ_INT(v.n_boxes, 5);     /* input, three layers, output */
-    CHECK_EQ_INT(view_count(&v, VIEW_BOX_LAYER), 3);
-    CHECK_EQ_INT(view_count(&v, VIEW_BOX_CONST), 0);
+    CHECK_EQ_INT(graphview_count(&v, GRAPHVIEW_BOX_LAYER), 3);
+    CHECK_EQ_INT(graphview_count(&v, GRAPHVIEW_BOX_CONST), 0);
     /* x->conv, conv->add (y1 read twice, drawn once), add->dq, dq->output */
     CHECK_EQ_INT(v.n_edges, 4);
-    int b0 = view_box_of_layer(&v, 0), b1 = view_box_of_layer(&v, 1);
+    int b0 = graphview_box_of_layer(&v, 0), b1 = graphview_box_of_layer(&v, 1);
     REQUIRE(b0 >= 0 && b1 >= 0);
     CHECK_EQ_STR(v.boxes[b0].label, "y1\nQLinearConv [qoperator]\n1x4x6x6 uint8\n"
                                     "scale 0.05  zp 128");
     CHECK_EQ_STR(v.boxes[b1].label, "y2\nQLinearAdd [qoperator]\n1x4x6x6 uint8\n"
                                     "scale 0.1  zp 100");
-    CHECK_EQ_STR(v.boxes[view_box_of_layer(&v, 2)].label,
+    CHECK_EQ_STR(v.boxes[graphview_box_of_layer(&v, 2)].label,
                  "y3\nDequantizeLinear [float]\n1x4x6x6 float32");
     CHECK_EQ_STR(v.edges[0].label, "1x3x8x8");
     CHECK_EQ_INT(v.edges[1].from, b0);
     CHECK_EQ_INT(v.edges[1].to, b1);
-    CHECK(strcmp(v.boxes[b0].fill, v.boxes[view_box_of_layer(&v, 2)].fill) != 0);
+    CHECK(strcmp(v.boxes[b0].fill, v.boxes[graphview_box_of_layer(&v, 2)].fill) != 0);
     REQUIRE(v.n_legend == 2);
     CHECK_EQ_STR(v.legend[0].label, "qoperator");
     CHECK_EQ_INT(v.legend[0].count, 2);
     CHECK_EQ_STR(v.legend[1].label, "float");
     CHECK_EQ_INT(v.legend[1].count, 1);
 
-    /* --constants: nine distinct constants, each drawn once, with an edge per consumer. */
+    /* --constants: a box per (constant, consumer): 7 into the conv, 4 into the add (y_scale
+     * and y_zp read twice, drawn once), 2 into the dequantize. */
     opt.show_constants = true;
-    REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
-    CHECK_EQ_INT(view_count(&v, VIEW_BOX_CONST), 9);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
+    CHECK_EQ_INT(graphview_count(&v, GRAPHVIEW_BOX_CONST), 7 + 4 + 2);
     CHECK_EQ_INT(v.n_edges, 4 + 7 + 4 + 2);
-    view_release(&v);
+    graphview_release(&v);
     graph_release(&g);
 }
 
 TEST(views, node_view_labels_edges_with_tensor_names)
 {
     struct graph g;
-    struct view_graph v;
+    struct graphview v;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_NODES};
+    struct graphview_options opt = {.mode = GRAPHVIEW_NODES};
     graph_init(&g);
-    view_init(&v);
+    graphview_init(&v);
     errbuf_init(&eb);
     REQUIRE(build_qop(&g, "y1", &eb) == 0);
-    REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
-    CHECK_EQ_INT(view_count(&v, VIEW_BOX_NODE), 3);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
+    CHECK_EQ_INT(graphview_count(&v, GRAPHVIEW_BOX_NODE), 3);
     CHECK_EQ_INT(v.n_edges, 4);
     CHECK_EQ_STR(v.boxes[1].label, "conv\nQLinearConv");
     CHECK_EQ_STR(v.boxes[2].label, "add\ncom.microsoft.QLinearAdd");
     CHECK_EQ_STR(v.edges[1].label, "y1\n1x4x6x6");
-    view_release(&v);
+    graphview_release(&v);
     graph_release(&g);
 }
 
-static char *render(const struct view_graph *v, enum gv_format f, size_t *bytes)
+static char *render(const struct graphview *v, enum gv_format f, size_t *bytes)
 {
     struct errbuf eb;
     char *out = NULL;
@@ -270,17 +271,17 @@ static char *render(const struct view_graph *v, enum gv_format f, size_t *bytes)
 TEST(views, dot_is_deterministic_and_svg_well_formed)
 {
     struct graph g;
-    struct view_graph v1, v2;
+    struct graphview v1, v2;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_LAYERS, .show_constants = true};
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS, .show_constants = true};
     size_t n1, n2, ns;
     graph_init(&g);
-    view_init(&v1);
-    view_init(&v2);
+    graphview_init(&v1);
+    graphview_init(&v2);
     errbuf_init(&eb);
     REQUIRE(build_qop(&g, "y1", &eb) == 0);
-    REQUIRE(view_build(&v1, &g, &opt, &eb) == 0);
-    REQUIRE(view_build(&v2, &g, &opt, &eb) == 0);
+    REQUIRE(graphview_build(&v1, &g, &opt, &eb) == 0);
+    REQUIRE(graphview_build(&v2, &g, &opt, &eb) == 0);
     char *d1 = render(&v1, GV_DOT, &n1);
     char *d2 = render(&v2, GV_DOT, &n2);
     char *svg = render(&v1, GV_SVG, &ns);
@@ -309,24 +310,24 @@ TEST(views, dot_is_deterministic_and_svg_well_formed)
     CHECK(pdf != NULL && n2 > 5 && memcmp(pdf, "%PDF-", 5) == 0);
     mem_free(png);
     mem_free(pdf);
-    view_release(&v1);
-    view_release(&v2);
+    graphview_release(&v1);
+    graphview_release(&v2);
     graph_release(&g);
 }
 
 TEST(views, names_are_escaped)
 {
     struct graph g;
-    struct view_graph v;
+    struct graphview v;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_LAYERS};
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS};
     size_t n;
     graph_init(&g);
-    view_init(&v);
+    graphview_init(&v);
     errbuf_init(&eb);
     /* \N would be replaced by the node id if not escaped; '"' and '<' must survive too. */
     REQUIRE(build_qop(&g, "we\"ird\\N<x>", &eb) == 0);
-    REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
     char *dot = render(&v, GV_DOT, &n);
     char *svg = render(&v, GV_SVG, &n);
     REQUIRE(dot != NULL && svg != NULL);
@@ -335,34 +336,58 @@ TEST(views, names_are_escaped)
     CHECK(xml_check(svg) == NULL);
     mem_free(dot);
     mem_free(svg);
-    view_release(&v);
+    graphview_release(&v);
+    graph_release(&g);
+}
+
+/* TFLite joins fused tensor names with ';': long names wrap there, the box keeps the whole. */
+TEST(views, long_names_wrap)
+{
+    static const char name[] = "functional_1/activation/Relu;functional_1/conv2d/BiasAdd;"
+                               "functional_1/conv2d/Conv2D1";
+    struct graph g;
+    struct graphview v;
+    struct errbuf eb;
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS};
+    graph_init(&g);
+    graphview_init(&v);
+    errbuf_init(&eb);
+    REQUIRE(build_qop(&g, name, &eb) == 0);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
+    const struct graphview_box *bx = &v.boxes[graphview_box_of_layer(&v, 0)];
+    CHECK_EQ_STR(bx->name, name);
+    /* Broken after the last separator within 48 columns. */
+    CHECK_EQ_INT(strncmp(bx->label, "functional_1/activation/Relu;functional_1/\n"
+                                    "conv2d/BiasAdd;functional_1/conv2d/Conv2D1\nQLinearConv",
+                         97), 0);
+    graphview_release(&v);
     graph_release(&g);
 }
 
 TEST(views, annotations_clusters_targets_marks)
 {
     struct graph g;
-    struct view_graph v;
+    struct graphview v;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_LAYERS};
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS};
     size_t n;
     graph_init(&g);
-    view_init(&v);
+    graphview_init(&v);
     errbuf_init(&eb);
     REQUIRE(build_qop(&g, "y1", &eb) == 0);
-    REQUIRE(view_build(&v, &g, &opt, &eb) == 0);
-    int p0 = view_add_cluster(&v, "tvmgen_default_cmsis_nn_main_0", "#f0fff0", false, &eb);
-    int p1 = view_add_cluster(&v, "tvmgen_default_fused_add", NULL, true, &eb);
+    REQUIRE(graphview_build(&v, &g, &opt, &eb) == 0);
+    int p0 = graphview_add_cluster(&v, "tvmgen_default_cmsis_nn_main_0", "#f0fff0", false, &eb);
+    int p1 = graphview_add_cluster(&v, "tvmgen_default_fused_add", NULL, true, &eb);
     REQUIRE(p0 == 0 && p1 == 1);
-    struct view_box *b0 = &v.boxes[view_box_of_layer(&v, 0)];
-    struct view_box *b1 = &v.boxes[view_box_of_layer(&v, 1)];
+    struct graphview_box *b0 = &v.boxes[graphview_box_of_layer(&v, 0)];
+    struct graphview_box *b1 = &v.boxes[graphview_box_of_layer(&v, 1)];
     b0->cluster = p0;
     b0->target = "cmsis-nn";
     b1->cluster = p1;
     b1->target = "c";
     b1->marked = true;
     b1->note = "shift -33 < -31";
-    REQUIRE(view_style(&v, VIEW_COLOUR_TARGET, &eb) == 0);
+    REQUIRE(graphview_style(&v, GRAPHVIEW_COLOUR_TARGET, &eb) == 0);
     REQUIRE(v.n_legend == 3);
     CHECK_EQ_STR(v.legend[0].label, "cmsis-nn");
     CHECK_EQ_STR(v.legend[1].label, "c");
@@ -378,32 +403,32 @@ TEST(views, annotations_clusters_targets_marks)
 
     b0->status = "exact";
     b1->status = "diverged";
-    REQUIRE(view_style(&v, VIEW_COLOUR_STATUS, &eb) == 0);
+    REQUIRE(graphview_style(&v, GRAPHVIEW_COLOUR_STATUS, &eb) == 0);
     CHECK_EQ_STR(v.legend_title, "status");
     CHECK_EQ_STR(v.legend[1].label, "diverged");
     CHECK_EQ_STR(b1->fill, v.legend[1].fill);
-    view_release(&v);
+    graphview_release(&v);
     graph_release(&g);
 }
 
-TEST(views, view_build_allocation_faults)
+TEST(views, graphview_build_allocation_faults)
 {
     struct graph g;
     struct errbuf eb;
-    struct view_options opt = {.mode = VIEW_LAYERS, .show_constants = true};
+    struct graphview_options opt = {.mode = GRAPHVIEW_LAYERS, .show_constants = true};
     graph_init(&g);
     errbuf_init(&eb);
     REQUIRE(build_qop(&g, "y1", &eb) == 0);
     for (long k = 0; k < 200; k++) {
-        struct view_graph v;
-        view_init(&v);
+        struct graphview v;
+        graphview_init(&v);
         errbuf_init(&eb);
         mem_fail_after(k);
-        int rc = view_build(&v, &g, &opt, &eb);
+        int rc = graphview_build(&v, &g, &opt, &eb);
         mem_fail_after(-1);
         if (rc == 0) {
             CHECK(v.n_boxes > 0);
-            view_release(&v);
+            graphview_release(&v);
             break;
         }
         CHECK_EQ_INT(rc, ST_ENOMEM);
@@ -423,4 +448,177 @@ TEST(views, output_format_from_suffix)
     CHECK_EQ_INT(gv_format_from_path("x.jpeg", &f, &eb), ST_EINVAL);
     CHECK(strstr(eb.msg, "'.jpeg'") != NULL);
     CHECK_EQ_INT(f, GV_PNG);
+}
+
+/* ---- the `graph` command on real models (tests/data/onnx-models, see its README) ---- */
+
+#define SHUFFLENET "tests/data/onnx-models/shufflenet-v2-12-int8-qop/model.onnx"
+#define RESNET8 "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq/model.onnx"
+
+/* Runs `mlfscope ARGS`, returns its exit code; prints stderr on an unexpected failure. */
+static int run_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_cli(const char *fmt, ...)
+{
+    char args[1024];
+    struct sbuf err;
+    va_list ap;
+    sbuf_init(&err);
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int rc = test_cli(args, NULL, &err);
+    if (rc != 0 && rc != 2)
+        fprintf(stderr, "mlfscope %s: exit %d: %s\n", args, rc, sbuf_str(&err));
+    sbuf_release(&err);
+    return rc;
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+    char path[512];
+    size_t bytes;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unsigned char *data = test_read_file(path, &bytes);
+    if (data == NULL)
+        return NULL;
+    char *s = mem_alloc(bytes + 1);
+    if (s != NULL) {
+        memcpy(s, data, bytes);
+        s[bytes] = '\0';
+    }
+    mem_free(data);
+    return s;
+}
+
+TEST(views, cli_dot_is_deterministic_on_a_real_model)
+{
+    const char *dir = test_tmpdir(t_);
+    REQUIRE(run_cli("graph " SHUFFLENET " -o %s/a.dot", dir) == 0);
+    REQUIRE(run_cli("graph " SHUFFLENET " -o %s/b.dot", dir) == 0);
+    char *a = read_text(dir, "a.dot"), *b = read_text(dir, "b.dot");
+    REQUIRE(a != NULL && b != NULL);
+    CHECK_EQ_INT(strlen(a), strlen(b));
+    CHECK_EQ_STR(a, b);
+    mem_free(a);
+    mem_free(b);
+}
+
+/*
+ * Layer view: one box per layer. The op counts are python3-onnx 1.12's count of the nodes in
+ * each file (ShuffleNet: QLinearConv x56, as the fixture's PROVENANCE says; ResNet-8: 9 Conv
+ * in QDQ groups), each in one box of its own.
+ */
+TEST(views, cli_svg_one_box_per_layer)
+{
+    const char *dir = test_tmpdir(t_);
+    static const struct {
+        const char *model, *op_line;
+        size_t n_op;
+    } cases[] = {
+        {SHUFFLENET, ">QLinearConv [qoperator]</text>", 56},
+        {RESNET8, ">Conv [qdq]</text>", 9},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        REQUIRE(run_cli("graph %s -o %s/l.svg", cases[i].model, dir) == 0);
+        char *svg = read_text(dir, "l.svg");
+        REQUIRE(svg != NULL);
+        CHECK(xml_check(svg) == NULL);
+        CHECK_EQ_INT(count_str(svg, cases[i].op_line), cases[i].n_op);
+        /* Every layer box has an "OP [kind]" line; the other nodes are input, output, legend. */
+        size_t n_layer_boxes = count_str(svg, " [qoperator]</text>") +
+                               count_str(svg, " [qdq]</text>") + count_str(svg, " [float]</text>");
+        CHECK_EQ_INT(count_str(svg, "<g id=\"node"), n_layer_boxes + 3);
+        CHECK(count_str(svg, "<g id=\"edge") >= n_layer_boxes);
+        CHECK(strstr(svg, ">layer kind</text>") != NULL);
+        mem_free(svg);
+    }
+}
+
+/*
+ * Node view: one box per node, one edge per (producer, consumer, tensor) plus one per graph
+ * output. Expected numbers counted with python3-onnx 1.12 over each file's graph (nodes; for
+ * edges, distinct non-initializer inputs of each node + outputs): ShuffleNet 189 nodes and
+ * 206 edges, ResNet-8 67 nodes and 71 edges; each has one input and one output.
+ */
+TEST(views, cli_svg_node_view_counts)
+{
+    const char *dir = test_tmpdir(t_);
+    static const struct {
+        const char *model;
+        size_t n_nodes, n_edges;
+    } cases[] = {
+        {SHUFFLENET, 189, 206},
+        {RESNET8, 67, 71},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        REQUIRE(run_cli("graph --nodes %s -o %s/n.svg", cases[i].model, dir) == 0);
+        char *svg = read_text(dir, "n.svg");
+        REQUIRE(svg != NULL);
+        CHECK(xml_check(svg) == NULL);
+        CHECK_EQ_INT(count_str(svg, "<g id=\"node"), cases[i].n_nodes + 3);
+        CHECK_EQ_INT(count_str(svg, "<g id=\"edge"), cases[i].n_edges);
+        mem_free(svg);
+    }
+}
+
+TEST(views, cli_constants_png_pdf_and_usage_errors)
+{
+    const char *dir = test_tmpdir(t_);
+    REQUIRE(run_cli("graph --constants %s -o %s/c.svg", RESNET8, dir) == 0);
+    char *with = read_text(dir, "c.svg");
+    REQUIRE(run_cli("graph %s -o %s/l.svg", RESNET8, dir) == 0);
+    char *without = read_text(dir, "l.svg");
+    REQUIRE(with != NULL && without != NULL);
+    CHECK(count_str(with, "<g id=\"node") > count_str(without, "<g id=\"node"));
+    CHECK(xml_check(with) == NULL);
+    mem_free(with);
+    mem_free(without);
+
+    CHECK_EQ_INT(run_cli("graph %s -o %s/x.png", RESNET8, dir), 0);
+    CHECK_EQ_INT(run_cli("graph %s -o %s/x.pdf", RESNET8, dir), 0);
+    char *png = read_text(dir, "x.png"), *pdf = read_text(dir, "x.pdf");
+    CHECK(png != NULL && memcmp(png, "\x89PNG", 4) == 0);
+    CHECK(pdf != NULL && memcmp(pdf, "%PDF", 4) == 0);
+    mem_free(png);
+    mem_free(pdf);
+
+    struct sbuf err;
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli("graph " RESNET8 " -o x.jpeg", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "unknown output format '.jpeg'") != NULL);
+    CHECK_EQ_INT(test_cli("graph " RESNET8, NULL, NULL), 2);
+    CHECK_EQ_INT(test_cli("graph -o x.svg", NULL, NULL), 2);
+    CHECK_EQ_INT(test_cli("graph --bogus " RESNET8 " -o x.svg", NULL, NULL), 2);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("graph tests/data/does-not-exist.onnx -o x.svg", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "does-not-exist.onnx") != NULL);
+    CHECK_EQ_INT(test_cli("graph --help", NULL, NULL), 0);
+    sbuf_release(&err);
+}
+
+/*
+ * Without its plugins (GVBINDIR pointing at an empty folder) graphviz cannot lay out; the
+ * error names the likely cause. (In process, libgvc caches the plugin folder after its first
+ * use, so this runs the binary.)
+ */
+TEST(views, cli_missing_plugins_name_the_cause)
+{
+    const char *dir = test_tmpdir(t_);
+    const char *old = getenv("GVBINDIR");
+    char *saved = old != NULL ? mem_strdup(old) : NULL;
+    char args[512];
+    struct sbuf err;
+    sbuf_init(&err);
+    snprintf(args, sizeof args, "graph %s -o %s/x.svg", RESNET8, dir);
+    setenv("GVBINDIR", dir, 1);
+    int rc = test_cli(args, NULL, &err);
+    if (saved != NULL)
+        setenv("GVBINDIR", saved, 1);
+    else
+        unsetenv("GVBINDIR");
+    mem_free(saved);
+    CHECK_EQ_INT(rc, 2);
+    CHECK(strstr(sbuf_str(&err), "run 'dot -c' as root") != NULL);
+    CHECK(strstr(sbuf_str(&err), "Layout type: \"dot\" not recognized") != NULL);
+    sbuf_release(&err);
 }

@@ -55,26 +55,26 @@ static const struct style_class io_class = {"input/output", "#ffffff", "#444444"
 
 #define MARK_BORDER "#d00000"
 
-void view_init(struct view_graph *v)
+void graphview_init(struct graphview *v)
 {
     memset(v, 0, sizeof *v);
     arena_init(&v->arena);
 }
 
-void view_release(struct view_graph *v)
+void graphview_release(struct graphview *v)
 {
     arena_release(&v->arena);
-    view_init(v);
+    graphview_init(v);
 }
 
 /* State while building: where each model object's box is. */
 struct builder {
-    struct view_graph *v;
+    struct graphview *v;
     const struct graph *g;
-    const struct view_options *opt;
+    const struct graphview_options *opt;
     bool by_layer;          /* layer view (false: node view) */
     size_t cap_boxes, cap_edges;
-    int *tensor_box;        /* [n_tensors] const/input box or -1; heap */
+    int *tensor_box;        /* [n_tensors] graph input box or -1; heap */
     int *unit_box;          /* [n_layers or n_nodes] box or -1; heap */
     struct errbuf *eb;
 };
@@ -167,16 +167,41 @@ static void label_tensor_shape(const struct tensor *t, struct sbuf *sb)
     sbuf_printf(sb, "%s %s", tensor_shape_str(t, shape, sizeof shape), dtype_name(t->dtype));
 }
 
+#define NAME_WRAP 48     /* label columns before a long name is wrapped */
+
+/*
+ * Appends a name, wrapped onto lines of at most NAME_WRAP characters, breaking after ';',
+ * '/' or ',' when one is near (TFLite joins fused tensor names with ';'), else mid-word.
+ */
+static void add_wrapped_name(struct sbuf *sb, const char *name)
+{
+    size_t len = strlen(name);
+    while (len > NAME_WRAP) {
+        size_t cut = NAME_WRAP;
+        for (size_t i = NAME_WRAP; i > NAME_WRAP / 2; i--) {
+            if (name[i - 1] == ';' || name[i - 1] == '/' || name[i - 1] == ',') {
+                cut = i;
+                break;
+            }
+        }
+        sbuf_addn(sb, name, cut);
+        sbuf_addc(sb, '\n');
+        name += cut;
+        len -= cut;
+    }
+    sbuf_add(sb, name);
+}
+
 /* Appends a box (boxes were sized for the worst case); label is taken from sb. */
-static int add_box(struct builder *b, enum view_box_kind kind, const char *id_prefix,
+static int add_box(struct builder *b, enum graphview_box_kind kind, const char *id_prefix,
                    const char *name, struct sbuf *label)
 {
-    struct view_graph *v = b->v;
+    struct graphview *v = b->v;
     if (v->n_boxes >= b->cap_boxes)
         return errbuf_set(b->eb, ST_EINTERNAL, "graph view: box count over estimate");
     if (sbuf_failed(label))
         return nomem(b);
-    struct view_box *bx = &v->boxes[v->n_boxes];
+    struct graphview_box *bx = &v->boxes[v->n_boxes];
     memset(bx, 0, sizeof *bx);
     bx->id = arena_printf(&v->arena, "%s%zu", id_prefix, v->n_boxes);
     bx->name = arena_strdup(&v->arena, name);
@@ -188,19 +213,15 @@ static int add_box(struct builder *b, enum view_box_kind kind, const char *id_pr
     return (int)v->n_boxes++;
 }
 
-static int add_edge(struct builder *b, int from, int to, int tensor, size_t first_of_consumer)
+static int add_edge(struct builder *b, int from, int to, int tensor)
 {
-    struct view_graph *v = b->v;
+    struct graphview *v = b->v;
     const struct tensor *t = &b->g->tensors[tensor];
-    /* A tensor consumed twice by one unit (Add(x, x)) is drawn once. */
-    for (size_t i = first_of_consumer; i < v->n_edges; i++)
-        if (v->edges[i].from == from && v->edges[i].tensor == tensor)
-            return 0;
     if (v->n_edges >= b->cap_edges)
         return errbuf_set(b->eb, ST_EINTERNAL, "graph view: edge count over estimate");
     char shape[160];
     tensor_shape_str(t, shape, sizeof shape);
-    struct view_edge *e = &v->edges[v->n_edges];
+    struct graphview_edge *e = &v->edges[v->n_edges];
     e->from = from;
     e->to = to;
     e->tensor = tensor;
@@ -221,22 +242,24 @@ static bool is_constant(const struct graph *g, int t)
     return ts->producer >= 0 && strcmp(g->nodes[ts->producer].op, "Constant") == 0;
 }
 
-/* The box for a constant tensor, made on first use. */
+/*
+ * A box for constant t feeding one consumer. Each consumer gets its own: a scale shared by
+ * every layer drawn once would pull edges across the whole picture (unreadable, and dot's
+ * layout time grows with edge length).
+ */
 static int const_box(struct builder *b, int t)
 {
-    if (b->tensor_box[t] >= 0)
-        return b->tensor_box[t];
     const struct tensor *ts = &b->g->tensors[t];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n", ts->name);
+    add_wrapped_name(&sb, ts->name);
+    sbuf_addc(&sb, '\n');
     label_tensor_shape(ts, &sb);
-    int bi = add_box(b, VIEW_BOX_CONST, "C", ts->name, &sb);
+    int bi = add_box(b, GRAPHVIEW_BOX_CONST, "C", ts->name, &sb);
     sbuf_release(&sb);
     if (bi < 0)
         return bi;
     b->v->boxes[bi].tensor = t;
-    b->tensor_box[t] = bi;
     return bi;
 }
 
@@ -271,7 +294,13 @@ static int add_in_edges(struct builder *b, int to, const int *inputs, size_t n)
     size_t first = b->v->n_edges;
     for (size_t i = 0; i < n; i++) {
         int t = inputs[i];
+        bool seen = false;
         if (t < 0 || (size_t)t >= b->g->n_tensors)
+            continue;
+        /* A tensor read twice by one unit (Add(x, x)) is drawn once. */
+        for (size_t k = first; k < b->v->n_edges && !seen; k++)
+            seen = b->v->edges[k].tensor == t;
+        if (seen)
             continue;
         int from;
         int rc = source_box(b, t, &from);
@@ -279,21 +308,23 @@ static int add_in_edges(struct builder *b, int to, const int *inputs, size_t n)
             return rc;
         if (from < 0 || from == to)
             continue;
-        rc = add_edge(b, from, to, t, first);
+        rc = add_edge(b, from, to, t);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static int add_io_box(struct builder *b, enum view_box_kind kind, int t)
+static int add_io_box(struct builder *b, enum graphview_box_kind kind, int t)
 {
     const struct tensor *ts = &b->g->tensors[t];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s %s\n", kind == VIEW_BOX_INPUT ? "input" : "output", ts->name);
+    sbuf_printf(&sb, "%s ", kind == GRAPHVIEW_BOX_INPUT ? "input" : "output");
+    add_wrapped_name(&sb, ts->name);
+    sbuf_addc(&sb, '\n');
     label_tensor_shape(ts, &sb);
-    int bi = add_box(b, kind, kind == VIEW_BOX_INPUT ? "I" : "O", ts->name, &sb);
+    int bi = add_box(b, kind, kind == GRAPHVIEW_BOX_INPUT ? "I" : "O", ts->name, &sb);
     sbuf_release(&sb);
     if (bi >= 0)
         b->v->boxes[bi].tensor = t;
@@ -306,17 +337,18 @@ static int add_layer_box(struct builder *b, size_t li)
     const struct layer *l = &g->layers[li];
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n%s [%s]", l->name, l->op, layer_kind_name(l->kind));
+    add_wrapped_name(&sb, l->name);
+    sbuf_printf(&sb, "\n%s [%s]", l->op, layer_kind_name(l->kind));
     if (l->n_outputs > 0 && l->outputs[0] >= 0) {
         sbuf_addc(&sb, '\n');
         label_tensor_shape(&g->tensors[l->outputs[0]], &sb);
         label_quant(g, l->outputs[0], &sb);
     }
-    int bi = add_box(b, VIEW_BOX_LAYER, "L", l->name, &sb);
+    int bi = add_box(b, GRAPHVIEW_BOX_LAYER, "L", l->name, &sb);
     sbuf_release(&sb);
     if (bi < 0)
         return bi;
-    struct view_box *bx = &b->v->boxes[bi];
+    struct graphview_box *bx = &b->v->boxes[bi];
     bx->layer = (int)li;
     bx->node = l->main_node;
     bx->layer_kind = (int)l->kind;
@@ -332,13 +364,14 @@ static int add_node_box(struct builder *b, size_t ni)
         return 0;   /* drawn as its output constant (--constants) */
     struct sbuf sb;
     sbuf_init(&sb);
-    sbuf_printf(&sb, "%s\n%s%s%s", n->name, n->domain[0] ? n->domain : "",
-                n->domain[0] ? "." : "", n->op);
-    int bi = add_box(b, VIEW_BOX_NODE, "N", n->name, &sb);
+    add_wrapped_name(&sb, n->name);
+    sbuf_printf(&sb, "\n%s%s%s", n->domain[0] ? n->domain : "", n->domain[0] ? "." : "",
+                n->op);
+    int bi = add_box(b, GRAPHVIEW_BOX_NODE, "N", n->name, &sb);
     sbuf_release(&sb);
     if (bi < 0)
         return bi;
-    struct view_box *bx = &b->v->boxes[bi];
+    struct graphview_box *bx = &b->v->boxes[bi];
     bx->node = (int)ni;
     bx->layer = n->layer;
     if (n->layer >= 0 && (size_t)n->layer < g->n_layers)
@@ -352,9 +385,6 @@ static bool estimate(const struct builder *b, size_t *boxes, size_t *edges)
 {
     const struct graph *g = b->g;
     size_t nb = 0, ne = 0;
-    if (!size_add(g->n_nodes, g->n_layers, &nb) || !size_add(nb, g->n_inputs, &nb) ||
-        !size_add(nb, g->n_outputs, &nb) || !size_add(nb, g->n_tensors, &nb))
-        return false;
     if (b->by_layer) {
         for (size_t i = 0; i < g->n_layers; i++)
             if (!size_add(ne, g->layers[i].n_inputs, &ne))
@@ -366,6 +396,10 @@ static bool estimate(const struct builder *b, size_t *boxes, size_t *edges)
     }
     if (!size_add(ne, g->n_outputs, &ne))
         return false;
+    /* Units, inputs, outputs, and at most one constant box per edge. */
+    if (!size_add(g->n_nodes, g->n_layers, &nb) || !size_add(nb, g->n_inputs, &nb) ||
+        !size_add(nb, g->n_outputs, &nb) || !size_add(nb, ne, &nb))
+        return false;
     *boxes = nb;
     *edges = ne;
     return true;
@@ -374,7 +408,7 @@ static bool estimate(const struct builder *b, size_t *boxes, size_t *edges)
 static int build(struct builder *b)
 {
     const struct graph *g = b->g;
-    struct view_graph *v = b->v;
+    struct graphview *v = b->v;
     size_t n_units = b->by_layer ? g->n_layers : g->n_nodes;
     int rc;
 
@@ -397,7 +431,7 @@ static int build(struct builder *b)
         int t = g->inputs[i];
         if (t < 0 || (size_t)t >= g->n_tensors || b->tensor_box[t] >= 0)
             continue;
-        if ((rc = add_io_box(b, VIEW_BOX_INPUT, t)) < 0)
+        if ((rc = add_io_box(b, GRAPHVIEW_BOX_INPUT, t)) < 0)
             return rc;
         b->tensor_box[t] = rc;
     }
@@ -413,49 +447,49 @@ static int build(struct builder *b)
         int from;
         if ((rc = source_box(b, t, &from)) < 0)
             return rc;
-        int bi = add_io_box(b, VIEW_BOX_OUTPUT, t);
+        int bi = add_io_box(b, GRAPHVIEW_BOX_OUTPUT, t);
         if (bi < 0)
             return bi;
-        if (from >= 0 && (rc = add_edge(b, from, bi, t, v->n_edges)) < 0)
+        if (from >= 0 && (rc = add_edge(b, from, bi, t)) < 0)
             return rc;
     }
-    return view_style(v, b->opt->colour_by, b->eb);
+    return graphview_style(v, b->opt->colour_by, b->eb);
 }
 
-int view_build(struct view_graph *v, const struct graph *g, const struct view_options *opt,
+int graphview_build(struct graphview *v, const struct graph *g, const struct graphview_options *opt,
                struct errbuf *eb)
 {
     struct builder b = {0};
-    struct view_graph nv;
+    struct graphview nv;
 
-    view_init(&nv);
+    graphview_init(&nv);
     b.v = &nv;
     b.g = g;
     b.opt = opt;
     b.eb = eb;
-    b.by_layer = opt->mode == VIEW_LAYERS && (g->n_layers > 0 || g->n_nodes == 0);
+    b.by_layer = opt->mode == GRAPHVIEW_LAYERS && (g->n_layers > 0 || g->n_nodes == 0);
     int rc = build(&b);
     mem_free(b.tensor_box);
     mem_free(b.unit_box);
     if (rc < 0) {
-        view_release(&nv);
+        graphview_release(&nv);
         return rc;
     }
-    view_release(v);
+    graphview_release(v);
     *v = nv;
     return 0;
 }
 
-int view_add_cluster(struct view_graph *v, const char *label, const char *fill, bool dashed,
+int graphview_add_cluster(struct graphview *v, const char *label, const char *fill, bool dashed,
                      struct errbuf *eb)
 {
     size_t n = v->n_clusters + 1;
-    struct view_cluster *c = arena_array(&v->arena, n, sizeof *c);
+    struct graphview_cluster *c = arena_array(&v->arena, n, sizeof *c);
     if (c == NULL)
         return errbuf_set(eb, ST_ENOMEM, "graph view: out of memory");
     if (v->n_clusters > 0)
         memcpy(c, v->clusters, v->n_clusters * sizeof *c);
-    struct view_cluster *nc = &c[v->n_clusters];
+    struct graphview_cluster *nc = &c[v->n_clusters];
     nc->id = arena_printf(&v->arena, "p%zu", v->n_clusters);
     nc->label = arena_strdup(&v->arena, label);
     nc->fill = fill ? arena_strdup(&v->arena, fill) : NULL;
@@ -466,15 +500,15 @@ int view_add_cluster(struct view_graph *v, const char *label, const char *fill, 
     return (int)v->n_clusters++;
 }
 
-int view_box_of_layer(const struct view_graph *v, int layer)
+int graphview_box_of_layer(const struct graphview *v, int layer)
 {
     for (size_t i = 0; i < v->n_boxes; i++)
-        if (v->boxes[i].kind == VIEW_BOX_LAYER && v->boxes[i].layer == layer)
+        if (v->boxes[i].kind == GRAPHVIEW_BOX_LAYER && v->boxes[i].layer == layer)
             return (int)i;
     return -1;
 }
 
-size_t view_count(const struct view_graph *v, enum view_box_kind k)
+size_t graphview_count(const struct graphview *v, enum graphview_box_kind k)
 {
     size_t n = 0;
     for (size_t i = 0; i < v->n_boxes; i++)
@@ -493,19 +527,19 @@ static size_t class_of_string(const struct style_class *classes, size_t n, const
     return n - 2;
 }
 
-int view_style(struct view_graph *v, enum view_colour_by by, struct errbuf *eb)
+int graphview_style(struct graphview *v, enum graphview_colour_by by, struct errbuf *eb)
 {
     const struct style_class *classes;
     size_t n_classes;
     size_t counts[8] = {0};     /* per class; every table has at most 8 rows */
 
     switch (by) {
-    case VIEW_COLOUR_TARGET:
+    case GRAPHVIEW_COLOUR_TARGET:
         classes = target_classes;
         n_classes = sizeof target_classes / sizeof target_classes[0];
         v->legend_title = "target";
         break;
-    case VIEW_COLOUR_STATUS:
+    case GRAPHVIEW_COLOUR_STATUS:
         classes = status_classes;
         n_classes = sizeof status_classes / sizeof status_classes[0];
         v->legend_title = "status";
@@ -517,17 +551,17 @@ int view_style(struct view_graph *v, enum view_colour_by by, struct errbuf *eb)
         break;
     }
     for (size_t i = 0; i < v->n_boxes; i++) {
-        struct view_box *bx = &v->boxes[i];
+        struct graphview_box *bx = &v->boxes[i];
         const struct style_class *c;
-        if (bx->kind == VIEW_BOX_CONST) {
+        if (bx->kind == GRAPHVIEW_BOX_CONST) {
             c = &const_class;
-        } else if (bx->kind == VIEW_BOX_INPUT || bx->kind == VIEW_BOX_OUTPUT) {
+        } else if (bx->kind == GRAPHVIEW_BOX_INPUT || bx->kind == GRAPHVIEW_BOX_OUTPUT) {
             c = &io_class;
         } else {
             size_t k;
-            if (by == VIEW_COLOUR_TARGET)
+            if (by == GRAPHVIEW_COLOUR_TARGET)
                 k = class_of_string(classes, n_classes, bx->target);
-            else if (by == VIEW_COLOUR_STATUS)
+            else if (by == GRAPHVIEW_COLOUR_STATUS)
                 k = class_of_string(classes, n_classes, bx->status);
             else
                 k = bx->layer_kind >= 0 && bx->layer_kind < LAYER_KIND_COUNT
@@ -538,12 +572,12 @@ int view_style(struct view_graph *v, enum view_colour_by by, struct errbuf *eb)
         bx->fill = c->fill;
         bx->border = bx->marked ? MARK_BORDER : c->border;
         bx->dashed = c->dashed;
-        bx->small = bx->kind != VIEW_BOX_LAYER && bx->kind != VIEW_BOX_NODE;
+        bx->small = bx->kind != GRAPHVIEW_BOX_LAYER && bx->kind != GRAPHVIEW_BOX_NODE;
     }
     size_t n_legend = 0;
     for (size_t k = 0; k < n_classes; k++)
         n_legend += counts[k] > 0;
-    struct view_legend_entry *legend = arena_array(&v->arena, n_legend + 1, sizeof *legend);
+    struct graphview_legend *legend = arena_array(&v->arena, n_legend + 1, sizeof *legend);
     if (legend == NULL)
         return errbuf_set(eb, ST_ENOMEM, "graph view: out of memory");
     size_t j = 0;

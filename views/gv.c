@@ -89,6 +89,14 @@ static const char *gv_error_text(void)
 }
 
 #if defined(__SANITIZE_ADDRESS__)
+#define GV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)    /* clang */
+#define GV_ASAN 1
+#endif
+#endif
+
+#if defined(GV_ASAN)
 /*
  * Sanitizer builds only. graphviz 2.43 leaks on every gvContext (gvconfig's copy of the
  * plugin config, fontconfig and pango caches), and its pango text-layout plugin strcmp()s
@@ -184,7 +192,7 @@ static void set_escaped(void *obj, const char *name, const char *value, struct s
     set_attr(obj, name, sbuf_str(tmp));
 }
 
-static void draw_box(Agraph_t *g, Agraph_t *const *subs, const struct view_box *bx,
+static void draw_box(Agraph_t *g, Agraph_t *const *subs, const struct graphview_box *bx,
                      struct sbuf *tmp)
 {
     Agnode_t *n = agnode(g, (char *)bx->id, 1);
@@ -203,14 +211,14 @@ static void draw_box(Agraph_t *g, Agraph_t *const *subs, const struct view_box *
         set_attr(n, "style", "rounded,filled,dashed");
     if (bx->marked)
         set_attr(n, "penwidth", "3");
-    if (bx->kind == VIEW_BOX_INPUT || bx->kind == VIEW_BOX_OUTPUT)
+    if (bx->kind == GRAPHVIEW_BOX_INPUT || bx->kind == GRAPHVIEW_BOX_OUTPUT)
         set_attr(n, "shape", "ellipse");
     if (bx->small)
         set_attr(n, "fontsize", "8");
 }
 
 /* The legend: one plaintext node whose HTML table lists each colour class and its count. */
-static void draw_legend(Agraph_t *g, const struct view_graph *v, struct sbuf *tmp)
+static void draw_legend(Agraph_t *g, const struct graphview *v, struct sbuf *tmp)
 {
     sbuf_reset(tmp);
     sbuf_add(tmp, "<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"4\">"
@@ -218,7 +226,7 @@ static void draw_legend(Agraph_t *g, const struct view_graph *v, struct sbuf *tm
     add_html_escaped(tmp, v->legend_title != NULL ? v->legend_title : "legend");
     sbuf_add(tmp, "</B></TD></TR>");
     for (size_t i = 0; i < v->n_legend; i++) {
-        const struct view_legend_entry *e = &v->legend[i];
+        const struct graphview_legend *e = &v->legend[i];
         sbuf_add(tmp, "<TR><TD BGCOLOR=\"");
         add_html_escaped(tmp, e->fill);
         sbuf_add(tmp, "\"");
@@ -238,7 +246,7 @@ static void draw_legend(Agraph_t *g, const struct view_graph *v, struct sbuf *tm
 }
 
 /* Builds the cgraph picture of v. */
-static Agraph_t *build_picture(const struct view_graph *v, struct sbuf *tmp)
+static Agraph_t *build_picture(const struct graphview *v, struct sbuf *tmp)
 {
     Agraph_t *g = agopen((char *)"mlfscope", Agdirected, NULL);
     if (g == NULL)
@@ -265,7 +273,7 @@ static Agraph_t *build_picture(const struct view_graph *v, struct sbuf *tmp)
         }
     }
     for (size_t i = 0; i < v->n_clusters; i++) {
-        const struct view_cluster *c = &v->clusters[i];
+        const struct graphview_cluster *c = &v->clusters[i];
         sbuf_reset(tmp);
         sbuf_printf(tmp, "cluster_%s", c->id);
         subs[i] = agsubg(g, (char *)sbuf_str(tmp), 1);
@@ -285,12 +293,12 @@ static Agraph_t *build_picture(const struct view_graph *v, struct sbuf *tmp)
         return NULL;
     }
     for (size_t i = 0; i < v->n_boxes; i++) {
-        const struct view_box *bx = &v->boxes[i];
+        const struct graphview_box *bx = &v->boxes[i];
         draw_box(g, subs, bx, tmp);
         nodes[i] = agnode(g, (char *)bx->id, 0);
     }
     for (size_t i = 0; i < v->n_edges; i++) {
-        const struct view_edge *e = &v->edges[i];
+        const struct graphview_edge *e = &v->edges[i];
         if (e->from < 0 || (size_t)e->from >= v->n_boxes || e->to < 0 ||
             (size_t)e->to >= v->n_boxes)
             continue;
@@ -305,7 +313,7 @@ static Agraph_t *build_picture(const struct view_graph *v, struct sbuf *tmp)
     return g;
 }
 
-int gv_render_data(const struct view_graph *v, enum gv_format f, char **out, size_t *out_bytes,
+int gv_render_data(const struct graphview *v, enum gv_format f, char **out, size_t *out_bytes,
                    struct errbuf *eb)
 {
     struct sbuf tmp;
@@ -365,7 +373,7 @@ out:
     return rc;
 }
 
-int gv_render_file(const struct view_graph *v, enum gv_format f, const char *out_path,
+int gv_render_file(const struct graphview *v, enum gv_format f, const char *out_path,
                    struct errbuf *eb)
 {
     char *data;

@@ -41,11 +41,11 @@ int gv_format_from_path(const char *path, enum gv_format *out, struct errbuf *eb
  * with graphviz's own message and the likely cause (plugins not configured: `dot -c`).
  * Graphviz aborts the process itself when its own allocations fail.
  */
-int gv_render_data(const struct view_graph *v, enum gv_format f, char **out, size_t *out_bytes,
+int gv_render_data(const struct graphview *v, enum gv_format f, char **out, size_t *out_bytes,
                    struct errbuf *eb);
 
 /* gv_render_data, then writes the bytes to path (created or truncated). */
-int gv_render_file(const struct view_graph *v, enum gv_format f, const char *path,
+int gv_render_file(const struct graphview *v, enum gv_format f, const char *path,
                    struct errbuf *eb);
 
 #endif

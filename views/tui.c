@@ -141,10 +141,17 @@ void tui_focus(struct tui *t, enum tui_pane p)
 
 /* ---- layout and drawing ---- */
 
-static const char *base_name(const char *path)
+/* The file name with its folder ("resnet8-qdq/model.onnx"): model files are often all
+ * called model.onnx, and the folder is what names them. */
+static const char *short_path(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
+    const char *last = strrchr(path, '/');
+    if (last == NULL)
+        return path;
+    const char *prev = last;
+    while (prev > path && prev[-1] != '/')
+        prev--;
+    return prev;
 }
 
 static void draw_header(const struct tui *t, struct screen *s)
@@ -152,7 +159,7 @@ static void draw_header(const struct tui *t, struct screen *s)
     const struct graph *g = t->g;
     char buf[512];
     snprintf(buf, sizeof buf, " mlfscope tui  %s  %s, %zu layers, %zu nodes",
-             base_name(g->path ? g->path : "(model)"),
+             g->path && g->path[0] ? short_path(g->path) : "(model)",
              g->format == GRAPH_FORMAT_TFLITE ? "tflite" : "onnx", g->n_layers, g->n_nodes);
     screen_text_fit(s, 0, 0, s->w, SCREEN_HEADER | SCREEN_BOLD, buf);
 }

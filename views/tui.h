@@ -188,8 +188,8 @@ void tui_select(struct tui *t, size_t i);
 bool tui_layer_matches(const struct tui *t, size_t i);
 
 /*
- * Writes the focused view's export (layer list as TSV, details as text, tensor slice as
- * CSV, neighbourhood as DOT) to a file in t->export_dir; the path goes to *path_out
+ * Writes the focused view's export (layer list as TSV, details as text, the tensor as .npy,
+ * the neighbourhood as DOT) to a file in t->export_dir; the path goes to *path_out
  * (caller frees with mem_free). Returns 0 or a negative status with eb set.
  */
 int tui_export(struct tui *t, char **path_out, struct errbuf *eb);

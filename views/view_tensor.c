@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dump/npy.h"
 #include "mem.h"
 #include "view.h"
 #include "banned.h"
@@ -629,40 +630,28 @@ static enum view_req tensor_click(void *state, const struct tui *t, int col, int
     return VIEW_REQ_DONE;
 }
 
-/* The current 2-D slice as CSV (reference pane; with a board trace, board and delta too). */
+/*
+ * The whole tensor of the first pane (the reference output, or the constant) as .npy, for
+ * numpy. A board trace is not exported here: it is in the user's board log already.
+ */
 static int tensor_export(void *state, const struct tui *t, struct sbuf *out, const char **ext,
                          struct errbuf *eb)
 {
     struct tensor_state *st = state;
-    *ext = "csv";
+    uint8_t *img = NULL;
+    size_t n = 0;
+    *ext = "npy";
     if (t->g->n_layers == 0)
-        return 0;
+        return errbuf_set(eb, ST_ENOTFOUND, "no layers: nothing to export");
     ensure_built(st, t);
     if (!st->have_a)
         return errbuf_set(eb, ST_ENOTFOUND, "layer %zu: no tensor data to export", t->layer);
-    size_t rows, cols;
-    slice_extent(st, &rows, &cols);
-    int np = st->have_b ? 3 : 1;
-    for (int p = 0; p < np; p++) {
-        char sl[96];
-        slice_str(st, sl, sizeof sl);
-        sbuf_printf(out, "# %s %s %s\n", t->g->tensors[st->ents[st->cur].tensor].name,
-                    p == 0 ? (st->have_b ? "reference" : "values") : p == 1 ? "board" : "delta",
-                    sl);
-        for (size_t r = 0; r < rows; r++) {
-            for (size_t c = 0; c < cols; c++) {
-                size_t lin;
-                double v;
-                char buf[48] = "";
-                if (cell_index(st, r, c, &lin) &&
-                    pane_get(st, (enum pane_kind)(p == 2 ? PANE_DELTA : p), lin, &v))
-                    view_value_fmt(buf, sizeof buf, pane_dtype(st, (enum pane_kind)p), v);
-                sbuf_printf(out, "%s%s", c ? "," : "", buf);
-            }
-            sbuf_addc(out, '\n');
-        }
-    }
-    return 0;
+    int rc = npy_write_buffer(&st->a, &img, &n, eb);
+    if (rc < 0)
+        return rc;
+    sbuf_addn(out, (const char *)img, n);
+    mem_free(img);
+    return sbuf_failed(out) ? errbuf_set(eb, ST_ENOMEM, "export: out of memory") : 0;
 }
 
 const struct view_ops view_tensor_ops = {

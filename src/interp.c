@@ -1,0 +1,717 @@
+/*
+ * interp: plans and runs a graph (see interp.h). The plan is a list of steps in node order:
+ * a node run by its op implementation, or a whole layer run by a lowering (integer modes),
+ * whose other member nodes are then skipped. Buffers are reference counted so that aliasing
+ * ops (Reshape, Squeeze) share them, and freed after their last use unless captured.
+ */
+#include "interp.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "interp_int.h"
+#include "interp_kernels.h"
+#include "interp_ops.h"
+#include "mem.h"
+
+#include "banned.h"
+
+static const struct interp_op_table *const tables[] = {INTERP_OP_TABLES};
+const struct interp_op_table *const interp_all_tables[] = {INTERP_OP_TABLES};
+const size_t interp_n_tables = sizeof(tables) / sizeof(tables[0]);
+
+static const char *const arith_names[] = {
+#define INTERP_ARITH_NAME(e, name) name,
+    INTERP_ARITH_LIST(INTERP_ARITH_NAME)
+#undef INTERP_ARITH_NAME
+};
+_Static_assert(sizeof(arith_names) / sizeof(arith_names[0]) == INTERP_ARITH_COUNT,
+               "arith name table");
+
+enum interp_arith interp_default_arith(const struct graph *g)
+{
+    return g->format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM : INTERP_ARITH_ONNX;
+}
+
+const char *interp_arith_name(enum interp_arith a)
+{
+    return (unsigned)a < INTERP_ARITH_COUNT ? arith_names[a] : "unknown";
+}
+
+bool interp_arith_from_name(const char *name, enum interp_arith *out)
+{
+    for (int i = 0; i < INTERP_ARITH_COUNT; i++) {
+        if (strcmp(name, arith_names[i]) == 0) {
+            *out = (enum interp_arith)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A value buffer shared by aliases; freed when the last reference goes. */
+struct buf {
+    size_t refs;
+    size_t cap;             /* bytes allocated at data */
+    unsigned char *data;
+};
+
+enum step_kind { STEP_NODE, STEP_LAYER, STEP_SKIP };
+
+struct step {
+    enum step_kind kind;
+    const struct interp_op *op;             /* STEP_NODE */
+    const struct interp_lowering *lower;    /* STEP_LAYER */
+    enum interp_arith arith;                /* the arithmetic this node runs in */
+};
+
+struct interp {
+    const struct graph *g;
+    struct interp_options opts;
+    struct step *steps;             /* [n_nodes] */
+    struct interp_layer_params *lp; /* [n_layers] effective per-layer settings */
+    enum interp_arith *layer_arith; /* [n_layers] what each layer actually runs in */
+    size_t *last_use;               /* [n_tensors] last step consuming it (SIZE_MAX: keep) */
+    struct tensor_value *vals;      /* [n_tensors] */
+    struct buf **bufs;              /* [n_tensors] owning buffer or NULL (borrowed data) */
+    bool *has;                      /* [n_tensors] value present */
+    size_t n_run_steps;             /* steps that are not skipped */
+    /* per-step scratch */
+    const struct tensor_value **in;
+    size_t cap_in;
+    struct interp_kbuf scratch[INTERP_N_KBUF];  /* kernel scratch, reused between steps */
+};
+
+/* ---- helpers shared with the op files ---- */
+
+size_t interp_elems(const struct tensor_value *v)
+{
+    size_t n = 1;
+    for (int i = 0; i < v->rank; i++)
+        n *= (size_t)v->dims[i];
+    return n;
+}
+
+int interp_node_error(const struct graph *g, const struct node *n, int code, struct errbuf *eb,
+                      const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return errbuf_set(eb, code, "%s: node %s: %s", g->path ? g->path : "model", n->name, msg);
+}
+
+int interp_unsupported_attr(const struct graph *g, const struct node *n, const char *attr,
+                            const char *why, struct errbuf *eb)
+{
+    return interp_node_error(g, n, ST_EUNSUPPORTED, eb, "unsupported attribute %s of %s%s%s",
+                             attr, n->op, why ? ": " : "", why ? why : "");
+}
+
+static void buf_unref(struct buf *b)
+{
+    if (b && --b->refs == 0) {
+        mem_free(b->data);
+        mem_free(b);
+    }
+}
+
+static void drop_value(struct interp *ip, int t)
+{
+    buf_unref(ip->bufs[t]);
+    ip->bufs[t] = NULL;
+    ip->has[t] = false;
+    memset(&ip->vals[t], 0, sizeof ip->vals[t]);
+}
+
+static int check_dims(struct interp_ctx *c, int rank, const int64_t *dims, size_t esz,
+                      size_t *bytes, struct errbuf *eb)
+{
+    size_t n = 1;
+    if (rank < 0 || rank > GRAPH_MAX_RANK)
+        return interp_node_error(c->g, c->node, ST_ELIMIT, eb, "output rank %d", rank);
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0 || !size_mul(n, (size_t)dims[i], &n))
+            return interp_node_error(c->g, c->node, ST_ELIMIT, eb, "output size overflows");
+    }
+    if (!size_mul(n, esz, bytes) || *bytes > ((size_t)1 << 40))
+        return interp_node_error(c->g, c->node, ST_ELIMIT, eb, "output size overflows");
+    return 0;
+}
+
+int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
+               void **data, struct errbuf *eb)
+{
+    size_t bytes;
+    int rc = check_dims(c, rank, dims, dtype_bytes(dt), &bytes, eb);
+    if (rc)
+        return rc;
+    int t = c->out_tensors[k];
+    struct buf *old = t >= 0 ? c->ip->bufs[t] : NULL;
+    if (old && old->refs == 1 && old->cap >= bytes) {
+        /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in) */
+        memset(old->data, 0, bytes);
+        struct tensor_value *v = &c->out[k];
+        v->dtype = dt;
+        v->rank = rank;
+        memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+        v->data = old->data;
+        v->bytes = bytes;
+        *data = old->data;
+        return 0;
+    }
+    struct buf *b = mem_alloc(sizeof *b);
+    unsigned char *p = mem_calloc(1, bytes ? bytes : 1);
+    if (!b || !p) {
+        mem_free(b);
+        mem_free(p);
+        return errbuf_set(eb, ST_ENOMEM, "node %s: out of memory for %zu bytes", c->node->name,
+                          bytes);
+    }
+    b->refs = 1;
+    b->cap = bytes ? bytes : 1;
+    b->data = p;
+    struct tensor_value *v = &c->out[k];
+    v->dtype = dt;
+    v->rank = rank;
+    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+    v->data = p;
+    v->bytes = bytes;
+    if (t >= 0) {
+        buf_unref(c->ip->bufs[t]);
+        c->ip->bufs[t] = b;
+    } else {
+        buf_unref(b);   /* an output nobody names: computed and dropped */
+        v->data = NULL;
+        return errbuf_set(eb, ST_EINTERNAL, "node %s: unnamed output", c->node->name);
+    }
+    *data = p;
+    return 0;
+}
+
+int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
+                     struct errbuf *eb)
+{
+    const struct tensor_value *src = c->in[in_k];
+    size_t bytes;
+    int rc = check_dims(c, rank, dims, dtype_bytes(src->dtype), &bytes, eb);
+    if (rc)
+        return rc;
+    if (bytes != src->bytes)
+        return interp_node_error(c->g, c->node, ST_EINVAL, eb,
+                                 "cannot reshape %zu bytes into %zu", src->bytes, bytes);
+    int ti = c->node->inputs[in_k], to = c->out_tensors[k];
+    struct tensor_value *v = &c->out[k];
+    v->dtype = src->dtype;
+    v->rank = rank;
+    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+    v->data = src->data;
+    v->bytes = bytes;
+    struct buf *b = c->ip->bufs[ti];
+    if (b)
+        b->refs++;
+    buf_unref(c->ip->bufs[to]);
+    c->ip->bufs[to] = b;
+    return 0;
+}
+
+/* ---- planning ---- */
+
+static const struct interp_op *find_op(const char *domain, const char *op)
+{
+    if (strcmp(domain, "ai.onnx") == 0)
+        domain = "";
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        for (size_t i = 0; i < tables[t]->n_ops; i++) {
+            const struct interp_op *o = &tables[t]->ops[i];
+            if (strcmp(o->domain, domain) == 0 && strcmp(o->op, op) == 0)
+                return o;
+        }
+    }
+    return NULL;
+}
+
+static const struct interp_lowering *find_lowering(const char *domain, const char *op)
+{
+    if (strcmp(domain, "ai.onnx") == 0)
+        domain = "";
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        for (size_t i = 0; i < tables[t]->n_lowerings; i++) {
+            const struct interp_lowering *o = &tables[t]->lowerings[i];
+            if (strcmp(o->domain, domain) == 0 && strcmp(o->op, op) == 0)
+                return o;
+        }
+    }
+    return NULL;
+}
+
+static bool node_in_layer(const struct graph *g, int node, int layer)
+{
+    return node >= 0 && g->nodes[node].layer == layer;
+}
+
+/*
+ * A layer can run as one kernel only if nothing outside it needs a value that only exists
+ * in ONNX semantics (a float intermediate). Member nodes whose outputs are used outside still
+ * run (they come before the main node: dequantizations of inputs); a member after the main
+ * node with an output used outside, other than the layer's outputs, prevents lowering.
+ */
+static bool layer_lowerable(const struct graph *g, int li)
+{
+    const struct layer *L = &g->layers[li];
+    for (size_t k = 0; k < L->n_nodes; k++) {
+        int ni = L->nodes[k];
+        if (ni == L->main_node || ni < L->main_node)
+            continue;
+        const struct node *n = &g->nodes[ni];
+        for (size_t o = 0; o < n->n_outputs; o++) {
+            int t = n->outputs[o];
+            if (t < 0)
+                continue;
+            bool is_layer_out = false;
+            for (size_t j = 0; j < L->n_outputs; j++)
+                is_layer_out |= L->outputs[j] == t;
+            if (is_layer_out)
+                continue;
+            const struct tensor *T = &g->tensors[t];
+            if (T->flags & TENSOR_OUTPUT)
+                return false;
+            for (size_t c = 0; c < T->n_consumers; c++)
+                if (!node_in_layer(g, T->consumers[c], li))
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* True when some output of node ni is needed by a node that is not skipped. */
+static bool needed_outside(const struct graph *g, const struct step *steps, int ni, int li)
+{
+    const struct node *n = &g->nodes[ni];
+    for (size_t o = 0; o < n->n_outputs; o++) {
+        int t = n->outputs[o];
+        if (t < 0)
+            continue;
+        const struct tensor *T = &g->tensors[t];
+        if (T->flags & TENSOR_OUTPUT)
+            return true;
+        for (size_t c = 0; c < T->n_consumers; c++) {
+            int cn = T->consumers[c];
+            if (!node_in_layer(g, cn, li) || steps[cn].kind == STEP_NODE)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void note_use(struct interp *ip, int t, size_t step)
+{
+    if (t >= 0 && ip->last_use[t] != SIZE_MAX && ip->last_use[t] < step)
+        ip->last_use[t] = step;
+}
+
+int interp_new(const struct graph *g, const struct interp_options *opts, struct interp **out,
+               struct errbuf *eb)
+{
+    struct interp *ip = mem_calloc(1, sizeof *ip);
+    if (!ip)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    ip->g = g;
+    ip->opts = *opts;
+    size_t nt = g->n_tensors, nn = g->n_nodes, nl = g->n_layers;
+    ip->steps = mem_calloc(nn ? nn : 1, sizeof *ip->steps);
+    ip->lp = mem_calloc(nl ? nl : 1, sizeof *ip->lp);
+    ip->layer_arith = mem_calloc(nl ? nl : 1, sizeof *ip->layer_arith);
+    ip->last_use = mem_calloc(nt ? nt : 1, sizeof *ip->last_use);
+    ip->vals = mem_calloc(nt ? nt : 1, sizeof *ip->vals);
+    ip->bufs = mem_calloc(nt ? nt : 1, sizeof *ip->bufs);
+    ip->has = mem_calloc(nt ? nt : 1, sizeof *ip->has);
+    if (!ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals || !ip->bufs ||
+        !ip->has) {
+        interp_free(ip);
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    /* per-layer settings */
+    for (size_t l = 0; l < nl; l++) {
+        if (opts->layer_params) {
+            ip->lp[l] = opts->layer_params[l];
+        } else {
+            ip->lp[l].arith = opts->arith;
+            ip->lp[l].single_rounding = opts->single_rounding;
+        }
+        ip->layer_arith[l] = INTERP_ARITH_ONNX;
+    }
+    /* integer TFLite layers have no ONNX semantics to fall back on */
+    for (size_t l = 0; l < nl && !rc && g->format == GRAPH_FORMAT_TFLITE; l++) {
+        if (ip->lp[l].arith == INTERP_ARITH_ONNX)
+            rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                            "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                            "tflm or tvm", g->path ? g->path : "model");
+    }
+    if (!rc && nl == 0 && g->format == GRAPH_FORMAT_TFLITE && opts->arith == INTERP_ARITH_ONNX)
+        rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                        "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                        "tflm or tvm", g->path ? g->path : "model");
+    /* node ops; every node needs one (a lowered layer may still fall back) */
+    for (size_t i = 0; i < nn && !rc; i++) {
+        const struct node *n = &g->nodes[i];
+        struct step *s = &ip->steps[i];
+        s->kind = STEP_NODE;
+        s->arith = INTERP_ARITH_ONNX;
+        s->op = find_op(n->domain, n->op);
+        if (!s->op) {
+            rc = errbuf_set(eb, ST_EUNSUPPORTED, "%s: node %s: unsupported op %s%s%s",
+                            g->path ? g->path : "model", n->name,
+                            n->domain[0] ? n->domain : "", n->domain[0] ? "." : "", n->op);
+            break;
+        }
+        if (s->op->check)
+            rc = s->op->check(g, n, eb);
+    }
+    /* lowered layers */
+    for (size_t l = 0; l < nl && !rc; l++) {
+        const struct layer *L = &g->layers[l];
+        if (ip->lp[l].arith == INTERP_ARITH_ONNX || L->main_node < 0)
+            continue;
+        const struct node *mn = &g->nodes[L->main_node];
+        const struct interp_lowering *lw = find_lowering(mn->domain, mn->op);
+        if (!lw || !(lw->modes & (1u << ip->lp[l].arith)) || !layer_lowerable(g, (int)l))
+            continue;
+        struct errbuf quiet;
+        errbuf_init(&quiet);
+        if (lw->check && lw->check(g, (int)l, &quiet) != 0)
+            continue;
+        ip->layer_arith[l] = ip->lp[l].arith;
+        for (size_t k = 0; k < L->n_nodes; k++) {
+            struct step *s = &ip->steps[L->nodes[k]];
+            s->kind = STEP_SKIP;
+        }
+        struct step *ms = &ip->steps[L->main_node];
+        ms->kind = STEP_LAYER;
+        ms->lower = lw;
+        ms->arith = ip->lp[l].arith;
+    }
+    /* member nodes before the main node still run when a value of theirs is needed elsewhere
+       (walk backwards so that a chain of them is kept whole) */
+    for (size_t i = nn; i-- > 0 && !rc;) {
+        const struct node *n = &g->nodes[i];
+        if (ip->steps[i].kind != STEP_SKIP || (int)i > g->layers[n->layer].main_node)
+            continue;
+        if (needed_outside(g, ip->steps, (int)i, n->layer))
+            ip->steps[i].kind = STEP_NODE;
+    }
+    if (rc) {
+        interp_free(ip);
+        return rc;
+    }
+    /* liveness: last step that reads each tensor; graph outputs and constants are kept */
+    for (size_t t = 0; t < nt; t++) {
+        const struct tensor *T = &g->tensors[t];
+        bool keep = opts->capture || (T->flags & (TENSOR_OUTPUT | TENSOR_CONST | TENSOR_INPUT));
+        ip->last_use[t] = keep ? SIZE_MAX : 0;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        const struct node *n = &g->nodes[i];
+        const struct step *s = &ip->steps[i];
+        if (s->kind == STEP_SKIP)
+            continue;
+        ip->n_run_steps++;
+        if (s->kind == STEP_NODE) {
+            for (size_t k = 0; k < n->n_inputs; k++)
+                note_use(ip, n->inputs[k], i);
+        } else {
+            const struct layer *L = &g->layers[n->layer];
+            for (size_t k = 0; k < L->n_inputs; k++)
+                note_use(ip, L->inputs[k], i);
+            for (size_t k = 0; k < L->n_nodes; k++) {
+                const struct node *m = &g->nodes[L->nodes[k]];
+                for (size_t j = 0; j < m->n_inputs; j++)
+                    note_use(ip, m->inputs[j], i);
+            }
+        }
+    }
+    *out = ip;
+    return 0;
+}
+
+enum interp_arith interp_layer_arith(const struct interp *ip, int layer)
+{
+    if (layer < 0 || (size_t)layer >= ip->g->n_layers)
+        return INTERP_ARITH_ONNX;
+    return ip->layer_arith[layer];
+}
+
+void interp_free(struct interp *ip)
+{
+    if (!ip)
+        return;
+    if (ip->bufs) {
+        for (size_t t = 0; t < ip->g->n_tensors; t++)
+            buf_unref(ip->bufs[t]);
+    }
+    mem_free(ip->steps);
+    mem_free(ip->lp);
+    mem_free(ip->layer_arith);
+    mem_free(ip->last_use);
+    mem_free(ip->vals);
+    mem_free(ip->bufs);
+    mem_free(ip->has);
+    mem_free(ip->in);
+    for (size_t i = 0; i < INTERP_N_KBUF; i++)
+        interp_kbuf_release(&ip->scratch[i]);
+    mem_free(ip);
+}
+
+/* ---- running ---- */
+
+int interp_set_input(struct interp *ip, int t, const struct tensor_value *v, struct errbuf *eb)
+{
+    const struct graph *g = ip->g;
+    if (t < 0 || (size_t)t >= g->n_tensors || !(g->tensors[t].flags & TENSOR_INPUT))
+        return errbuf_set(eb, ST_EINVAL, "%s: tensor %d is not a graph input", g->path, t);
+    const struct tensor *T = &g->tensors[t];
+    if (T->dtype != DTYPE_UNKNOWN && T->dtype != v->dtype)
+        return errbuf_set(eb, ST_EINVAL, "%s: input %s: expected %s, found %s", g->path, T->name,
+                          dtype_name(T->dtype), dtype_name(v->dtype));
+    if (T->rank >= 0) {
+        if (T->rank != v->rank)
+            return errbuf_set(eb, ST_EINVAL, "%s: input %s: expected rank %d, found %d", g->path,
+                              T->name, T->rank, v->rank);
+        for (int i = 0; i < T->rank; i++) {
+            if (T->dims[i] >= 0 && T->dims[i] != v->dims[i])
+                return errbuf_set(eb, ST_EINVAL,
+                                  "%s: input %s: dimension %d is %lld, expected %lld", g->path,
+                                  T->name, i, (long long)v->dims[i], (long long)T->dims[i]);
+        }
+    }
+    size_t n = 1, bytes;
+    for (int i = 0; i < v->rank; i++)
+        n *= (size_t)v->dims[i];
+    if (!size_mul(n, dtype_bytes(v->dtype), &bytes) || bytes != v->bytes)
+        return errbuf_set(eb, ST_EINVAL, "%s: input %s: %zu bytes for its shape, found %zu",
+                          g->path, T->name, bytes, v->bytes);
+    drop_value(ip, t);
+    ip->vals[t] = *v;
+    ip->has[t] = true;
+    return 0;
+}
+
+static void set_const(struct interp *ip, int t)
+{
+    const struct tensor *T = &ip->g->tensors[t];
+    struct tensor_value *v = &ip->vals[t];
+    v->dtype = T->dtype;
+    v->rank = T->rank < 0 ? 0 : T->rank;
+    memcpy(v->dims, T->dims, sizeof v->dims);
+    v->data = (void *)(uintptr_t)T->data;   /* never written through: ops take const inputs */
+    v->bytes = T->data_bytes;
+    ip->has[t] = true;
+}
+
+static int emit(struct interp *ip, int t, int node, int layer, enum interp_arith arith,
+                size_t step, struct errbuf *eb)
+{
+    if (!ip->opts.callback)
+        return 0;
+    struct interp_event ev = {
+        .tensor = t, .node = node, .layer = layer, .arith = arith, .value = &ip->vals[t],
+        .step = step, .n_steps = ip->n_run_steps,
+    };
+    return ip->opts.callback(ip->opts.user, &ev, eb);
+}
+
+static bool is_layer_output(const struct layer *L, int t)
+{
+    for (size_t j = 0; j < L->n_outputs; j++)
+        if (L->outputs[j] == t)
+            return true;
+    return false;
+}
+
+/* Whether the callback gets tensor t, produced by node ni (in a layer or not). */
+static bool wanted(const struct interp *ip, int t, int ni)
+{
+    const struct graph *g = ip->g;
+    if (g->tensors[t].flags & TENSOR_OUTPUT)
+        return true;
+    switch (ip->opts.dump) {
+    case INTERP_DUMP_ALL:
+        return true;
+    case INTERP_DUMP_LAYERS: {
+        int l = g->nodes[ni].layer;
+        return l < 0 || is_layer_output(&g->layers[l], t);
+    }
+    case INTERP_DUMP_OUTPUTS:
+    default:
+        return false;
+    }
+}
+
+/* Checks that a node's (or lowered layer's) inputs are all present. */
+static int gather_inputs(struct interp *ip, const struct node *n, struct errbuf *eb)
+{
+    if (n->n_inputs > ip->cap_in) {
+        const struct tensor_value **p = mem_realloc(ip->in, n->n_inputs * sizeof *p);
+        if (!p)
+            return errbuf_set(eb, ST_ENOMEM, "out of memory");
+        ip->in = p;
+        ip->cap_in = n->n_inputs;
+    }
+    for (size_t k = 0; k < n->n_inputs; k++) {
+        int t = n->inputs[k];
+        if (t < 0) {
+            ip->in[k] = NULL;
+            continue;
+        }
+        if (!ip->has[t]) {
+            if (ip->g->tensors[t].flags & TENSOR_CONST) {
+                set_const(ip, t);
+            } else if (ip->g->tensors[t].name[0] == '\0') {
+                ip->in[k] = NULL;   /* "" names an omitted optional input */
+                continue;
+            } else {
+                return errbuf_set(eb, ST_EINVAL, "%s: node %s: input %s has no value%s",
+                                  ip->g->path, n->name, ip->g->tensors[t].name,
+                                  (ip->g->tensors[t].flags & TENSOR_INPUT)
+                                      ? " (no --input given for it)" : "");
+            }
+        }
+        ip->in[k] = &ip->vals[t];
+    }
+    return 0;
+}
+
+static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb)
+{
+    const struct graph *g = ip->g;
+    const struct node *n = &g->nodes[i];
+    const struct step *s = &ip->steps[i];
+    int li = n->layer;
+    /* a lowering reads the layer's quantized tensors, not the main node's float inputs */
+    int rc = s->kind == STEP_LAYER ? 0 : gather_inputs(ip, n, eb);
+    if (rc)
+        return rc;
+    if (s->kind == STEP_LAYER) {
+        /* a lowering reads the layer's inputs and constants itself; make constants present */
+        const struct layer *L = &g->layers[li];
+        for (size_t k = 0; k < L->n_inputs; k++) {
+            int t = L->inputs[k];
+            if (t >= 0 && !ip->has[t]) {
+                if (g->tensors[t].flags & TENSOR_CONST)
+                    set_const(ip, t);
+                else
+                    return errbuf_set(eb, ST_EINVAL, "%s: layer %s: input %s has no value",
+                                      g->path, L->name, g->tensors[t].name);
+            }
+        }
+        for (size_t k = 0; k < L->n_nodes; k++) {
+            const struct node *m = &g->nodes[L->nodes[k]];
+            for (size_t j = 0; j < m->n_inputs; j++) {
+                int t = m->inputs[j];
+                if (t >= 0 && !ip->has[t] && (g->tensors[t].flags & TENSOR_CONST))
+                    set_const(ip, t);
+            }
+        }
+    }
+    struct tensor_value outs_local[8];
+    struct tensor_value *outs = outs_local;
+    size_t n_out = s->kind == STEP_LAYER ? g->layers[li].n_outputs : n->n_outputs;
+    if (n_out > 8) {
+        outs = mem_calloc(n_out, sizeof *outs);
+        if (!outs)
+            return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    } else {
+        memset(outs_local, 0, sizeof outs_local);
+    }
+    struct interp_ctx c = {
+        .ip = ip, .g = g, .node = n, .node_index = (int)i, .layer = li, .arith = s->arith,
+        .params = li >= 0 ? &ip->lp[li] : NULL, .in = ip->in, .out = outs,
+        .out_tensors = s->kind == STEP_LAYER ? g->layers[li].outputs : n->outputs,
+        .opts = &ip->opts,
+        .scratch = ip->scratch,
+    };
+    static const struct interp_layer_params onnx_params = {.arith = INTERP_ARITH_ONNX};
+    if (!c.params)
+        c.params = &onnx_params;
+    if (s->kind == STEP_LAYER)
+        rc = s->lower->run(&c, eb);
+    else
+        rc = s->op->run(&c, eb);
+    if (rc) {
+        if (outs != outs_local)
+            mem_free(outs);
+        return rc;
+    }
+    (*done)++;
+    const int *out_t = s->kind == STEP_LAYER ? g->layers[li].outputs : n->outputs;
+    for (size_t k = 0; k < n_out && !rc; k++) {
+        int t = out_t[k];
+        if (t < 0 || !outs[k].data)
+            continue;
+        ip->vals[t] = outs[k];
+        ip->has[t] = true;
+        if (wanted(ip, t, (int)i))
+            rc = emit(ip, t, s->kind == STEP_LAYER ? -1 : (int)i, li, s->arith, *done, eb);
+    }
+    if (outs != outs_local)
+        mem_free(outs);
+    if (rc)
+        return rc;
+    /* free what no later step reads */
+    for (size_t k = 0; k < n->n_inputs && s->kind != STEP_LAYER; k++) {
+        int t = n->inputs[k];
+        if (t >= 0 && ip->last_use[t] == i && ip->has[t])
+            drop_value(ip, t);
+    }
+    if (s->kind == STEP_LAYER) {
+        const struct layer *L = &g->layers[li];
+        for (size_t k = 0; k < L->n_inputs; k++) {
+            int t = L->inputs[k];
+            if (t >= 0 && ip->last_use[t] == i && ip->has[t])
+                drop_value(ip, t);
+        }
+    }
+    for (size_t k = 0; k < n_out; k++) {
+        int t = out_t[k];
+        if (t >= 0 && ip->last_use[t] == 0 && ip->has[t] &&
+            g->tensors[t].n_consumers == 0 && !(g->tensors[t].flags & TENSOR_OUTPUT) &&
+            !ip->opts.capture)
+            drop_value(ip, t);
+    }
+    return 0;
+}
+
+int interp_run(struct interp *ip, struct errbuf *eb)
+{
+    const struct graph *g = ip->g;
+    /* forget the previous run's values; their buffers stay for interp_out to reuse */
+    for (size_t t = 0; t < g->n_tensors; t++) {
+        if (g->tensors[t].flags & TENSOR_INPUT)
+            continue;
+        ip->has[t] = false;
+        memset(&ip->vals[t], 0, sizeof ip->vals[t]);
+    }
+    size_t done = 0;
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        if (ip->steps[i].kind == STEP_SKIP)
+            continue;
+        int rc = run_step(ip, i, &done, eb);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+const struct tensor_value *interp_value(const struct interp *ip, int t)
+{
+    if (t < 0 || (size_t)t >= ip->g->n_tensors)
+        return NULL;
+    if (!ip->has[t] && (ip->g->tensors[t].flags & TENSOR_CONST))
+        set_const((struct interp *)ip, t);
+    return ip->has[t] ? &ip->vals[t] : NULL;
+}
