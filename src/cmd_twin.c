@@ -14,8 +14,10 @@
 #include "dump/npy.h"
 #include "fileio.h"
 #include "instrument.h"
+#include "map.h"
 #include "mem.h"
 #include "mlf.h"
+#include "model.h"
 #include "onnx.h"
 #include "twin.h"
 
@@ -37,8 +39,8 @@ static const char twin_usage[] =
     "  -o, --output DIR          where to write (created)\n"
     "  --input-dtype T           dtype of a raw input (int8, uint8, float32, ...)\n"
     "  --input-shape D           dims of a raw input: 1,49,10,1\n"
-    "  --model MODEL             the source model (its name goes into index.json; layer names\n"
-    "                            need the layer map)\n"
+    "  --model MODEL             the source model (.tflite, .onnx): steps are named by the\n"
+    "                            model layer they compute (the layer map) and get its shape\n"
     "  --cc CC                   host C compiler command (default: cc)\n"
     "  --cflags FLAGS            extra compiler flags, e.g. -O1\n"
     "  --sanitize                AddressSanitizer + UBSan, one malloc per workspace allocation\n"
@@ -140,6 +142,69 @@ static int order_inputs(const struct mlf *m, const char *const *args, size_t n,
     return 0;
 }
 
+/*
+ * With a model: each step's layer (the map) names its tensor, and the layer's output shape
+ * replaces a flat or approximate one when it holds as many elements as the step's buffer (or
+ * fits an upper bound). The plan is rebuilt with those shapes. Arrays are heap, [n_steps].
+ */
+static int use_map(const struct graph *g, const struct map *mp, struct instrument_plan *plan,
+                   const struct mlf *m, const char ***names, const char ***ops,
+                   struct instrument_shape **shapes_out, struct errbuf *eb)
+{
+    size_t n = m->n_steps ? m->n_steps : 1;
+    const char **nm = mem_calloc(n, sizeof *nm);
+    const char **op = mem_calloc(n, sizeof *op);
+    struct instrument_shape *sh = mem_calloc(n, sizeof *sh);
+    if (!nm || !op || !sh) {
+        mem_free(nm);
+        mem_free(op);
+        mem_free(sh);
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    size_t n_sh = 0;
+    for (size_t s = 0; s < m->n_steps && s < plan->n; s++) {
+        int l = map_layer_of_step(mp, s);
+        if (l < 0 || (size_t)l >= g->n_layers)
+            continue;
+        const struct layer *ly = &g->layers[l];
+        nm[s] = ly->name;
+        op[s] = ly->op;
+        const struct instrument_buffer *b = &plan->bufs[s];
+        if (ly->n_outputs == 0 || b->arg < 0 || b->source == INSTRUMENT_SIZE_KERNEL)
+            continue;
+        const struct tensor *t = &g->tensors[ly->outputs[0]];
+        if (t->rank <= 0 || t->rank > INSTRUMENT_MAX_RANK)
+            continue;
+        size_t count = 1;
+        for (int d = 0; d < t->rank; d++)
+            count *= t->dims[d] > 0 ? (size_t)t->dims[d] : 0;
+        size_t el = mlf_dtype_bytes(b->dtype) ? mlf_dtype_bytes(b->dtype) : 1;
+        bool fits = b->approximate ? count * el <= b->bytes : count * el == b->bytes;
+        if (count == 0 || !fits)
+            continue;
+        sh[n_sh].step = s;
+        sh[n_sh].dtype = MLF_DT_UNKNOWN;
+        sh[n_sh].rank = t->rank;
+        for (int d = 0; d < t->rank; d++)
+            sh[n_sh].dims[d] = (int32_t)t->dims[d];
+        n_sh++;
+    }
+    struct instrument_plan np;
+    int rc = instrument_plan(m, sh, n_sh, &np, eb);
+    if (rc) {
+        mem_free(nm);
+        mem_free(op);
+        mem_free(sh);
+        return rc;
+    }
+    instrument_plan_release(plan);
+    *plan = np;
+    *names = nm;
+    *ops = op;
+    *shapes_out = sh;
+    return 0;
+}
+
 static int parse_version(const char *s)
 {
     char *end;
@@ -236,8 +301,6 @@ int cmd_twin(int argc, char **argv)
         b = b ? b + 1 : model;
         snprintf(model_name, sizeof model_name, "%.*s", (int)strcspn(b, "."), b);
         opt.model_name = model_name;
-        cmd_warn("--model: tensor names stay the MLF buffer names until the layer map is "
-                 "available");
     }
 
     struct mlf m;
@@ -260,6 +323,21 @@ int cmd_twin(int argc, char **argv)
         rc = twin_check_inputs(&m, vals, n_vals, &eb);
     if (!rc)
         rc = instrument_plan(&m, NULL, 0, &plan, &eb);
+    struct graph g;
+    graph_init(&g);
+    struct map mp;
+    map_init(&mp);
+    const char **lnames = NULL, **lops = NULL;
+    struct instrument_shape *shapes = NULL;
+    if (!rc && model) {
+        rc = model_load(&g, model, NULL, &eb);
+        if (!rc)
+            rc = map_build(&mp, &g, &m, NULL, &eb);
+        if (!rc)
+            rc = use_map(&g, &mp, &plan, &m, &lnames, &lops, &shapes, &eb);
+        opt.layer_names = lnames;
+        opt.layer_ops = lops;
+    }
     if (!rc && layers)
         rc = instrument_select(&plan, layers, &eb);
     if (!rc)
@@ -275,7 +353,7 @@ int cmd_twin(int argc, char **argv)
     size_t n_tensors = 0;
     if (!rc) {
         print_hazards(&res);
-        rc = twin_write_hazards(dir, &res, &eb);
+        rc = twin_write_hazards(&m, &opt, dir, &res, &eb);
         bool crashed = res.exit_status != 0;
         if (!rc) {
             int crc = twin_collect(&m, &plan, &opt, dir, &res, &n_tensors, &eb);
@@ -299,6 +377,11 @@ int cmd_twin(int argc, char **argv)
     if (rc)
         code = cmd_fail(&eb);
     mem_free(diag);
+    mem_free(lnames);
+    mem_free(lops);
+    mem_free(shapes);
+    map_release(&mp);
+    graph_release(&g);
     twin_result_release(&res);
     instrument_plan_release(&plan);
     for (size_t i = 0; i < n_vals; i++)

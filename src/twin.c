@@ -1254,7 +1254,8 @@ static int write_json(const char *dir, const char *name, cJSON *root, struct err
     return rc;
 }
 
-static cJSON *hazards_json(const struct twin_result *r)
+static cJSON *hazards_json(const struct twin_result *r, const char *const *layers,
+                           size_t n_steps)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; arr && i < r->n_hazards; i++) {
@@ -1272,7 +1273,12 @@ static cJSON *hazards_json(const struct twin_result *r)
         cJSON_AddStringToObject(o, "kind", h->kind);
         cJSON_AddStringToObject(o, "function", h->function);
         cJSON_AddNumberToObject(o, "step", (double)h->step);
-        cJSON_AddNullToObject(o, "layer");
+        const char *layer = layers && h->step >= 0 && (size_t)h->step < n_steps
+                            ? layers[h->step] : NULL;
+        if (layer)
+            cJSON_AddStringToObject(o, "layer", layer);
+        else
+            cJSON_AddNullToObject(o, "layer");
         cJSON_AddItemToObject(o, "channels", ch);
         cJSON_AddStringToObject(o, "detail", h->detail);
         cJSON_AddItemToArray(arr, o);
@@ -1360,10 +1366,16 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
         for (int d = 0; d < t->value.rank; d++)
             cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->value.dims[d]));
         bool measured = measures(m, b) || (b->arg >= 0 && b->source == INSTRUMENT_SIZE_NONE);
+        const char *layer = opt->layer_names ? opt->layer_names[step] : NULL;
+        const char *lop = opt->layer_ops ? opt->layer_ops[step] : NULL;
         cJSON_AddNumberToObject(o, "index", (double)count);
-        cJSON_AddStringToObject(o, "name", t->name);
-        cJSON_AddNullToObject(o, "layer");
-        cJSON_AddStringToObject(o, "op", step_op(m, step));
+        cJSON_AddStringToObject(o, "name", layer ? layer : t->name);
+        if (layer)
+            cJSON_AddStringToObject(o, "layer", layer);
+        else
+            cJSON_AddNullToObject(o, "layer");
+        cJSON_AddStringToObject(o, "op", lop ? lop : step_op(m, step));
+        cJSON_AddStringToObject(o, "buffer", t->name);
         cJSON_AddStringToObject(o, "dtype", dtype_name(t->value.dtype));
         cJSON_AddItemToObject(o, "shape", shape);
         cJSON_AddStringToObject(o, "file", file);
@@ -1384,9 +1396,10 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
     return rc;
 }
 
-int twin_write_hazards(const char *dir, const struct twin_result *res, struct errbuf *eb)
+int twin_write_hazards(const struct mlf *m, const struct twin_options *opt, const char *dir,
+                       const struct twin_result *res, struct errbuf *eb)
 {
-    cJSON *hz = hazards_json(res);
+    cJSON *hz = hazards_json(res, opt->layer_names, m->n_steps);
     if (!hz)
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     int rc = write_json(dir, "hazards.json", hz, eb);

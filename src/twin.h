@@ -27,6 +27,9 @@ struct twin_options {
     int cmsis_nn_version;          /* major version whose buffer rules apply (4 default) */
     const char *model_name;        /* for index.json and the log ("" = the MLF's module) */
     double timeout_seconds;        /* the run is stopped after this long (0: 600 s) */
+    const char *const *layer_names;    /* [n_steps] model layer (output tensor) per step, or
+                                          NULL entries / NULL: index.json uses buffer names */
+    const char *const *layer_ops;      /* [n_steps] the layer's op, or NULL entries / NULL */
 };
 
 /* One hazard report, attributed to a step. */
@@ -84,8 +87,12 @@ int twin_collect(const struct mlf *m, const struct instrument_plan *plan,
                  const struct twin_options *opt, const char *dir, const struct twin_result *res,
                  size_t *n_tensors, struct errbuf *eb);
 
-/* Writes res's hazards to DIR/hazards.json: [{kind, function, step, layer, channels, detail}]. */
-int twin_write_hazards(const char *dir, const struct twin_result *res, struct errbuf *eb);
+/*
+ * Writes res's hazards to DIR/hazards.json: [{kind, function, step, layer, channels, detail}]
+ * (layer from opt->layer_names, else null).
+ */
+int twin_write_hazards(const struct mlf *m, const struct twin_options *opt, const char *dir,
+                       const struct twin_result *res, struct errbuf *eb);
 
 /*
  * Checks the inputs against the MLF: their number, dtype (when both sides know it) and size

@@ -158,6 +158,23 @@ TEST(twin, kws_cmsis_nn_board_outputs)
     CHECK_EQ_INT(cJSON_GetObjectItem(t0, "step")->valueint, 0);
     CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(t0, "name")), "sid_7");
     cJSON_Delete(root);
+    /* with the source model, each step is named by the layer the layer map gives it */
+    CHECK_EQ_INT(run_twin(MLF_DIR "cmsis_nn-kws", IN_DIR "kws/tst_000099_Left_2.bin", "kws",
+                          "--model tests/data/models/kws_ref_model.tflite", &err), 0);
+    check_output(t_, "kws", left2, 12);
+    idx = test_read_file(TWIN_DIR "/kws/index.json", &n);
+    REQUIRE(idx);
+    root = cJSON_ParseWithLength((const char *)idx, n);
+    mem_free(idx);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "model")), "kws_ref_model");
+    cJSON *ts = cJSON_GetObjectItem(root, "tensors");
+    cJSON *last = cJSON_GetArrayItem(ts, cJSON_GetArraySize(ts) - 1);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "name")), "Identity");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "layer")), "Identity");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "op")), "SOFTMAX");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "buffer")),
+                 "Identity_buffer_var");
+    cJSON_Delete(root);
     sbuf_release(&err);
 }
 
