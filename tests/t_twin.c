@@ -175,6 +175,23 @@ TEST(twin, kws_cmsis_nn_board_outputs)
     CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "buffer")),
                  "Identity_buffer_var");
     cJSON_Delete(root);
+    /*
+     * The twin folder is a trace `diff` reads: against the TFLite-Micro arithmetic of the
+     * reference interpreter every layer the board computes agrees exactly.
+     */
+    char args[1024];
+    const char *ref = test_tmpdir(t_);
+    snprintf(args, sizeof args, "run tests/data/models/kws_ref_model.tflite --input "
+             IN_DIR "kws/tst_000099_Left_2.bin --input-dtype int8 --input-shape 1,49,10,1 "
+             "-o %s/ref --arith tflm", ref);
+    CHECK_EQ_INT(test_cli(args, NULL, NULL), 0);
+    struct sbuf dout;
+    sbuf_init(&dout);
+    snprintf(args, sizeof args, "diff %s/ref %s/kws --model tests/data/models/kws_ref_model.tflite"
+             " --partial", ref, TWIN_DIR);
+    CHECK_EQ_INT(test_cli(args, &dout, NULL), 0);
+    CHECK(strstr(sbuf_str(&dout), "first divergence: none") != NULL);
+    sbuf_release(&dout);
     sbuf_release(&err);
 }
 
