@@ -170,7 +170,9 @@ static int use_map(const struct graph *g, const struct map *mp, struct instrumen
         nm[s] = ly->name;
         op[s] = ly->op;
         const struct instrument_buffer *b = &plan->bufs[s];
-        if (ly->n_outputs == 0 || b->arg < 0 || b->source == INSTRUMENT_SIZE_KERNEL)
+        /* kernel shapes are exact; only the flat ones (add, mul) gain from the layer's */
+        if (ly->n_outputs == 0 || b->arg < 0 ||
+            (b->source == INSTRUMENT_SIZE_KERNEL && b->rank > 1))
             continue;
         const struct tensor *t = &g->tensors[ly->outputs[0]];
         if (t->rank <= 0 || t->rank > INSTRUMENT_MAX_RANK)
