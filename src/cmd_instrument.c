@@ -12,14 +12,17 @@
 #include "cmd.h"
 #include "fileio.h"
 #include "instrument.h"
+#include "map.h"
+#include "mem.h"
 #include "mlf.h"
+#include "model.h"
 
 #include "banned.h"
 
 int cmd_instrument(int argc, char **argv);
 
 static const char instrument_usage[] =
-    "usage: mlfscope instrument MLF -o DIR [--layers LIST] [--model NAME]\n"
+    "usage: mlfscope instrument MLF -o DIR [--layers LIST] [--model MODEL]\n"
     "\n"
     "Writes a copy of MLF (folder, .tar or .tar.gz) to DIR whose AOT main calls a hook after\n"
     "every step; the hook prints the step's output buffer as an mlfscope board log through\n"
@@ -27,7 +30,9 @@ static const char instrument_usage[] =
     "\n"
     "  -o, --output DIR   where to write (created; files already there are overwritten)\n"
     "  --layers LIST      only these steps: indices, ranges a-b, function or buffer names\n"
-    "  --model NAME       the model name printed in the log (default: the MLF's module)\n";
+    "  --model MODEL      the source model (.tflite, .onnx): each step prints the name and\n"
+    "                     shape of the model layer it computes (the layer map), so that\n"
+    "                     `mlfscope diff` matches the board log to a reference by name\n";
 
 enum { OPT_LAYERS = 256, OPT_MODEL };
 
@@ -64,10 +69,30 @@ int cmd_instrument(int argc, char **argv)
     int rc = mlf_open(&m, argv[optind], &eb);
     if (!rc)
         rc = instrument_plan(&m, NULL, 0, &plan, &eb);
+    struct graph g;
+    graph_init(&g);
+    struct map mp;
+    map_init(&mp);
+    const char **names = NULL, **ops = NULL;
+    char model_name[128] = "";
+    if (!rc && model) {
+        const char *b = strrchr(model, '/');
+        b = b ? b + 1 : model;
+        snprintf(model_name, sizeof model_name, "%.*s", (int)strcspn(b, "."), b);
+        rc = model_load(&g, model, NULL, &eb);
+        if (!rc)
+            rc = map_build(&mp, &g, &m, NULL, &eb);
+        if (!rc)
+            rc = instrument_use_map(&m, &g, &mp, &plan, &names, &ops, &eb);
+        /* the board prints the layer's name: diff matches it to a reference by name */
+        for (size_t i = 0; !rc && i < plan.n; i++)
+            if (names[i])
+                plan.bufs[i].name = names[i];
+    }
     if (!rc && layers)
         rc = instrument_select(&plan, layers, &eb);
     if (!rc)
-        rc = instrument_write(&m, &plan, dir, model ? model : m.module ? m.module : "model",
+        rc = instrument_write(&m, &plan, dir, model ? model_name : m.module ? m.module : "model",
                               &eb);
     int code = 0;
     if (rc) {
@@ -84,7 +109,11 @@ int cmd_instrument(int argc, char **argv)
             cmd_warn("%zu step(s) dump an upper bound of their output size (TVM C functions "
                      "whose output size the MLF does not state)", approx);
     }
+    mem_free(names);
+    mem_free(ops);
     instrument_plan_release(&plan);
+    map_release(&mp);
+    graph_release(&g);
     mlf_release(&m);
     return code;
 }

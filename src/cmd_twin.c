@@ -142,71 +142,6 @@ static int order_inputs(const struct mlf *m, const char *const *args, size_t n,
     return 0;
 }
 
-/*
- * With a model: each step's layer (the map) names its tensor, and the layer's output shape
- * replaces a flat or approximate one when it holds as many elements as the step's buffer (or
- * fits an upper bound). The plan is rebuilt with those shapes. Arrays are heap, [n_steps].
- */
-static int use_map(const struct graph *g, const struct map *mp, struct instrument_plan *plan,
-                   const struct mlf *m, const char ***names, const char ***ops,
-                   struct instrument_shape **shapes_out, struct errbuf *eb)
-{
-    size_t n = m->n_steps ? m->n_steps : 1;
-    const char **nm = mem_calloc(n, sizeof *nm);
-    const char **op = mem_calloc(n, sizeof *op);
-    struct instrument_shape *sh = mem_calloc(n, sizeof *sh);
-    if (!nm || !op || !sh) {
-        mem_free(nm);
-        mem_free(op);
-        mem_free(sh);
-        return errbuf_set(eb, ST_ENOMEM, "out of memory");
-    }
-    size_t n_sh = 0;
-    for (size_t s = 0; s < m->n_steps && s < plan->n; s++) {
-        int l = map_layer_of_step(mp, s);
-        if (l < 0 || (size_t)l >= g->n_layers)
-            continue;
-        const struct layer *ly = &g->layers[l];
-        nm[s] = ly->name;
-        op[s] = ly->op;
-        const struct instrument_buffer *b = &plan->bufs[s];
-        /* kernel shapes are exact; only the flat ones (add, mul) gain from the layer's */
-        if (ly->n_outputs == 0 || b->arg < 0 ||
-            (b->source == INSTRUMENT_SIZE_KERNEL && b->rank > 1))
-            continue;
-        const struct tensor *t = &g->tensors[ly->outputs[0]];
-        if (t->rank <= 0 || t->rank > INSTRUMENT_MAX_RANK)
-            continue;
-        size_t count = 1;
-        for (int d = 0; d < t->rank; d++)
-            count *= t->dims[d] > 0 ? (size_t)t->dims[d] : 0;
-        size_t el = mlf_dtype_bytes(b->dtype) ? mlf_dtype_bytes(b->dtype) : 1;
-        bool fits = b->approximate ? count * el <= b->bytes : count * el == b->bytes;
-        if (count == 0 || !fits)
-            continue;
-        sh[n_sh].step = s;
-        sh[n_sh].dtype = MLF_DT_UNKNOWN;
-        sh[n_sh].rank = t->rank;
-        for (int d = 0; d < t->rank; d++)
-            sh[n_sh].dims[d] = (int32_t)t->dims[d];
-        n_sh++;
-    }
-    struct instrument_plan np;
-    int rc = instrument_plan(m, sh, n_sh, &np, eb);
-    if (rc) {
-        mem_free(nm);
-        mem_free(op);
-        mem_free(sh);
-        return rc;
-    }
-    instrument_plan_release(plan);
-    *plan = np;
-    *names = nm;
-    *ops = op;
-    *shapes_out = sh;
-    return 0;
-}
-
 static int parse_version(const char *s)
 {
     char *end;
@@ -330,13 +265,12 @@ int cmd_twin(int argc, char **argv)
     struct map mp;
     map_init(&mp);
     const char **lnames = NULL, **lops = NULL;
-    struct instrument_shape *shapes = NULL;
     if (!rc && model) {
         rc = model_load(&g, model, NULL, &eb);
         if (!rc)
             rc = map_build(&mp, &g, &m, NULL, &eb);
         if (!rc)
-            rc = use_map(&g, &mp, &plan, &m, &lnames, &lops, &shapes, &eb);
+            rc = instrument_use_map(&m, &g, &mp, &plan, &lnames, &lops, &eb);
         opt.layer_names = lnames;
         opt.layer_ops = lops;
     }
@@ -381,7 +315,6 @@ int cmd_twin(int argc, char **argv)
     mem_free(diag);
     mem_free(lnames);
     mem_free(lops);
-    mem_free(shapes);
     map_release(&mp);
     graph_release(&g);
     twin_result_release(&res);

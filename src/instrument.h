@@ -122,6 +122,21 @@ char *instrument_firmware_hooks(const char *model);
 int instrument_write(const struct mlf *m, const struct instrument_plan *plan, const char *dir,
                      const char *model, struct errbuf *eb);
 
+struct graph;
+struct map;
+
+/*
+ * With the source model's layer map: names[s] / ops[s] are the output tensor name and op of
+ * the layer step s computes (NULL where the map has none), and the plan is rebuilt with the
+ * layer's output shape wherever the step's size is flat, approximate or from a flat kernel
+ * and the element counts agree (source "layer-map"); selections are kept. names and ops are
+ * heap arrays of n_steps borrowed strings (mem_free the arrays; the graph owns the strings).
+ * ST_ENOMEM; on failure nothing changes.
+ */
+int instrument_use_map(const struct mlf *m, const struct graph *g, const struct map *mp,
+                       struct instrument_plan *plan, const char ***names, const char ***ops,
+                       struct errbuf *eb);
+
 /* The mlfscope_dump dtype number for an MLF dtype; -1 when a board log cannot carry it. */
 int instrument_dump_dtype(enum mlf_dtype t);
 

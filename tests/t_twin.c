@@ -693,6 +693,16 @@ TEST(twin, instrument_output_compiles)
     }
     boardlog_release(&bl);
     boardlog_release(&tl);
+    /* with the model, the firmware prints the layer's name (what diff matches on) */
+    snprintf(args, sizeof args, "instrument %s -o %s/kws-named --model "
+             "tests/data/models/kws_ref_model.tflite", MLF_DIR "cmsis_nn-kws", dir);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    snprintf(path, sizeof path, "%s/kws-named/codegen/host/src/default_lib1.c", dir);
+    b = test_read_file(path, &n1);
+    REQUIRE(b);
+    CHECK(strstr((const char *)b, "mlfscope_step_end(11, \"Identity\", 0, (const int[]){1, 12}")
+          != NULL);
+    mem_free(b);
     CHECK_EQ_INT(test_cli("instrument " MLF_DIR "cmsis_nn-kws -o /nonexistent/x --layers 99",
                           &out, &err), 2);
     CHECK(strstr(sbuf_str(&err), "'99' matches no step") != NULL);
