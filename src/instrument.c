@@ -628,8 +628,8 @@ static void readme(struct sbuf *sb, const struct mlf *m, const struct instrument
         "mlfscope twin %s --input INPUT -o twin/   # the same C on the host\n"
         "mlfscope diff board.log twin/\n"
         "```\n\n"
-        "Tensors are named by the MLF buffer they were written to (`sid_7_let`), indexed by\n"
-        "step. ", m->path ? m->path : "the MLF", m->main.name ? m->main.name : "main", main_path,
+        "Tensors are indexed by step and named by the model layer the step computes (when\n"
+        "`--model` was given), else by the MLF buffer they were written to (`sid_7_let`).\n", m->path ? m->path : "the MLF", m->main.name ? m->main.name : "main", main_path,
         n_sel, plan->n, m->path ? m->path : "MLF");
     if (n_approx)
         sbuf_printf(sb,
