@@ -1128,7 +1128,7 @@ int twin_run(const struct mlf *m, const struct instrument_plan *plan,
         char ver[48];
         snprintf(ver, sizeof ver, "MLFSCOPE_TWIN_CMSIS_NN=%d",
                  opt->cmsis_nn_version > 0 ? opt->cmsis_nn_version : 4);
-        static char asan[] = "ASAN_OPTIONS=halt_on_error=0:detect_leaks=0:abort_on_error=0";
+        char asan[] = "ASAN_OPTIONS=halt_on_error=0:detect_leaks=0:abort_on_error=0";
         char *env[] = {ver, asan, NULL};
         if (!opt->sanitize)
             env[1] = NULL;
