@@ -1,7 +1,8 @@
 /*
  * `mlfscope tui MODEL`: browse a model's layers, details, tensors and graph neighbourhood in
- * the terminal. The MLF, board-log and twin sources plug into struct tui_source once those
- * stages exist; until then their options are accepted by the parser and refused clearly.
+ * the terminal. With --input a reference run fills the tensor pane from a background thread
+ * while the UI stays live. The MLF, board-log and twin sources plug into struct tui_source
+ * once those stages exist; until then their options are parsed and refused clearly.
  */
 /* command: tui | browse a model, its layers, tensors and graph in the terminal */
 #include <errno.h>
@@ -12,10 +13,13 @@
 
 #include "cmd.h"
 #include "graph.h"
+#include "interp.h"
 #include "model.h"
 #include "views/term.h"
 #include "views/tui.h"
+#include "views/tui_ref.h"
 #include "views/tui_synth.h"
+#include "views/tui_table.h"
 #include "banned.h"
 
 int cmd_tui(int argc, char **argv);
@@ -30,9 +34,16 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --mlf MLF        the TVM build (.tar, .tar.gz or folder)      (not available yet)\n"
-    "  --input X        input for a reference run (.npy, .pb, .bin)  (not available yet)\n"
+    "  --input [NAME=]X an input for a reference run in the background: .npy, ONNX\n"
+    "                   TensorProto .pb, or raw bytes with --input-dtype/--input-shape\n"
+    "                   (repeatable; unnamed inputs take the graph inputs in order)\n"
     "  --log LOG        board log to compare against the reference   (not available yet)\n"
     "  --twin           run the MLF's own C on the host as the board (not available yet)\n"
+    "  --arith MODE     reference arithmetic: tflm (default for TFLite models), onnx\n"
+    "                   (default for ONNX models) or tvm\n"
+    "  --single-rounding  tflm built with CMSIS_NN_USE_SINGLE_ROUNDING\n"
+    "  --input-dtype T  dtype of raw inputs (int8, uint8, float32, ...)\n"
+    "  --input-shape [NAME=]D  dims of a raw input or a symbolic model input: 1,49,10,1\n"
     "  --synthetic N    browse a generated N-layer int8 network instead of MODEL\n"
     "  --no-color       attributes only (also when NO_COLOR is set)\n"
     "  --no-mouse       do not capture the mouse (lets the terminal select text)\n"
@@ -41,24 +52,46 @@ static const char usage[] =
     "keys: j/k or arrows move, PgUp/PgDn, g/G, Tab pane, / search, n/N, d next diverged,\n"
     "Enter follows an edge, e exports the view, ? help, q quit\n";
 
-int cmd_tui(int argc, char **argv)
+#define TUI_MAX_INPUTS 64
+
+/* What the command line asked for. */
+struct tui_args {
+    struct term_opts topts;
+    long synth;                                     /* --synthetic N, or -1 */
+    const char *model;
+    char *inputs[TUI_MAX_INPUTS];                   /* --input specs, borrowed from argv */
+    size_t n_inputs;
+    struct shape_override shapes[TUI_MAX_INPUTS];   /* --input-shape */
+    size_t n_shapes;
+    enum dtype raw_dtype;                           /* --input-dtype */
+    bool arith_set;                                 /* --arith given */
+    struct interp_options iopts;                    /* arith, single rounding */
+};
+
+/* Parses argv into *a. Returns -1 to go on, or the exit code (help, usage errors). */
+static int parse_args(int argc, char **argv, struct tui_args *a)
 {
-    enum { OPT_MLF = 256, OPT_INPUT, OPT_LOG, OPT_TWIN, OPT_SYNTH, OPT_NOCOLOR, OPT_NOMOUSE };
+    enum { OPT_MLF = 256, OPT_INPUT, OPT_LOG, OPT_TWIN, OPT_SYNTH, OPT_NOCOLOR, OPT_NOMOUSE,
+           OPT_ARITH, OPT_SINGLE, OPT_DTYPE, OPT_SHAPE };
     static const struct option longopts[] = {
         {"mlf", required_argument, NULL, OPT_MLF},
         {"input", required_argument, NULL, OPT_INPUT},
         {"log", required_argument, NULL, OPT_LOG},
         {"twin", no_argument, NULL, OPT_TWIN},
+        {"arith", required_argument, NULL, OPT_ARITH},
+        {"single-rounding", no_argument, NULL, OPT_SINGLE},
+        {"input-dtype", required_argument, NULL, OPT_DTYPE},
+        {"input-shape", required_argument, NULL, OPT_SHAPE},
         {"synthetic", required_argument, NULL, OPT_SYNTH},
         {"no-color", no_argument, NULL, OPT_NOCOLOR},
         {"no-mouse", no_argument, NULL, OPT_NOMOUSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct term_opts topts = {false, false, NULL, NULL};
-    long synth = -1;
+    struct errbuf eb;
     int c;
 
+    errbuf_init(&eb);
     if (cmd_wants_help(argc, argv))
         return cmd_print_help(usage);
     optind = 1;
@@ -68,60 +101,147 @@ int cmd_tui(int argc, char **argv)
         case OPT_MLF:
         case OPT_LOG:
         case OPT_TWIN:
-            /* TODO(lead): wire the MLF map, board-log trace and host twin into tui_source. */
+            /* Wired as the MLF map, the diff and the host twin land on main. */
             return cmd_usage_error("tui", "--%s is not available yet in the tui",
                                    c == OPT_MLF ? "mlf" : c == OPT_LOG ? "log" : "twin");
         case OPT_INPUT:
-            return cmd_usage_error("tui", "--input is not available yet in the tui (it needs "
-                                   "the interpreter)");
+            if (a->n_inputs == TUI_MAX_INPUTS)
+                return cmd_usage_error("tui", "more than %d --input", TUI_MAX_INPUTS);
+            a->inputs[a->n_inputs++] = optarg;
+            break;
+        case OPT_ARITH:
+            if (!interp_arith_from_name(optarg, &a->iopts.arith))
+                return cmd_usage_error("tui", "--arith: expected onnx, tflm or tvm, got '%s'",
+                                       optarg);
+            a->arith_set = true;
+            break;
+        case OPT_SINGLE: a->iopts.single_rounding = true; break;
+        case OPT_DTYPE:
+            a->raw_dtype = dtype_from_name(optarg);
+            if (a->raw_dtype == DTYPE_UNKNOWN || dtype_bytes(a->raw_dtype) == 0)
+                return cmd_usage_error("tui", "--input-dtype: unknown dtype '%s'", optarg);
+            break;
+        case OPT_SHAPE:
+            if (a->n_shapes == TUI_MAX_INPUTS)
+                return cmd_usage_error("tui", "more than %d --input-shape", TUI_MAX_INPUTS);
+            if (cmd_parse_shape(optarg, &a->shapes[a->n_shapes], &eb) != 0)
+                return cmd_fail(&eb);
+            a->n_shapes++;
+            break;
         case OPT_SYNTH: {
             char *end;
             errno = 0;
-            synth = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || errno != 0 || synth < 1 || synth > 1000000)
+            a->synth = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || a->synth < 1 ||
+                a->synth > 1000000)
                 return cmd_usage_error("tui", "--synthetic: expected a layer count 1..1000000, "
                                        "got '%s'", optarg);
             break;
         }
-        case OPT_NOCOLOR: topts.no_color = true; break;
-        case OPT_NOMOUSE: topts.no_mouse = true; break;
+        case OPT_NOCOLOR: a->topts.no_color = true; break;
+        case OPT_NOMOUSE: a->topts.no_mouse = true; break;
         case 'h': return cmd_print_help(usage);
         default:
             return cmd_usage_error("tui", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int n_pos = argc - optind;
-    if (synth < 0 && n_pos != 1)
+    if (a->synth < 0 && n_pos != 1)
         return cmd_usage_error("tui", n_pos == 0 ? "expected a MODEL file" :
                                "expected one MODEL file, got %d arguments", n_pos);
-    if (synth >= 0 && n_pos != 0)
+    if (a->synth >= 0 && n_pos != 0)
         return cmd_usage_error("tui", "--synthetic takes no MODEL file");
+    if (a->n_inputs == 0 && (a->arith_set || a->iopts.single_rounding ||
+                             a->raw_dtype != DTYPE_UNKNOWN))
+        return cmd_usage_error("tui", "--arith, --single-rounding and --input-dtype need "
+                               "--input");
+    a->model = n_pos == 1 ? argv[optind] : NULL;
+    return -1;
+}
+
+/*
+ * MLFSCOPE_TUI_REF_PACE_MS (tests only, docs/tui.md): a pause after each layer of the
+ * reference run, so that an end-to-end test can watch the progress and cancel a run that
+ * would otherwise finish before the first frame. 0..10000, anything else is ignored.
+ */
+static unsigned ref_pace_ms(void)
+{
+    const char *s = getenv("MLFSCOPE_TUI_REF_PACE_MS");
+    if (s == NULL || *s == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return *end == '\0' && errno == 0 && v > 0 && v <= 10000 ? (unsigned)v : 0;
+}
+
+int cmd_tui(int argc, char **argv)
+{
+    struct tui_args a;
+    memset(&a, 0, sizeof a);
+    a.synth = -1;
+    a.raw_dtype = DTYPE_UNKNOWN;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0)
+        return code;
 
     struct errbuf eb;
     struct graph g;
     struct tui t;
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct interp_inputs in = {0};
+    bool have_table = false, have_ref = false, have_tui = false;
     int rc;
     errbuf_init(&eb);
     graph_init(&g);
-    if (synth >= 0) {
-        rc = tui_synth_graph(&g, (size_t)synth, &eb);
+    if (a.synth >= 0) {
+        rc = tui_synth_graph(&g, (size_t)a.synth, &eb);
     } else {
-        rc = model_load(&g, argv[optind], NULL, &eb);
+        struct load_options lo = {.n_shapes = a.n_shapes, .shapes = a.shapes};
+        rc = model_load(&g, a.model, &lo, &eb);
     }
     /* A loader that formed no layers still gets a browsable list: one layer per node. */
     if (rc == 0 && g.n_layers == 0 && g.n_nodes > 0)
         rc = tui_synth_layers(&g, &eb);
-    if (rc < 0) {
-        graph_release(&g);
-        return cmd_fail(&eb);
+    if (rc == 0)
+        rc = tui_table_init(&tb, g.n_layers, &eb);
+    have_table = rc == 0;
+    if (rc == 0 && a.n_inputs > 0) {
+        if (!a.arith_set)
+            a.iopts.arith = g.format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM
+                                                            : INTERP_ARITH_ONNX;
+        rc = interp_inputs_load(&g, a.n_inputs, a.inputs, a.raw_dtype, a.n_shapes, a.shapes,
+                                &in, &eb);
+        /* Planning errors (an unsupported op) are reported here, before the screen opens. */
+        if (rc == 0)
+            rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb, ref_pace_ms(), &eb);
+        have_ref = rc == 0;
     }
-    if (tui_init(&t, &g, NULL, &eb) < 0) {
-        graph_release(&g);
-        return cmd_fail(&eb);
+    if (rc == 0) {
+        tui_table_source(&tb, &src);
+        rc = tui_init(&t, &g, &src, &eb);
+        have_tui = rc == 0;
     }
-    setlocale(LC_ALL, "");
-    rc = term_run(&t, &topts, &eb);
-    tui_release(&t);
+    if (rc == 0) {
+        /* Without a background run nothing changes between keys: no tick, no wake-ups. */
+        if (have_ref) {
+            tui_progress(&t, 0, g.n_layers);
+            a.topts.tick = tui_ref_tick;
+            a.topts.tick_ctx = &ref;
+        }
+        setlocale(LC_ALL, "");
+        rc = term_run(&t, &a.topts, &eb);
+    }
+    /* The worker writes only into the table: stop it before anything it uses goes away. */
+    if (have_ref)
+        tui_ref_stop(&ref);
+    if (have_tui)
+        tui_release(&t);
+    if (have_table)
+        tui_table_release(&tb);
+    interp_inputs_release(&in);
     graph_release(&g);
     return rc < 0 ? cmd_fail(&eb) : EXIT_OK;
 }

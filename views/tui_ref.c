@@ -1,0 +1,112 @@
+/*
+ * The background reference run (see tui_ref.h). The worker only touches the interp, its own
+ * counters and the table (whose setters lock); the tui itself stays on the UI thread, which
+ * learns about new tensors and the end of the run in tui_ref_tick.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tui_ref.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "banned.h"
+
+/* Copies each layer's (first) output into the table; stops when the UI asked to. */
+static int on_layer(void *user, const struct interp_event *ev, struct errbuf *eb)
+{
+    struct tui_ref *r = user;
+    if (atomic_load(&r->cancel))
+        return errbuf_set(eb, ST_EINTERNAL, "reference run cancelled");
+    if (ev->layer < 0 || (size_t)ev->layer >= r->g->n_layers)
+        return 0;
+    const struct layer *l = &r->g->layers[ev->layer];
+    if (l->n_outputs > 0 && l->outputs[0] != ev->tensor)
+        return 0;   /* a second output of the same layer: the pane shows the first */
+    int rc = tui_table_set_tensor(r->tb, (size_t)ev->layer, TUI_TRACE_REF, ev->value, eb);
+    if (rc < 0)
+        return rc;
+    r->layers_done++;
+    tui_table_progress(r->tb, r->layers_done, r->g->n_layers);
+    /* Short naps, so that a cancel during a paced run is still seen within 10 ms. */
+    for (unsigned ms = 0; ms < r->pace_ms && !atomic_load(&r->cancel); ms += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    struct tui_ref *r = arg;
+    int rc = interp_run(r->ip, &r->eb);
+    tui_table_progress(r->tb, 0, 0);
+    int st = rc == 0 ? TUI_REF_DONE : atomic_load(&r->cancel) ? TUI_REF_CANCELLED
+             : TUI_REF_FAILED;
+    atomic_store(&r->state, st);    /* after r->eb: the UI reads eb once it sees this */
+    return NULL;
+}
+
+int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_options *opts,
+                  const struct interp_inputs *in, struct tui_table *tb, unsigned pace_ms,
+                  struct errbuf *eb)
+{
+    struct interp_options o = *opts;
+    struct interp *ip = NULL;
+    o.dump = INTERP_DUMP_LAYERS;
+    o.capture = false;
+    o.callback = on_layer;
+    o.user = r;
+    memset(r, 0, sizeof *r);
+    r->g = g;
+    r->tb = tb;
+    r->arith = o.arith;
+    r->pace_ms = pace_ms;
+    atomic_init(&r->cancel, false);
+    atomic_init(&r->state, TUI_REF_RUNNING);
+    errbuf_init(&r->eb);
+    int rc = interp_new(g, &o, &ip, eb);
+    if (rc == 0)
+        rc = interp_inputs_bind(ip, in, eb);
+    if (rc < 0) {
+        interp_free(ip);
+        return rc;
+    }
+    r->ip = ip;
+    tui_table_progress(tb, 0, g->n_layers);
+    if (pthread_create(&r->thread, NULL, worker, r) != 0) {
+        tui_table_progress(tb, 0, 0);
+        interp_free(ip);
+        r->ip = NULL;
+        return errbuf_set(eb, ST_EINTERNAL, "cannot start the reference run's thread");
+    }
+    r->started = true;
+    return 0;
+}
+
+void tui_ref_stop(struct tui_ref *r)
+{
+    if (r->started) {
+        atomic_store(&r->cancel, true);
+        pthread_join(r->thread, NULL);
+        r->started = false;
+    }
+    interp_free(r->ip);
+    r->ip = NULL;
+}
+
+bool tui_ref_tick(void *ctx, struct tui *t)
+{
+    struct tui_ref *r = ctx;
+    bool redraw = tui_table_tick(r->tb, t);
+    int st = atomic_load(&r->state);
+    if (r->reported || st == TUI_REF_RUNNING)
+        return redraw;
+    r->reported = true;
+    if (st == TUI_REF_DONE)
+        snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic",
+                 r->layers_done, interp_arith_name(r->arith));
+    else if (st == TUI_REF_FAILED)
+        snprintf(t->msg, sizeof t->msg, "reference run failed: %.200s", r->eb.msg);
+    return true;
+}
