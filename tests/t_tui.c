@@ -9,20 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "../src/arena.h"
 #include "../src/graph.h"
+#include "../src/interp.h"
 #include "../src/mem.h"
 #include "../src/model.h"
 #include "../dump/npy.h"
 #include "../src/sbuf.h"
 #include "../views/screen.h"
 #include "../views/tui.h"
+#include "../views/tui_ref.h"
 #include "../views/tui_synth.h"
 #include "../views/tui_table.h"
+
+/* MLPerf Tiny's ResNet-8 (QDQ ONNX), a CIFAR-10 image and ONNX Runtime's tensors for it. */
+#define IC_DIR "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq"
+#define IC_MODEL IC_DIR "/model.onnx"
+#define IC_INPUT IC_DIR "/inputs/cifar10_calib_image_0.npy"
+#define IC_ORT "tests/golden/ort/mlperf-tiny-ic-resnet8-qdq-img0"
 
 /* ---- a hand-built model: the first layers of MLPerf Tiny's kws_ref_model.tflite ---- */
 
@@ -891,6 +900,51 @@ TEST(tui, e2e_tmux_colours_and_no_color)
     sbuf_release(&screen);
 }
 
+/*
+ * --input on the real ResNet-8 with image 0: a paced run (MLFSCOPE_TUI_REF_PACE_MS) shows
+ * its progress, the Conv's tensor pane fills with the values ONNX Runtime computed, and q
+ * in the middle of a slow run exits at once.
+ */
+TEST(tui, e2e_tmux_reference_run)
+{
+    char sock[64], want[64];
+    struct sbuf screen;
+    struct tensor_value ort;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    REQUIRE(npy_read_file(IC_ORT "/0024_PPQ_Variable_61.npy", &ort, NULL) == 0);
+    REQUIRE(ort.dtype == DTYPE_S8 && ort.bytes > 2);
+    const int8_t *o = ort.data;
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-ref-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 120 -y 30 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=50 LANG=C.UTF-8 %s tui %s --input %s; "
+               "echo EXIT=$?; sleep 5'", sock, bin, IC_MODEL, IC_INPUT) == 0);
+    WAIT("running reference: layer ");
+    sh("tmux -L %s send-keys -t e2e / PPQ_Variable_61 Enter 3", sock);
+    WAIT(" 5/23 ");
+    snprintf(want, sizeof want, "[0,0,0,0] = %d (real", o[0]);
+    WAIT(want);
+    sh("tmux -L %s send-keys -t e2e l l", sock);
+    snprintf(want, sizeof want, "[0,0,0,2] = %d (real", o[2]);
+    WAIT(want);
+    WAIT("reference run done: 23 layers in onnx arithmetic");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+
+    /* Ten seconds per layer: q must not wait for the run. */
+    snprintf(sock, sizeof sock, "mlfscope-e2e-refq-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 80 -y 24 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=10000 LANG=C.UTF-8 %s tui %s --input %s; "
+               "echo EXIT=$?; sleep 5'", sock, bin, IC_MODEL, IC_INPUT) == 0);
+    WAIT("running reference: layer 1 of 23");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    mem_free(ort.data);
+    sbuf_release(&screen);
+}
+
 TEST(tui, cli_usage_errors)
 {
     struct sbuf out, err;
@@ -906,8 +960,18 @@ TEST(tui, cli_usage_errors)
     CHECK_EQ_INT(test_cli("tui m.onnx --twin", NULL, &err), 2);
     CHECK(strstr(sbuf_str(&err), "--twin is not available yet") != NULL);
     sbuf_reset(&err);
-    CHECK_EQ_INT(test_cli("tui m.onnx --input x.npy", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--input is not available yet") != NULL);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input missing.npy", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "missing.npy") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --arith tflm", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "need --input") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --arith fast", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--arith: expected onnx, tflm or tvm") != NULL);
+    sbuf_reset(&err);
+    /* The run starts, the terminal is missing: the worker is stopped and joined, exit 2. */
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT, NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "needs a terminal") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui", NULL, &err), 2);
     CHECK(strstr(sbuf_str(&err), "expected a MODEL file") != NULL);
@@ -1042,5 +1106,199 @@ TEST(tui, table_filled_by_a_thread_while_drawing)
     screen_release(&s);
     tui_release(&t);
     tui_table_release(&tb);
+    graph_release(&g);
+}
+
+/* ---- the background reference run (--input) ---- */
+
+
+/* Loads resnet8 and image 0; false (test failed) when either is missing. */
+static bool ic_load(struct test_ctx *t_, struct graph *g, struct interp_inputs *in)
+{
+    struct errbuf eb;
+    char spec[] = IC_INPUT;
+    char *specs[1] = {spec};
+    errbuf_init(&eb);
+    graph_init(g);
+    memset(in, 0, sizeof *in);
+    if (model_load(g, IC_MODEL, NULL, &eb) < 0 ||
+        interp_inputs_load(g, 1, specs, DTYPE_UNKNOWN, 0, NULL, in, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        interp_inputs_release(in);
+        graph_release(g);
+        return false;
+    }
+    return true;
+}
+
+/* Ticks like term_run until the run ends (at most ~10 s). */
+static void ref_wait(struct tui_ref *r, struct tui *t)
+{
+    for (int i = 0; i < 1000 && atomic_load(&r->state) == TUI_REF_RUNNING; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        tui_ref_tick(r, t);
+    }
+    tui_ref_tick(r, t);
+    tui_ref_tick(r, t);
+}
+
+/* ONNX Runtime's dump of tensor `name` (tests/golden/ort: "NNNN_<name, [^A-Za-z0-9._-] as _>"). */
+static bool ort_tensor(const char *name, struct tensor_value *out)
+{
+    char safe[128], path[512];
+    size_t j = 0;
+    for (size_t i = 0; name[i] && j + 1 < sizeof safe; i++) {
+        char ch = name[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+        safe[j++] = ok ? ch : '_';
+    }
+    safe[j] = '\0';
+    DIR *d = opendir(IC_ORT);
+    if (d == NULL)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name), k = strlen(safe);
+        if (n == k + 9 && de->d_name[4] == '_' && strncmp(de->d_name + 5, safe, k) == 0 &&
+            strcmp(de->d_name + 5 + k, ".npy") == 0) {
+            snprintf(path, sizeof path, "%s/%s", IC_ORT, de->d_name);
+            found = npy_read_file(path, out, NULL) == 0;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * The reference run in the background fills every layer's tensor: each one ONNX Runtime also
+ * dumped is equal to it (int8 exactly), the progress shows while it runs, the end is
+ * announced, and the tensor pane shows the Conv's output.
+ */
+TEST(tui, ref_run_matches_onnx_runtime)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct errbuf eb;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, 0, &eb) == 0);
+    tui_progress(&t, 0, g.n_layers);
+    CHECK(screen_has(&t, 120, 40, "running reference: layer 0 of 23"));
+    ref_wait(&ref, &t);
+    tui_ref_stop(&ref);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_DONE);
+    CHECK_EQ_INT(t.progress_total, 0);
+    CHECK(screen_has(&t, 120, 40, "reference run done: 23 layers in onnx arithmetic"));
+
+    size_t compared = 0, conv = g.n_layers;
+    tui_table_source(&tb, &src);
+    REQUIRE(src.tensor != NULL);
+    for (size_t i = 0; i < g.n_layers; i++) {
+        struct tensor_value mine, ort;
+        const struct layer *l = &g.layers[i];
+        if (!src.tensor(src.ctx, i, TUI_TRACE_REF, &mine)) {
+            test_fail(t_, __FILE__, __LINE__, "layer %zu: no reference tensor", i);
+            continue;
+        }
+        if (l->n_outputs == 0 || !ort_tensor(g.tensors[l->outputs[0]].name, &ort))
+            continue;
+        if (conv == g.n_layers && strcmp(l->op, "Conv") == 0)
+            conv = i;
+        CHECK_EQ_INT(mine.dtype, ort.dtype);
+        CHECK_EQ_INT((long)mine.bytes, (long)ort.bytes);
+        if (mine.dtype == DTYPE_S8 || mine.dtype == DTYPE_U8) {
+            if (mine.bytes == ort.bytes)
+                CHECK_MEM(mine.data, ort.data, ort.bytes);
+        } else if (mine.dtype == DTYPE_F32 && mine.bytes == ort.bytes) {
+            for (size_t k = 0; k < ort.bytes / 4; k++)
+                CHECK_NEAR(((const float *)mine.data)[k], ((const float *)ort.data)[k], 1e-5);
+        }
+        mem_free(ort.data);
+        compared++;
+    }
+    CHECK(compared >= 15);      /* every Conv, Add, pool, Gemm and the softmax */
+    REQUIRE(conv < g.n_layers);
+    tui_select(&t, conv);
+    tui_focus(&t, TUI_PANE_TENSOR);
+    press(&t, "ll");
+    check_golden(t_, &t, 120, 40, false, "ref-tensor-120x40");
+    tui_release(&t);
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+/* q during a slow (paced) run: the worker stops at the next layer and nothing is announced. */
+TEST(tui, ref_run_cancels_promptly)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct errbuf eb;
+    struct timespec t0, t1;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, 5000, &eb) == 0);
+    for (int i = 0; i < 300 && t.progress_done == 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        tui_ref_tick(&ref, &t);
+    }
+    CHECK(screen_has(&t, 120, 40, "running reference: layer 1 of 23"));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tui_ref_stop(&ref);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    CHECK(ms < 1000.0);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_CANCELLED);
+    tui_ref_tick(&ref, &t);
+    CHECK_EQ_INT(t.progress_total, 0);
+    CHECK(t.msg[0] == '\0');
+    tui_ref_stop(&ref);         /* idempotent */
+    tui_release(&t);
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+/* An input that does not fit the model fails at start, before a thread exists. */
+TEST(tui, ref_run_bad_input_fails_before_the_thread)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_ref ref;
+    struct errbuf eb;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    in.vals[0].dims[1] = 31;    /* 1x31x32x3 for a 1x32x32x3 input */
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, 0, &eb) < 0);
+    CHECK(eb.msg[0] != '\0');
+    in.vals[0].dims[1] = 32;
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
     graph_release(&g);
 }

@@ -73,6 +73,7 @@ int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_
         return rc;
     }
     r->ip = ip;
+    tui_table_expect_tensors(tb);
     tui_table_progress(tb, 0, g->n_layers);
     if (pthread_create(&r->thread, NULL, worker, r) != 0) {
         tui_table_progress(tb, 0, 0);
