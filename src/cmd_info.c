@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "fileio.h"
 #include "graph.h"
 #include "layers.h"
 #include "mem.h"
@@ -22,6 +23,11 @@ int cmd_info(int argc, char **argv);
 
 static const char info_usage[] =
     "usage: mlfscope info MODEL [--json] [--input-shape [NAME=]d0,d1,...]...\n"
+    "       mlfscope info MLF [--json]\n"
+    "\n"
+    "An MLF (a folder, .tar, .tar.gz or .tgz of TVM's Model Library Format) is summarised\n"
+    "as its module, executor, targets, the AOT step table with the CMSIS-NN kernel of each\n"
+    "step, constants, workspace and the warnings where metadata and C disagree.\n"
     "\n"
     "Summarises a model (.onnx or .tflite): format, opsets, producer (the TFLite\n"
     "description), quantization format (qdq, qoperator, mixed, tflite-int8, float), op\n"
@@ -330,6 +336,8 @@ int cmd_info(int argc, char **argv)
     if (argc - optind != 1)
         return cmd_usage_error("info", "expected one MODEL");
     const char *path = argv[optind];
-    /* MLF input (a folder or a .tar) branches off here when the MLF reader lands. */
+    if (fileio_is_dir(path) || fileio_has_suffix(path, ".tar") ||
+        fileio_has_suffix(path, ".tar.gz") || fileio_has_suffix(path, ".tgz"))
+        return cmd_info_mlf(path, json);   /* a Model Library Format tree or archive */
     return info_model(path, &opts, json);
 }

@@ -72,7 +72,9 @@ static long long workspace_total(const struct mlf *m)
 
 static const char *exec_name(const struct mlf *m)
 {
-    return m->executor == MLF_EXEC_AOT ? "aot" : m->executor == MLF_EXEC_GRAPH ? "graph" : "unknown";
+    return m->executor == MLF_EXEC_AOT     ? "aot"
+           : m->executor == MLF_EXEC_GRAPH ? "graph"
+                                           : "unknown";
 }
 
 static long long fn_workspace(const struct mlf_function *f)
@@ -114,6 +116,16 @@ static size_t targets(const struct mlf *m, const char **out, size_t cap)
     return n;
 }
 
+/* A TVM operator function: defined, tvmgen_ prefixed, not the tvmgen_<mod>_run wrapper. */
+static bool is_operator(const struct mlf *m, const struct mlf_function *f)
+{
+    size_t n = strlen(f->name);
+    if (!f->defined || strncmp(f->name, "tvmgen_", 7) != 0)
+        return false;
+    (void)m;
+    return !(n > 4 && strcmp(f->name + n - 4, "_run") == 0);
+}
+
 static cJSON *num_or_null(long long v)
 {
     return v >= 0 ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
@@ -144,10 +156,13 @@ static int print_json(const struct mlf *m)
 
     cJSON_AddStringToObject(r, "format", "mlf");
     cJSON_AddItemToObject(r, "metadata_version",
-                          m->meta.version ? cJSON_CreateNumber(m->meta.version) : cJSON_CreateNull());
-    cJSON_AddItemToObject(r, "module", m->module ? cJSON_CreateString(m->module) : cJSON_CreateNull());
+                          m->meta.version ? cJSON_CreateNumber(m->meta.version)
+                                          : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "module",
+                          m->module ? cJSON_CreateString(m->module) : cJSON_CreateNull());
     cJSON_AddStringToObject(r, "executor", exec_name(m));
-    cJSON_AddStringToObject(r, "interface", m->interface == MLF_IFACE_PACKED ? "packed" : "unpacked");
+    cJSON_AddStringToObject(r, "interface",
+                            m->interface == MLF_IFACE_PACKED ? "packed" : "unpacked");
     cJSON_AddBoolToObject(r, "usmp", m->usmp);
     cJSON *ta = cJSON_AddArrayToObject(r, "targets");
     for (size_t i = 0; i < nt; i++)
@@ -168,7 +183,7 @@ static int print_json(const struct mlf *m)
     cJSON *fa = cJSON_AddArrayToObject(r, "functions");
     for (size_t i = 0; i < m->n_functions; i++) {
         const struct mlf_function *f = &m->functions[i];
-        if (!f->defined)
+        if (!is_operator(m, f))
             continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToArray(fa, o);
@@ -224,11 +239,22 @@ static void print_text(const struct mlf *m)
            m->legacy_run_model ? ", 2021 run_model layout" : "");
     for (size_t i = 0; i < nt; i++)
         printf("%s %s\n", i ? "           " : "targets    ", tg[i]);
-    for (size_t i = 0; i < m->main.n_inputs; i++)
-        printf("input       %s %s%s\n", m->main.inputs[i].name, mlf_dtype_name(m->main.inputs[i].dtype),
-               m->main.inputs[i].bytes >= 0 ? "" : "");
-    for (size_t i = 0; i < m->main.n_outputs; i++)
-        printf("output      %s %s\n", m->main.outputs[i].name, mlf_dtype_name(m->main.outputs[i].dtype));
+    const struct mlf_io *ins = m->main.inputs, *outs = m->main.outputs;
+    size_t n_in = m->main.n_inputs, n_out = m->main.n_outputs;
+    if (!m->has_main) {
+        ins = m->meta.inputs;
+        outs = m->meta.outputs;
+        n_in = m->meta.n_inputs;
+        n_out = m->meta.n_outputs;
+    }
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        const struct mlf_io *io = i < n_in ? &ins[i] : &outs[i - n_in];
+        printf("%-11s %s %s", i < n_in ? "input" : "output",
+               io->meta_name ? io->meta_name : io->name, mlf_dtype_name(io->dtype));
+        if (io->bytes >= 0)
+            printf(", %lld bytes", io->bytes);
+        putchar('\n');
+    }
     printf("constants   %zu, %zu bytes\n", ccount, cbytes);
     long long ws = workspace_total(m);
     if (ws >= 0)
@@ -242,13 +268,36 @@ static void print_text(const struct mlf *m)
         printf("relay       %zu functions\n", m->n_partitions);
     if (m->n_params > 0)
         printf("params      %zu arrays\n", m->n_params);
-    printf("\n%-5s %-10s %-24s %s\n", "step", "target", "kernel", "function");
+    static const char *const role_names[] = {"metadata",  "header",    "entry",    "main",
+                                             "constants", "workspace", "host ops", "byoc ops",
+                                             "registry",  "relay",     "params",   "graph"};
+    for (size_t i = 0; i < m->n_files; i++) {
+        printf("%s %s:", i ? "           " : "files      ", m->files[i].path);
+        for (size_t r = 0; r < sizeof role_names / sizeof role_names[0]; r++)
+            if (m->files[i].roles & (1u << r))
+                printf(" %s", role_names[r]);
+        putchar('\n');
+    }
+    printf("\n%-5s %-9s %-30s %-14s %s\n", "step", "target", "kernel", "output", "function");
     for (size_t i = 0; i < m->n_steps; i++) {
         const struct mlf_step *s = &m->steps[i];
         const char *kern = "-";
         if (s->func >= 0 && m->functions[s->func].n_kernels > 0)
             kern = m->functions[s->func].kernels[0].name;
-        printf("%-5zu %-10s %-24s %s\n", s->index, step_target(m, s), kern, s->function);
+        char out[32] = "-";
+        for (size_t a = s->n_args; a-- > 0;) {   /* the last buffer argument is the output */
+            const struct mlf_arg *g = &s->args[a];
+            if (g->kind == MLF_ARG_POOL || g->kind == MLF_ARG_LITERAL)
+                continue;
+            if (g->kind == MLF_ARG_WORKSPACE && s->file != NULL)
+                snprintf(out, sizeof out, "ws@%zu", g->offset);
+            else if (g->kind == MLF_ARG_ALLOC)
+                snprintf(out, sizeof out, "%s:%zuB", g->var ? g->var : "alloc", g->bytes);
+            else
+                snprintf(out, sizeof out, "%s", mlf_arg_kind_name(g->kind));
+            break;
+        }
+        printf("%-5zu %-9s %-30s %-14s %s\n", s->index, step_target(m, s), kern, out, s->function);
     }
     for (size_t i = 0; i < m->n_warnings; i++)
         printf("warning: %s\n", m->warnings[i]);

@@ -341,6 +341,17 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
         }
         ip->layer_arith[l] = INTERP_ARITH_ONNX;
     }
+    /* integer TFLite layers have no ONNX semantics to fall back on */
+    for (size_t l = 0; l < nl && !rc && g->format == GRAPH_FORMAT_TFLITE; l++) {
+        if (ip->lp[l].arith == INTERP_ARITH_ONNX)
+            rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                            "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                            "tflm or tvm", g->path ? g->path : "model");
+    }
+    if (!rc && nl == 0 && g->format == GRAPH_FORMAT_TFLITE && opts->arith == INTERP_ARITH_ONNX)
+        rc = errbuf_set(eb, ST_EUNSUPPORTED,
+                        "%s: onnx arithmetic has no meaning for a TFLite model; use --arith "
+                        "tflm or tvm", g->path ? g->path : "model");
     /* node ops; every node needs one (a lowered layer may still fall back) */
     for (size_t i = 0; i < nn && !rc; i++) {
         const struct node *n = &g->nodes[i];

@@ -55,8 +55,8 @@ enum mlf_dtype mlf_dtype_from_name(const char *name)
 
 const char *mlf_arg_kind_name(enum mlf_arg_kind k)
 {
-    static const char *const names[] = {"unknown", "input", "output", "const", "workspace",
-                                        "alloc", "weight", "pool", "literal"};
+    static const char *const names[] = {"unknown", "input",  "output", "const",  "workspace",
+                                        "alloc",   "weight", "pool",   "literal"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -101,8 +101,7 @@ int mlf_priv_get(struct mlf *m, struct errbuf *eb)
     return 0;
 }
 
-void *mlf_grow(struct mlf *m, void **items, size_t *n, size_t *cap, size_t size,
-               struct errbuf *eb)
+void *mlf_grow(struct mlf *m, void **items, size_t *n, size_t *cap, size_t size, struct errbuf *eb)
 {
     (void)m;
     if (!mem_grow(items, cap, *n + 1, size)) {
@@ -127,8 +126,8 @@ int mlf_warn(struct mlf *m, const char *fmt, ...)
     char *s = arena_strdup(&m->arena, buf);
     if (s == NULL)
         return ST_ENOMEM;
-    const char **slot = mlf_grow(m, (void **)&m->warnings, &m->n_warnings,
-                                 &m->priv->cap_warnings, sizeof *slot, NULL);
+    const char **slot = mlf_grow(m, (void **)&m->warnings, &m->n_warnings, &m->priv->cap_warnings,
+                                 sizeof *slot, NULL);
     if (slot == NULL)
         return ST_ENOMEM;
     *slot = s;
@@ -222,7 +221,8 @@ static int pool_of_var(const struct mlf *m, const char *var)
     /* a USMP pool var is named after its pool: "<pool>_<K>_var" */
     for (size_t i = 0; i < m->n_pools; i++) {
         size_t n = strlen(m->pools[i].name);
-        if (strncmp(var, m->pools[i].name, n) == 0 && var[n] == '_' && isdigit((unsigned char)var[n + 1]))
+        if (strncmp(var, m->pools[i].name, n) == 0 && var[n] == '_' &&
+            isdigit((unsigned char)var[n + 1]))
             return (int)i;
     }
     for (size_t i = 0; i < m->n_pools; i++)
@@ -276,7 +276,7 @@ static int link_lets(struct mlf *m, struct mlf_let *lets, size_t n, const char *
     return 0;
 }
 
-static const char *target_of_name(const struct mlf *m, const char *name)
+static const char *target_of_name(struct mlf *m, const char *name)
 {
     const char *mod = m->module ? m->module : "default";
     char prefix[256];
@@ -294,7 +294,7 @@ static const char *target_of_name(const struct mlf *m, const char *name)
             return "c";
     if (mm[6] == '\0')
         return "c";
-    char *t = arena_strndup((struct arena *)&m->arena, rest, (size_t)(mm - rest));
+    char *t = arena_strndup(&m->arena, rest, (size_t)(mm - rest));
     return t ? t : "byoc";
 }
 
@@ -325,9 +325,10 @@ static int link_main(struct mlf *m, struct errbuf *eb)
         else if (strstr(nm, "output") != NULL || has_prefix(nm, "Identity"))
             is_out = true;
         else
-            is_out = (i + 1 == mn->n_params) || (i + 1 < mn->n_params &&
-                      strstr(mn->params[i + 1].name ? mn->params[i + 1].name : "",
-                             "workspace") != NULL);
+            is_out =
+                (i + 1 == mn->n_params) ||
+                (i + 1 < mn->n_params &&
+                 strstr(mn->params[i + 1].name ? mn->params[i + 1].name : "", "workspace") != NULL);
         struct mlf_io *io = mlf_vec_push(is_out ? &outs : &ins, sizeof *io);
         if (io == NULL) {
             rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
@@ -397,7 +398,7 @@ static void classify_arg(const struct mlf *m, struct mlf_arg *a)
         if (strcmp(mn->allocs[i].name, a->var) == 0) {
             a->kind = MLF_ARG_ALLOC;
             a->bytes = mn->allocs[i].bytes;
-            a->io = (int)i;   /* the allocation's position */
+            a->io = (int)i; /* the allocation's position */
             return;
         }
     }
@@ -462,6 +463,8 @@ static void classify_arg(const struct mlf *m, struct mlf_arg *a)
     }
 }
 
+static void link_roles(struct mlf *m);
+
 int mlf_link(struct mlf *m, struct errbuf *eb)
 {
     int rc;
@@ -495,6 +498,13 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         struct mlf_function *f = &m->functions[i];
         f->target = target_of_name(m, f->name);
         f->meta_workspace_bytes = -1;
+        f->partition = -1;
+        for (size_t j = 0; j < m->n_partitions; j++) {
+            const struct mlf_partition *pp = &m->partitions[j];
+            if (strcmp(pp->name, f->name) == 0 ||
+                (pp->global_symbol && strcmp(pp->global_symbol, f->name) == 0))
+                f->partition = (int)j;
+        }
         for (size_t j = 0; j < m->meta.n_opfns; j++)
             if (strcmp(m->meta.opfns[j].name, f->name) == 0)
                 f->meta_workspace_bytes = m->meta.opfns[j].workspace_bytes;
@@ -542,6 +552,7 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         if (m->functions[i].packed && m->functions[i].defined)
             m->interface = MLF_IFACE_PACKED;
     m->usmp = m->n_pools > 0;
+    link_roles(m);
 
     /* sizes the metadata, the header and the C declare */
     const struct mlf_pool *ws = NULL, *cp = NULL;
@@ -551,17 +562,16 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         if (!m->pools[i].is_const && ws == NULL)
             ws = &m->pools[i];
     }
-    if (ws != NULL && m->meta.workspace_bytes >= 0 &&
-        (size_t)m->meta.workspace_bytes != ws->bytes)
+    if (ws != NULL && m->meta.workspace_bytes >= 0 && (size_t)m->meta.workspace_bytes != ws->bytes)
         mlf_warn(m, "metadata.json workspace_size_bytes %lld differs from %s[%zu] (%s:%u)",
                  m->meta.workspace_bytes, ws->name, ws->bytes, ws->file, ws->line);
     if (ws != NULL && m->header_workspace_bytes >= 0 &&
         (size_t)m->header_workspace_bytes != ws->bytes)
         mlf_warn(m, "header workspace size %lld differs from %s[%zu] (%s:%u)",
                  m->header_workspace_bytes, ws->name, ws->bytes, ws->file, ws->line);
-    if (cp != NULL && m->meta.constants_bytes >= 0 &&
-        (size_t)m->meta.constants_bytes != cp->bytes)
-        mlf_warn(m, "metadata.json constants_size_bytes %lld differs from the constant pool's "
+    if (cp != NULL && m->meta.constants_bytes >= 0 && (size_t)m->meta.constants_bytes != cp->bytes)
+        mlf_warn(m,
+                 "metadata.json constants_size_bytes %lld differs from the constant pool's "
                  "total size %zu (%s:%u)",
                  m->meta.constants_bytes, cp->bytes, cp->file, cp->line);
     if (m->meta.version != 0 && m->meta.workspace_bytes >= 0 && m->header_workspace_bytes >= 0 &&
@@ -573,8 +583,10 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         for (size_t i = 0; i < m->n_constants; i++)
             sum += m->constants[i].bytes;
         if (sum > 0)
-            mlf_warn(m, "metadata.json constants_size_bytes is 0 but the C holds %zu bytes of "
-                     "weight arrays", sum);
+            mlf_warn(m,
+                     "metadata.json constants_size_bytes is 0 but the C holds %zu bytes of "
+                     "weight arrays",
+                     sum);
     }
     for (size_t i = 0; i < m->n_steps; i++)
         if (m->steps[i].func < 0 && !m->priv->graph_steps)
@@ -583,6 +595,51 @@ int mlf_link(struct mlf *m, struct errbuf *eb)
         mlf_warn(m, "metadata.json lists %zu inputs, main takes %zu", m->meta.n_inputs,
                  m->main.n_inputs);
     return 0;
+}
+
+static void add_role(struct mlf *m, const char *file, unsigned role)
+{
+    for (size_t i = 0; file != NULL && i < m->n_files; i++)
+        if (strcmp(m->files[i].path, file) == 0)
+            m->files[i].roles |= role;
+}
+
+/* File roles from the path and from what the parsers found in each file. */
+static void link_roles(struct mlf *m)
+{
+    for (size_t i = 0; i < m->n_files; i++) {
+        const char *p = m->files[i].path;
+        if (strcmp(p, "metadata.json") == 0)
+            m->files[i].roles |= MLF_ROLE_METADATA;
+        else if (has_prefix(p, "codegen/host/include/"))
+            m->files[i].roles |= MLF_ROLE_HEADER;
+        else if (has_prefix(p, "src/"))
+            m->files[i].roles |= MLF_ROLE_RELAY;
+        else if (has_prefix(p, "parameters/"))
+            m->files[i].roles |= MLF_ROLE_PARAMS;
+        else if (has_prefix(p, "executor-config/"))
+            m->files[i].roles |= MLF_ROLE_GRAPH;
+    }
+    if (m->has_main)
+        add_role(m, m->main.file, MLF_ROLE_MAIN);
+    for (size_t i = 0; i < m->n_pools; i++)
+        add_role(m, m->pools[i].file,
+                 m->pools[i].is_const ? MLF_ROLE_CONSTANTS : MLF_ROLE_WORKSPACE);
+    for (size_t i = 0; i < m->n_constants; i++)
+        add_role(m, m->constants[i].file, MLF_ROLE_CONSTANTS);
+    for (size_t i = 0; i < m->n_functions; i++) {
+        const struct mlf_function *f = &m->functions[i];
+        size_t n = strlen(f->name);
+        if (!f->defined)
+            continue;
+        if (strcmp(f->name, "TVMSystemLibEntryPoint") == 0)
+            add_role(m, f->file, MLF_ROLE_REGISTRY);
+        else if (has_prefix(f->name, "tvmgen_") && n > 4 && strcmp(f->name + n - 4, "_run") == 0)
+            add_role(m, f->file, MLF_ROLE_ENTRY);
+        else if (has_prefix(f->name, "tvmgen_"))
+            add_role(m, f->file,
+                     strcmp(f->target, "c") == 0 ? MLF_ROLE_HOST_OPS : MLF_ROLE_BYOC_OPS);
+    }
 }
 
 const struct mlf_constant *mlf_step_kernel_const(const struct mlf *m, const struct mlf_step *s,

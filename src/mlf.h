@@ -44,9 +44,26 @@ size_t mlf_dtype_bytes(enum mlf_dtype t);       /* 0 for unknown */
 enum mlf_dtype mlf_dtype_from_c(const char *c_type, size_t len);   /* "int8_t" -> S8 */
 enum mlf_dtype mlf_dtype_from_name(const char *name);              /* "int8" -> S8 */
 
+/* What a file holds: a bit set (the 2021 AOT lib0 holds entry, main, constants and ops). */
+enum mlf_file_role {
+    MLF_ROLE_METADATA = 1 << 0,    /* metadata.json */
+    MLF_ROLE_HEADER = 1 << 1,      /* codegen/host/include/tvmgen_<mod>.h */
+    MLF_ROLE_ENTRY = 1 << 2,       /* the tvmgen_<mod>_run wrapper */
+    MLF_ROLE_MAIN = 1 << 3,        /* the AOT main (__tvm_main__ or run_model) */
+    MLF_ROLE_CONSTANTS = 1 << 4,   /* the constant pool struct or static weight arrays */
+    MLF_ROLE_WORKSPACE = 1 << 5,   /* the global_workspace array */
+    MLF_ROLE_HOST_OPS = 1 << 6,    /* TVM C operator functions (fused_*) */
+    MLF_ROLE_BYOC_OPS = 1 << 7,    /* BYOC functions (cmsis_nn_main_N, esp_main_N, ...) */
+    MLF_ROLE_REGISTRY = 1 << 8,    /* graph executor: the packed function registry */
+    MLF_ROLE_RELAY = 1 << 9,
+    MLF_ROLE_PARAMS = 1 << 10,
+    MLF_ROLE_GRAPH = 1 << 11,      /* executor-config/graph JSON */
+};
+
 /* One file of the MLF, path relative to the MLF root ("codegen/host/src/default_lib1.c"). */
 struct mlf_file {
     const char *path;
+    unsigned roles;            /* enum mlf_file_role bits */
     const uint8_t *data;       /* file bytes, valid until mlf_release */
     size_t bytes;
     const char *tvm_target;    /* text after "// tvm target: " on line 1, or NULL */
@@ -93,6 +110,7 @@ enum mlf_arg_kind {
     MLF_ARG_LITERAL,           /* an integer literal (`value`) */
 };
 
+/* "input", "const", ... as used in JSON and tables; "unknown" for out-of-range values. */
 const char *mlf_arg_kind_name(enum mlf_arg_kind k);
 
 struct mlf_arg {
@@ -206,6 +224,7 @@ struct mlf_function {
     const char **uses;         /* named static const arrays referenced in the body */
     size_t n_uses;
     long long meta_workspace_bytes;   /* from metadata operator_functions, -1 absent */
+    int partition;             /* the Relay partition with this global symbol, -1 none */
 };
 
 struct mlf_io {

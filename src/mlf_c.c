@@ -39,7 +39,7 @@ struct cp {
     unsigned line;
     struct errbuf *eb;
     struct tok cur;
-    struct tok comment;        /* the last comment skipped by advance(), kind TK_EOF if none */
+    struct tok comment; /* the last comment skipped by advance(), kind TK_EOF if none */
 };
 
 static bool tok_is(const struct tok *t, const char *s)
@@ -141,7 +141,8 @@ static int lex(struct cp *p, struct tok *t)
         p->pos++;
         for (;;) {
             if (p->pos >= n || s[p->pos] == '\n')
-                return perr(p, t->line, c == '"' ? "unterminated string" : "unterminated character literal");
+                return perr(p, t->line,
+                            c == '"' ? "unterminated string" : "unterminated character literal");
             if (s[p->pos] == '\\' && p->pos + 1 < n && s[p->pos + 1] != '\n') {
                 p->pos += 2;
                 continue;
@@ -212,7 +213,8 @@ static bool parse_int(bool neg, const struct tok *t, int64_t *out)
     if (t->kind != TK_NUM || !tok_text(t, buf, sizeof buf))
         return false;
     size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == 'u' || buf[n - 1] == 'U' || buf[n - 1] == 'l' || buf[n - 1] == 'L'))
+    while (n > 0 &&
+           (buf[n - 1] == 'u' || buf[n - 1] == 'U' || buf[n - 1] == 'l' || buf[n - 1] == 'L'))
         buf[--n] = '\0';
     if (n == 0)
         return false;
@@ -363,10 +365,10 @@ static int parse_initializer(struct cp *p, struct mlf_constant *c)
                               "%s:%u: initialiser of %s has more than the %zu values declared",
                               p->name, p->cur.line, c->name, c->count);
         if (!store_value(c->dtype, data, i, neg, &p->cur))
-            return errbuf_set(p->eb, ST_EPARSE,
-                              "%s:%u: initialiser of %s: value %zu '%.*s' is not a valid %s",
-                              p->name, p->cur.line, c->name, i, (int)(p->cur.len > 40 ? 40 : p->cur.len),
-                              p->cur.s, mlf_dtype_name(c->dtype));
+            return errbuf_set(
+                p->eb, ST_EPARSE, "%s:%u: initialiser of %s: value %zu '%.*s' is not a valid %s",
+                p->name, p->cur.line, c->name, i, (int)(p->cur.len > 40 ? 40 : p->cur.len),
+                p->cur.s, mlf_dtype_name(c->dtype));
         i++;
         if ((rc = advance(p)) != 0)
             return rc;
@@ -374,10 +376,9 @@ static int parse_initializer(struct cp *p, struct mlf_constant *c)
             if ((rc = advance(p)) != 0)
                 return rc;
         } else if (!tok_punct(&p->cur, '}')) {
-            return errbuf_set(p->eb, ST_EPARSE,
-                              "%s:%u: initialiser of %s: expected ',' or '}', found '%.*s'",
-                              p->name, p->cur.line, c->name, (int)(p->cur.len > 40 ? 40 : p->cur.len),
-                              p->cur.s);
+            return errbuf_set(
+                p->eb, ST_EPARSE, "%s:%u: initialiser of %s: expected ',' or '}', found '%.*s'",
+                p->name, p->cur.line, c->name, (int)(p->cur.len > 40 ? 40 : p->cur.len), p->cur.s);
         }
     }
     c->data = data;
@@ -428,8 +429,8 @@ static long find_array_decl(const struct tok *t, size_t n, int64_t *count)
 
 static struct mlf_constant *new_constant(struct cp *p)
 {
-    return mlf_grow(p->m, (void **)&p->m->constants, &p->m->n_constants,
-                    &p->m->priv->cap_constants, sizeof(struct mlf_constant), p->eb);
+    return mlf_grow(p->m, (void **)&p->m->constants, &p->m->n_constants, &p->m->priv->cap_constants,
+                    sizeof(struct mlf_constant), p->eb);
 }
 
 static struct mlf_pool *new_pool(struct cp *p)
@@ -448,12 +449,12 @@ static int check_count(struct cp *p, unsigned line, const char *name, int64_t co
 {
     size_t el = mlf_dtype_bytes(dt);
     if (dt == MLF_DT_UNKNOWN)
-        return errbuf_set(p->eb, ST_EUNSUPPORTED, "%s:%u: %s: element type not recognised",
-                          p->name, line, name);
-    if (count < 0 || (uint64_t)count > ((uint64_t)1 << 31) ||
-        !size_mul((size_t)count, el, bytes) || *bytes > ((size_t)1 << 31))
-        return errbuf_set(p->eb, ST_ELIMIT, "%s:%u: %s: absurd element count %lld", p->name,
-                          line, name, (long long)count);
+        return errbuf_set(p->eb, ST_EUNSUPPORTED, "%s:%u: %s: element type not recognised", p->name,
+                          line, name);
+    if (count < 0 || (uint64_t)count > ((uint64_t)1 << 31) || !size_mul((size_t)count, el, bytes) ||
+        *bytes > ((size_t)1 << 31))
+        return errbuf_set(p->eb, ST_ELIMIT, "%s:%u: %s: absurd element count %lld", p->name, line,
+                          name, (long long)count);
     return 0;
 }
 
@@ -484,11 +485,12 @@ static int static_array(struct cp *p, const struct tok *h, size_t nh)
     tmp.pool = -1;
     tmp.alignment = find_aligned(h, nh);
     tmp.count = (size_t)count;
-    if ((tmp.name = tok_dup(p, &h[ni])) == NULL || (tmp.file = mlf_strndup(p->m, p->name, strlen(p->name), p->eb)) == NULL)
+    if ((tmp.name = tok_dup(p, &h[ni])) == NULL ||
+        (tmp.file = mlf_strndup(p->m, p->name, strlen(p->name), p->eb)) == NULL)
         return ST_ENOMEM;
     if ((rc = check_count(p, tmp.line, tmp.name, count, tmp.dtype, &tmp.bytes)) != 0)
         return rc;
-    if ((rc = advance(p)) != 0)   /* past '=' */
+    if ((rc = advance(p)) != 0) /* past '=' */
         return rc;
     if (!tok_punct(&p->cur, '{'))
         return errbuf_set(p->eb, ST_EPARSE, "%s:%u: %s: expected '{' after '='", p->name,
@@ -576,8 +578,10 @@ static int struct_def(struct cp *p, const struct tok *h, size_t nh)
             if (p->cur.kind == TK_EOF || (depth == 0 && tok_punct(&p->cur, '}'))) {
                 mlf_vec_free(&ftoks);
                 mlf_vec_free(&names);
-                return errbuf_set(p->eb, ST_EPARSE, "%s:%u: unbalanced braces: struct %.*s "
-                                  "is not closed", p->name, line0, (int)sname->len, sname->s);
+                return errbuf_set(p->eb, ST_EPARSE,
+                                  "%s:%u: unbalanced braces: struct %.*s "
+                                  "is not closed",
+                                  p->name, line0, (int)sname->len, sname->s);
             }
             if (tok_punct(&p->cur, '('))
                 depth++;
@@ -665,7 +669,7 @@ static int struct_def(struct cp *p, const struct tok *h, size_t nh)
         }
     }
     mlf_vec_free(&names);
-    if ((rc = advance(p)) != 0)   /* past '}' */
+    if ((rc = advance(p)) != 0) /* past '}' */
         return rc;
     /* declarator and initializer */
     while (p->cur.kind == TK_IDENT)
@@ -682,14 +686,18 @@ static int struct_def(struct cp *p, const struct tok *h, size_t nh)
             if (p->cur.kind == TK_EOF)
                 return errbuf_set(p->eb, ST_EPARSE,
                                   "%s:%u: unbalanced braces: initialiser of struct %.*s is not "
-                                  "closed", p->name, line0, (int)sname->len, sname->s);
+                                  "closed",
+                                  p->name, line0, (int)sname->len, sname->s);
             if (!tok_punct(&p->cur, '.'))
                 return errbuf_set(p->eb, ST_EPARSE, "%s:%u: expected '.field =', found '%.*s'",
-                                  p->name, p->cur.line, (int)(p->cur.len > 40 ? 40 : p->cur.len), p->cur.s);
+                                  p->name, p->cur.line, (int)(p->cur.len > 40 ? 40 : p->cur.len),
+                                  p->cur.s);
             if ((rc = advance(p)) != 0)
                 return rc;
             struct tok fname = p->cur;
-            int ci = pool >= 0 && fname.kind == TK_IDENT ? pool_field(p->m, pool, fname.s, fname.len) : -1;
+            int ci = pool >= 0 && fname.kind == TK_IDENT
+                         ? pool_field(p->m, pool, fname.s, fname.len)
+                         : -1;
             if ((rc = advance(p)) != 0)
                 return rc;
             if (!tok_punct(&p->cur, '='))
@@ -722,7 +730,8 @@ static int struct_def(struct cp *p, const struct tok *h, size_t nh)
         char buf[128];
         const char *ts;
         if (p->comment.kind == TK_COMMENT && p->comment.line == semi_line &&
-            tok_text(&p->comment, buf, sizeof buf) && (ts = strstr(buf, "of total size ")) != NULL) {
+            tok_text(&p->comment, buf, sizeof buf) &&
+            (ts = strstr(buf, "of total size ")) != NULL) {
             char *end;
             errno = 0;
             unsigned long long v = strtoull(ts + 14, &end, 10);
@@ -749,14 +758,18 @@ out:
 /* Functions */
 
 static const char *const runtime_calls[] = {
-    "TVMBackendAllocWorkspace", "TVMBackendFreeWorkspace", "TVMAPISetLastError",
-    "TVMBackendGetFuncFromEnv", "TVMFuncCall", "TVMBackendParallelLaunch",
+    "TVMBackendAllocWorkspace",
+    "TVMBackendFreeWorkspace",
+    "TVMAPISetLastError",
+    "TVMBackendGetFuncFromEnv",
+    "TVMFuncCall",
+    "TVMBackendParallelLaunch",
 };
 
 static bool is_keyword(const struct tok *t)
 {
-    static const char *const kw[] = {"if", "while", "for", "switch", "return", "sizeof",
-                                      "else", "do", "case", "__attribute__", "defined"};
+    static const char *const kw[] = {"if",   "while", "for",  "switch",        "return", "sizeof",
+                                     "else", "do",    "case", "__attribute__", "defined"};
     for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
         if (tok_is(t, kw[i]))
             return true;
@@ -765,9 +778,9 @@ static bool is_keyword(const struct tok *t)
 
 static bool is_type_word(const struct tok *t)
 {
-    static const char *const w[] = {"void", "int", "char", "float", "double", "const", "struct",
-                                    "unsigned", "signed", "long", "short", "DLTensor",
-                                    "TVMValue", "size_t", "bool"};
+    static const char *const w[] = {"void",  "int",      "char",     "float",  "double",
+                                    "const", "struct",   "unsigned", "signed", "long",
+                                    "short", "DLTensor", "TVMValue", "size_t", "bool"};
     if (mlf_dtype_from_c(t->s, t->len) != MLF_DT_UNKNOWN)
         return true;
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
@@ -776,7 +789,7 @@ static bool is_type_word(const struct tok *t)
     return false;
 }
 
-struct lit {                   /* a `cmsis_nn_<type> name = { ... };` literal */
+struct lit { /* a `cmsis_nn_<type> name = { ... };` literal */
     struct tok type, name;
     size_t n;
     bool is_num[8];
@@ -784,11 +797,11 @@ struct lit {                   /* a `cmsis_nn_<type> name = { ... };` literal */
     struct tok id[8];
 };
 
-struct fctx {                  /* state while scanning one function body */
+struct fctx { /* state while scanning one function body */
     struct cp *p;
     bool is_main;
     bool is_wrapper;
-    struct mlf_function *fn;   /* NULL for main */
+    struct mlf_function *fn; /* NULL for main */
     const struct mlf_param *params;
     size_t n_params;
     struct mlf_vec lets, allocs, kernels, uses, lits, steps;
@@ -825,7 +838,7 @@ static long call_args(const struct tok *t, size_t n, size_t open, size_t *starts
                 return (long)i;
             }
         } else if (depth == 1 && tok_punct(&t[i], ',')) {
-            if (a < max_args) {
+            if (a < max_args && i > begin) { /* an empty argument is malformed: dropped */
                 starts[a] = begin;
                 ends[a] = i;
                 a++;
@@ -1022,7 +1035,7 @@ static int add_kernel(struct fctx *fc, const struct tok *t, size_t n, size_t ci,
                             if (strlen(lets[j].name) == l->id[0].len &&
                                 memcmp(lets[j].name, l->id[0].s, l->id[0].len) == 0) {
                                 k->ctx_offset = lets[j].offset;
-                                k->ctx_pool = -2 - (int)j;   /* resolved to a pool in link */
+                                k->ctx_pool = -2 - (int)j; /* resolved to a pool in link */
                             }
                         const struct mlf_alloc *al = fc->allocs.items;
                         for (size_t j = 0; j < fc->allocs.n; j++)
@@ -1193,7 +1206,8 @@ static int add_step(struct fctx *fc, const struct tok *t, size_t n, size_t ci, s
     struct mlf_step s = {0};
     int rc;
     s.func = -1;
-    if ((s.function = tok_dup(p, &t[ci])) == NULL || (s.file = mlf_strndup(p->m, p->name, strlen(p->name), p->eb)) == NULL)
+    if ((s.function = tok_dup(p, &t[ci])) == NULL ||
+        (s.file = mlf_strndup(p->m, p->name, strlen(p->name), p->eb)) == NULL)
         return ST_ENOMEM;
     s.line = t[ci].line;
     s.stmt_begin = t[0].off;
@@ -1295,7 +1309,8 @@ static int statement(struct fctx *fc, const struct tok *t, size_t n, size_t n_wi
                 const char **u = fc->uses.items;
                 bool seen = false;
                 for (size_t k = 0; k < fc->uses.n; k++)
-                    seen = seen || (strlen(u[k]) == t[i].len && memcmp(u[k], t[i].s, t[i].len) == 0);
+                    seen =
+                        seen || (strlen(u[k]) == t[i].len && memcmp(u[k], t[i].s, t[i].len) == 0);
                 if (!seen) {
                     const char **slot = mlf_vec_push(&fc->uses, sizeof *slot);
                     if (slot == NULL || (*slot = tok_dup(p, &t[i])) == NULL)
@@ -1328,9 +1343,9 @@ static int statement(struct fctx *fc, const struct tok *t, size_t n, size_t n_wi
             for (size_t a = 0; a < na; a++) {
                 /* strip casts, '&' and parentheses */
                 size_t b = st[a], e = en[a];
-                while (b < e && (tok_punct(&t[b], '(') || tok_punct(&t[b], '&') ||
-                                 is_type_word(&t[b]) || tok_punct(&t[b], '*') ||
-                                 tok_punct(&t[b], ')')))
+                while (b < e &&
+                       (tok_punct(&t[b], '(') || tok_punct(&t[b], '&') || is_type_word(&t[b]) ||
+                        tok_punct(&t[b], '*') || tok_punct(&t[b], ')')))
                     b++;
                 while (e > b && tok_punct(&t[e - 1], ')'))
                     e--;
@@ -1338,7 +1353,8 @@ static int statement(struct fctx *fc, const struct tok *t, size_t n, size_t n_wi
                     b = st[a];
                     e = en[a];
                 }
-                arr[a] = mlf_strndup(p->m, t[b].s, (size_t)(t[e - 1].s + t[e - 1].len - t[b].s), p->eb);
+                arr[a] =
+                    mlf_strndup(p->m, t[b].s, (size_t)(t[e - 1].s + t[e - 1].len - t[b].s), p->eb);
                 if (arr[a] == NULL)
                     return ST_ENOMEM;
             }
@@ -1365,13 +1381,16 @@ static int parse_params(struct cp *p, const struct tok *t, size_t n, size_t open
     struct mlf_param *ps = na ? arena_array(&p->m->arena, na, sizeof *ps) : NULL;
     if (na && ps == NULL)
         return errbuf_set(p->eb, ST_ENOMEM, "out of memory");
+    if (na)
+        memset(ps, 0, na * sizeof *ps);
     for (size_t a = 0; a < na; a++) {
         size_t b = st[a], e = en[a];
         const struct tok *last = &t[e - 1];
         bool named = last->kind == TK_IDENT && !is_type_word(last) && e - b >= 2;
         size_t te = named ? e - 1 : e;
         if (te > b)
-            ps[a].type = mlf_strndup(p->m, t[b].s, (size_t)(t[te - 1].s + t[te - 1].len - t[b].s), p->eb);
+            ps[a].type =
+                mlf_strndup(p->m, t[b].s, (size_t)(t[te - 1].s + t[te - 1].len - t[b].s), p->eb);
         else
             ps[a].type = "";
         if (ps[a].type == NULL)
@@ -1392,12 +1411,12 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
     int rc;
     long open = -1;
     for (size_t i = 1; i < nh; i++) {
-        if (tok_punct(&h[i], '(') && h[i - 1].kind == TK_IDENT && !tok_is(&h[i - 1], "__attribute__") &&
-            !tok_is(&h[i - 1], "__declspec")) {
+        if (tok_punct(&h[i], '(') && h[i - 1].kind == TK_IDENT &&
+            !tok_is(&h[i - 1], "__attribute__") && !tok_is(&h[i - 1], "__declspec")) {
             open = (long)i;
             break;
         }
-        if (tok_punct(&h[i], '(')) {   /* skip attribute parens */
+        if (tok_punct(&h[i], '(')) { /* skip attribute parens */
             int d = 0;
             for (; i < nh; i++) {
                 if (tok_punct(&h[i], '('))
@@ -1428,8 +1447,8 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
     fc.n_params = n_params;
     struct mlf_function *f = NULL;
     if (is_main && has_body && m->has_main)
-        mlf_warn(m, "%s:%u: a second AOT main %.*s is ignored", p->name, name->line,
-                 (int)name->len, name->s);
+        mlf_warn(m, "%s:%u: a second AOT main %.*s is ignored", p->name, name->line, (int)name->len,
+                 name->s);
     if (is_main && has_body && !m->has_main) {
         fc.is_main = true;
         m->has_main = true;
@@ -1461,6 +1480,7 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
             if (f == NULL || (f->name = tok_dup(p, name)) == NULL)
                 return ST_ENOMEM;
             f->meta_workspace_bytes = -1;
+            f->partition = -1;
             f->target = "c";
         }
         if (has_body || f->params == NULL) {
@@ -1558,13 +1578,15 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
         mn->body_end = body_end;
         mn->n_lets = fc.lets.n;
         mn->n_allocs = fc.allocs.n;
-        if ((rc = mlf_vec_finish(m, &fc.lets, sizeof(struct mlf_let), (void **)&mn->lets, p->eb)) != 0 ||
-            (rc = mlf_vec_finish(m, &fc.allocs, sizeof(struct mlf_alloc), (void **)&mn->allocs, p->eb)) != 0)
+        if ((rc = mlf_vec_finish(m, &fc.lets, sizeof(struct mlf_let), (void **)&mn->lets, p->eb)) !=
+                0 ||
+            (rc = mlf_vec_finish(m, &fc.allocs, sizeof(struct mlf_alloc), (void **)&mn->allocs,
+                                 p->eb)) != 0)
             goto out;
         struct mlf_step *ss = fc.steps.items;
         for (size_t i = 0; i < fc.steps.n; i++) {
-            struct mlf_step *d = mlf_grow(m, (void **)&m->steps, &m->n_steps,
-                                          &m->priv->cap_steps, sizeof *d, p->eb);
+            struct mlf_step *d =
+                mlf_grow(m, (void **)&m->steps, &m->n_steps, &m->priv->cap_steps, sizeof *d, p->eb);
             if (d == NULL) {
                 rc = ST_ENOMEM;
                 goto out;
@@ -1572,7 +1594,7 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
             *d = ss[i];
             d->index = m->n_steps - 1;
         }
-    } else {
+    } else if (fc.fn != NULL) { /* NULL: a second main, ignored */
         f = &m->functions[fidx];
         f->body_begin = body_begin;
         f->body_end = body_end;
@@ -1580,9 +1602,12 @@ static int function(struct cp *p, const struct tok *h, size_t nh, bool has_body)
         f->n_allocs = fc.allocs.n;
         f->n_kernels = fc.kernels.n;
         f->n_uses = fc.uses.n;
-        if ((rc = mlf_vec_finish(m, &fc.lets, sizeof(struct mlf_let), (void **)&f->lets, p->eb)) != 0 ||
-            (rc = mlf_vec_finish(m, &fc.allocs, sizeof(struct mlf_alloc), (void **)&f->allocs, p->eb)) != 0 ||
-            (rc = mlf_vec_finish(m, &fc.kernels, sizeof(struct mlf_kernel), (void **)&f->kernels, p->eb)) != 0 ||
+        if ((rc = mlf_vec_finish(m, &fc.lets, sizeof(struct mlf_let), (void **)&f->lets, p->eb)) !=
+                0 ||
+            (rc = mlf_vec_finish(m, &fc.allocs, sizeof(struct mlf_alloc), (void **)&f->allocs,
+                                 p->eb)) != 0 ||
+            (rc = mlf_vec_finish(m, &fc.kernels, sizeof(struct mlf_kernel), (void **)&f->kernels,
+                                 p->eb)) != 0 ||
             (rc = mlf_vec_finish(m, &fc.uses, sizeof(char *), (void **)&f->uses, p->eb)) != 0)
             goto out;
     }
@@ -1666,8 +1691,8 @@ int mlf_parse_c(struct mlf *m, const char *name, const char *src, size_t len, st
         hdr.n = 0;
         int depth = 0;
         unsigned line0 = p.cur.line;
-        while (!(depth == 0 && (tok_punct(&p.cur, ';') || tok_punct(&p.cur, '{') ||
-                                tok_punct(&p.cur, '=')))) {
+        while (!(depth == 0 &&
+                 (tok_punct(&p.cur, ';') || tok_punct(&p.cur, '{') || tok_punct(&p.cur, '=')))) {
             if (p.cur.kind == TK_EOF) {
                 rc = errbuf_set(eb, ST_EPARSE, "%s:%u: declaration not terminated at end of file",
                                 name, line0);
@@ -1680,8 +1705,8 @@ int mlf_parse_c(struct mlf *m, const char *name, const char *src, size_t len, st
                 goto out;
             }
             if (tok_punct(&p.cur, '}') && depth == 0) {
-                rc = errbuf_set(eb, ST_EPARSE, "%s:%u: unbalanced braces: unexpected '}'",
-                                name, p.cur.line);
+                rc = errbuf_set(eb, ST_EPARSE, "%s:%u: unbalanced braces: unexpected '}'", name,
+                                p.cur.line);
                 goto out;
             }
             struct tok *t = mlf_vec_push(&hdr, sizeof *t);
@@ -1732,7 +1757,7 @@ int mlf_parse_c(struct mlf *m, const char *name, const char *src, size_t len, st
                         goto out;
                 } while (d > 0);
             }
-        } else {   /* ';' */
+        } else { /* ';' */
             if (has_fn_paren)
                 rc = function(&p, h, nh, false);
             else

@@ -28,14 +28,15 @@ static bool wanted(const char *path)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t plen = strlen(path), blen = strlen(base);
-    size_t dlen = plen - blen;   /* includes the trailing '/' */
+    size_t dlen = plen - blen; /* includes the trailing '/' */
 
     if (strcmp(base, "metadata.json") == 0)
         return true;
     if (blen == 0)
         return false;
-#define DIR_IS(d) (dlen >= sizeof(d) - 1 && memcmp(path + dlen - (sizeof(d) - 1), d, sizeof(d) - 1) == 0 \
-                   && (dlen == sizeof(d) - 1 || path[dlen - sizeof(d)] == '/'))
+#define DIR_IS(d)                                                                                  \
+    (dlen >= sizeof(d) - 1 && memcmp(path + dlen - (sizeof(d) - 1), d, sizeof(d) - 1) == 0 &&      \
+     (dlen == sizeof(d) - 1 || path[dlen - sizeof(d)] == '/'))
     if (DIR_IS("host/src/") && fileio_has_suffix(base, ".c"))
         return true;
     if (DIR_IS("host/include/") && fileio_has_suffix(base, ".h"))
@@ -82,8 +83,8 @@ static char *norm_path(const char *p)
 
 static int add_file(struct mlf *m, char *path_heap, struct filebuf *fb, struct errbuf *eb)
 {
-    struct mlf_file *f = mlf_grow(m, (void **)&m->files, &m->n_files, &m->priv->cap_files,
-                                  sizeof *f, eb);
+    struct mlf_file *f =
+        mlf_grow(m, (void **)&m->files, &m->n_files, &m->priv->cap_files, sizeof *f, eb);
     if (f == NULL) {
         mem_free(path_heap);
         filebuf_release(fb);
@@ -172,8 +173,8 @@ static int read_archive(struct mlf *m, const char *path, struct errbuf *eb)
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-            rc = errbuf_set(eb, ST_EPARSE, "%s: entry %zu: corrupt archive: %s", path,
-                            m->n_files, archive_error_string(a) ? archive_error_string(a) : "?");
+            rc = errbuf_set(eb, ST_EPARSE, "%s: entry %zu: corrupt archive: %s", path, m->n_files,
+                            archive_error_string(a) ? archive_error_string(a) : "?");
             goto out;
         }
         const char *name = archive_entry_pathname(ent);
@@ -294,8 +295,7 @@ int mlf_files_load(struct mlf *m, const char *path, struct errbuf *eb)
     for (size_t i = 0; i < m->n_files; i++) {
         struct mlf_file f = m->files[i];
         const char *p = f.path;
-        if (strncmp(p, root, root_len) != 0 ||
-            (bare && strncmp(p + root_len, "host/", 5) != 0)) {
+        if (strncmp(p, root, root_len) != 0 || (bare && strncmp(p + root_len, "host/", 5) != 0)) {
             filebuf_release(&f.fb);
             continue;
         }

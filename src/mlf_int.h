@@ -8,21 +8,17 @@
 
 #include "mlf.h"
 
-/* Raw facts the C scanner records for mlf_link to resolve across files. */
-struct mlf_wrapper_arg {
-    const char *text;          /* argument of the call in tvmgen_<mod>_run, e.g. "inputs->x" */
-};
-
+/* Growth state of struct mlf's heap arrays, and facts the C scanner leaves for mlf_link. */
 struct mlf_priv {
     size_t cap_files, cap_steps, cap_functions, cap_constants, cap_pools, cap_partitions,
         cap_params, cap_warnings;
-    const char **wrapper_args;     /* args of the main call inside the lib0 wrapper (arena) */
+    const char **wrapper_args; /* args of the main call inside the lib0 wrapper (arena) */
     size_t n_wrapper_args;
-    const char **header_inputs;    /* members of struct tvmgen_<mod>_inputs (arena) */
+    const char **header_inputs; /* members of struct tvmgen_<mod>_inputs (arena) */
     size_t n_header_inputs;
     const char **header_outputs;
     size_t n_header_outputs;
-    bool graph_steps;              /* steps came from a graph JSON */
+    bool graph_steps; /* steps came from a graph JSON */
 };
 
 /* A growable array of fixed-size elements on the heap. */
@@ -41,8 +37,7 @@ void mlf_vec_free(struct mlf_vec *v);
 int mlf_priv_get(struct mlf *m, struct errbuf *eb);
 
 /* Grows a top-level heap array: returns a zeroed new element or NULL (eb set). */
-void *mlf_grow(struct mlf *m, void **items, size_t *n, size_t *cap, size_t size,
-               struct errbuf *eb);
+void *mlf_grow(struct mlf *m, void **items, size_t *n, size_t *cap, size_t size, struct errbuf *eb);
 
 /* Adds a warning line (printf style). Out of memory drops it silently and returns ST_ENOMEM. */
 int mlf_warn(struct mlf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -336,10 +336,9 @@ int mlf_parse_graph_json(struct mlf *m, const char *name, const char *src, size_
             struct mlf_arg *a = &args[k++];
             a->io = a->pool = a->constant = -1;
             const cJSON *src_i = cJSON_GetArrayItem(in, 0);
-            if (!cJSON_IsNumber(src_i) || src_i->valuedouble < 0 ||
-                src_i->valuedouble >= n_nodes) {
-                rc = errbuf_set(eb, ST_EPARSE, "%s: node %d: input refers to a missing node",
-                                name, this_idx);
+            if (!cJSON_IsNumber(src_i) || src_i->valuedouble < 0 || src_i->valuedouble >= n_nodes) {
+                rc = errbuf_set(eb, ST_EPARSE, "%s: node %d: input refers to a missing node", name,
+                                this_idx);
                 goto out;
             }
             int si = (int)src_i->valuedouble;
@@ -360,7 +359,8 @@ int mlf_parse_graph_json(struct mlf *m, const char *name, const char *src, size_
                 a->kind = MLF_ARG_WORKSPACE;
             }
             const cJSON *sid = sids ? cJSON_GetArrayItem(sids, si) : NULL;
-            if (cJSON_IsNumber(sid) && a->kind == MLF_ARG_WORKSPACE) {
+            if (cJSON_IsNumber(sid) && a->kind == MLF_ARG_WORKSPACE && sid->valuedouble >= 0 &&
+                sid->valuedouble < 1e15) {
                 long long id = (long long)sid->valuedouble;
                 a->offset = 0;
                 for (size_t j = 0; j < m->meta.n_sids; j++)
@@ -380,11 +380,11 @@ int mlf_parse_graph_json(struct mlf *m, const char *name, const char *src, size_
         cJSON_ArrayForEach(h, heads)
         {
             const cJSON *h0 = cJSON_GetArrayItem(h, 0);
-            if (cJSON_IsNumber(h0) && (int)h0->valuedouble == this_idx)
+            if (cJSON_IsNumber(h0) && h0->valuedouble == (double)this_idx)
                 o->kind = MLF_ARG_OUTPUT;
         }
-        struct mlf_step *s = mlf_grow(m, (void **)&m->steps, &m->n_steps, &m->priv->cap_steps,
-                                      sizeof *s, eb);
+        struct mlf_step *s =
+            mlf_grow(m, (void **)&m->steps, &m->n_steps, &m->priv->cap_steps, sizeof *s, eb);
         if (s == NULL) {
             rc = ST_ENOMEM;
             goto out;

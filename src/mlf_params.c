@@ -24,8 +24,9 @@ struct rd {
 static int need(struct rd *r, size_t n, const char *what)
 {
     if (n > (size_t)(r->end - r->p))
-        return errbuf_set(r->eb, ST_EPARSE, "%s: offset %zu: truncated: %s needs %zu bytes, %zu left",
-                          r->name, (size_t)(r->p - r->base), what, n, (size_t)(r->end - r->p));
+        return errbuf_set(r->eb, ST_EPARSE,
+                          "%s: offset %zu: truncated: %s needs %zu bytes, %zu left", r->name,
+                          (size_t)(r->p - r->base), what, n, (size_t)(r->end - r->p));
     return 0;
 }
 
@@ -57,11 +58,17 @@ static enum mlf_dtype dl_dtype(uint8_t code, uint8_t bits, uint16_t lanes)
     if (lanes != 1)
         return MLF_DT_UNKNOWN;
     if (code == 0)
-        return bits == 8 ? MLF_DT_S8 : bits == 16 ? MLF_DT_S16 : bits == 32 ? MLF_DT_S32
-               : bits == 64 ? MLF_DT_S64 : MLF_DT_UNKNOWN;
+        return bits == 8    ? MLF_DT_S8
+               : bits == 16 ? MLF_DT_S16
+               : bits == 32 ? MLF_DT_S32
+               : bits == 64 ? MLF_DT_S64
+                            : MLF_DT_UNKNOWN;
     if (code == 1)
-        return bits == 8 ? MLF_DT_U8 : bits == 16 ? MLF_DT_U16 : bits == 32 ? MLF_DT_U32
-               : bits == 64 ? MLF_DT_U64 : MLF_DT_UNKNOWN;
+        return bits == 8    ? MLF_DT_U8
+               : bits == 16 ? MLF_DT_U16
+               : bits == 32 ? MLF_DT_U32
+               : bits == 64 ? MLF_DT_U64
+                            : MLF_DT_UNKNOWN;
     if (code == 2)
         return bits == 32 ? MLF_DT_F32 : bits == 64 ? MLF_DT_F64 : MLF_DT_UNKNOWN;
     return MLF_DT_UNKNOWN;
@@ -87,8 +94,8 @@ int mlf_parse_params(struct mlf *m, const char *name, const uint8_t *data, size_
         return rc;
     /* each name takes at least 8 bytes */
     if (n_names > (uint64_t)(r.end - r.p) / 8)
-        return errbuf_set(eb, ST_EPARSE, "%s: offset 16: %llu names cannot fit in %zu bytes",
-                          name, (unsigned long long)n_names, (size_t)(r.end - r.p));
+        return errbuf_set(eb, ST_EPARSE, "%s: offset 16: %llu names cannot fit in %zu bytes", name,
+                          (unsigned long long)n_names, (size_t)(r.end - r.p));
     const char **names = n_names ? arena_array(&m->arena, (size_t)n_names, sizeof *names) : NULL;
     if (n_names && names == NULL)
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
@@ -97,9 +104,11 @@ int mlf_parse_params(struct mlf *m, const char *name, const uint8_t *data, size_
         if ((rc = u64(&r, &l, "a name length")) != 0)
             return rc;
         if (l > (uint64_t)(r.end - r.p))
-            return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: name %llu: length %llu exceeds the "
-                              "%zu bytes left", name, (size_t)(r.p - data) - 8,
-                              (unsigned long long)i, (unsigned long long)l, (size_t)(r.end - r.p));
+            return errbuf_set(eb, ST_EPARSE,
+                              "%s: offset %zu: name %llu: length %llu exceeds the "
+                              "%zu bytes left",
+                              name, (size_t)(r.p - data) - 8, (unsigned long long)i,
+                              (unsigned long long)l, (size_t)(r.end - r.p));
         names[i] = arena_strndup(&m->arena, (const char *)r.p, (size_t)l);
         if (names[i] == NULL)
             return errbuf_set(eb, ST_ENOMEM, "out of memory");
@@ -127,8 +136,9 @@ int mlf_parse_params(struct mlf *m, const char *name, const uint8_t *data, size_
             (rc = u32(&r, &dt, "an array header")) != 0)
             return rc;
         if (ndim > 8)
-            return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: array %llu: %u dimensions (at most 8)",
-                              name, at, (unsigned long long)i, ndim);
+            return errbuf_set(eb, ST_EPARSE,
+                              "%s: offset %zu: array %llu: %u dimensions (at most 8)", name, at,
+                              (unsigned long long)i, ndim);
         struct mlf_ndarray a = {0};
         a.name = names[i];
         a.type_code = (uint8_t)(dt & 0xff);
@@ -155,14 +165,16 @@ int mlf_parse_params(struct mlf *m, const char *name, const uint8_t *data, size_
         size_t want;
         size_t lane_bytes = ((size_t)a.bits * a.lanes + 7) / 8;
         if (!size_mul(elems, lane_bytes, &want) || want != nbytes)
-            return errbuf_set(eb, ST_EPARSE, "%s: offset %zu: array %s: %llu data bytes, shape and "
-                              "dtype need %zu", name, (size_t)(r.p - data) - 8, a.name,
-                              (unsigned long long)nbytes, want);
+            return errbuf_set(eb, ST_EPARSE,
+                              "%s: offset %zu: array %s: %llu data bytes, shape and "
+                              "dtype need %zu",
+                              name, (size_t)(r.p - data) - 8, a.name, (unsigned long long)nbytes,
+                              want);
         a.data = r.p;
         a.bytes = (size_t)nbytes;
         r.p += nbytes;
-        struct mlf_ndarray *d = mlf_grow(m, (void **)&m->params, &m->n_params,
-                                         &m->priv->cap_params, sizeof *d, eb);
+        struct mlf_ndarray *d =
+            mlf_grow(m, (void **)&m->params, &m->n_params, &m->priv->cap_params, sizeof *d, eb);
         if (d == NULL)
             return ST_ENOMEM;
         *d = a;

@@ -151,14 +151,13 @@ static const char *comment_value(struct mlf *m, const struct rt *c, const char *
     return NULL;
 }
 
-struct scope {                 /* an open def/fn */
-    int part;                  /* partition index */
-    int comp;                  /* composite index within it, -1 for the def itself */
-    int brace_depth;           /* depth of its body's '{' (0 until the body opens) */
+struct scope {       /* an open def/fn */
+    int part;        /* partition index */
+    int comp;        /* composite index within it, -1 for the def itself */
+    int brace_depth; /* depth of its body's '{' (0 until the body opens) */
 };
 
-int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len,
-                    struct errbuf *eb)
+int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len, struct errbuf *eb)
 {
     struct rl r = {m, name, src, len, 0, 1, eb};
     struct rt t, prev = {RK_EOF, "", 0, 0};
@@ -166,7 +165,7 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
     struct scope scopes[64];
     int n_scopes = 0;
     int braces = 0, parens = 0;
-    int paren_op[MAX_DEPTH];   /* op index (in the current partition) per open '(' or -1 */
+    int paren_op[MAX_DEPTH]; /* op index (in the current partition) per open '(' or -1 */
     int paren_part[MAX_DEPTH];
     struct mlf_vec ops = {0}, comps = {0};
     int cur_part = -1;
@@ -200,8 +199,10 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
                 struct mlf_partition *pp = &m->partitions[cur_part];
                 pp->n_ops = ops.n;
                 pp->n_composites = comps.n;
-                if ((rc = mlf_vec_finish(m, &ops, sizeof(struct mlf_relay_op), (void **)&pp->ops, eb)) != 0 ||
-                    (rc = mlf_vec_finish(m, &comps, sizeof(struct mlf_composite), (void **)&pp->composites, eb)) != 0)
+                if ((rc = mlf_vec_finish(m, &ops, sizeof(struct mlf_relay_op), (void **)&pp->ops,
+                                         eb)) != 0 ||
+                    (rc = mlf_vec_finish(m, &comps, sizeof(struct mlf_composite),
+                                         (void **)&pp->composites, eb)) != 0)
                     goto out;
             }
             struct mlf_partition *pp = mlf_grow(m, (void **)&m->partitions, &m->n_partitions,
@@ -225,7 +226,8 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
         } else if (t.kind == RK_WORD && rt_is(&t, "fn") && cur_part >= 0) {
             struct mlf_composite *c = mlf_vec_push(&comps, sizeof *c);
             if (c == NULL || n_scopes >= 64) {
-                rc = errbuf_set(eb, c ? ST_ELIMIT : ST_ENOMEM, "%s:%u: cannot open fn", name, t.line);
+                rc = errbuf_set(eb, c ? ST_ELIMIT : ST_ENOMEM, "%s:%u: cannot open fn", name,
+                                t.line);
                 goto out;
             }
             scopes[n_scopes++] = (struct scope){cur_part, (int)comps.n - 1, 0};
@@ -246,7 +248,8 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
             }
             if (val != NULL && sc->part == cur_part) {
                 struct mlf_partition *pp = &m->partitions[cur_part];
-                struct mlf_composite *cc = sc->comp >= 0 ? &((struct mlf_composite *)comps.items)[sc->comp] : NULL;
+                struct mlf_composite *cc =
+                    sc->comp >= 0 ? &((struct mlf_composite *)comps.items)[sc->comp] : NULL;
                 if (rt_is(&prev, "Compiler"))
                     pp->compiler = val;
                 else if (rt_is(&prev, "global_symbol") && sc->comp < 0)
@@ -266,7 +269,8 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
             }
         } else if (t.kind == RK_PUNCT && t.s[0] == '}') {
             if (braces == 0) {
-                rc = errbuf_set(eb, ST_EPARSE, "%s:%u: unbalanced braces: unexpected '}'", name, t.line);
+                rc = errbuf_set(eb, ST_EPARSE, "%s:%u: unbalanced braces: unexpected '}'", name,
+                                t.line);
                 goto out;
             }
             if (n_scopes > 0 && scopes[n_scopes - 1].brace_depth == braces)
@@ -274,7 +278,8 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
             braces--;
         } else if (t.kind == RK_PUNCT && t.s[0] == '(') {
             if (parens >= MAX_DEPTH) {
-                rc = errbuf_set(eb, ST_ELIMIT, "%s:%u: parentheses nested too deeply", name, t.line);
+                rc =
+                    errbuf_set(eb, ST_ELIMIT, "%s:%u: parentheses nested too deeply", name, t.line);
                 goto out;
             }
             int opi = -1;
@@ -290,7 +295,8 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
                 op->line = prev.line;
                 op->composite = -1;
                 for (int i = n_scopes - 1; i >= 0; i--)
-                    if (scopes[i].part == cur_part && scopes[i].comp >= 0 && scopes[i].brace_depth > 0) {
+                    if (scopes[i].part == cur_part && scopes[i].comp >= 0 &&
+                        scopes[i].brace_depth > 0) {
                         op->composite = scopes[i].comp;
                         break;
                     }
@@ -325,8 +331,10 @@ int mlf_parse_relay(struct mlf *m, const char *name, const char *src, size_t len
         struct mlf_partition *pp = &m->partitions[cur_part];
         pp->n_ops = ops.n;
         pp->n_composites = comps.n;
-        if ((rc = mlf_vec_finish(m, &ops, sizeof(struct mlf_relay_op), (void **)&pp->ops, eb)) != 0 ||
-            (rc = mlf_vec_finish(m, &comps, sizeof(struct mlf_composite), (void **)&pp->composites, eb)) != 0)
+        if ((rc = mlf_vec_finish(m, &ops, sizeof(struct mlf_relay_op), (void **)&pp->ops, eb)) !=
+                0 ||
+            (rc = mlf_vec_finish(m, &comps, sizeof(struct mlf_composite), (void **)&pp->composites,
+                                 eb)) != 0)
             goto out;
     }
     rc = 0;

@@ -20,16 +20,20 @@
 #include "../src/sbuf.h"
 
 static const char *const fixtures[] = {
-    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad",  "mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
-    "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
-    "mlperf-tiny-v1.0-nucleo-native-ad",    "mlperf-tiny-v1.0-nucleo-native-ic",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-ic",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+    "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
+    "mlperf-tiny-v1.0-nucleo-native-ad",
+    "mlperf-tiny-v1.0-nucleo-native-ic",
     "sine-v5-tvm0.9dev",
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
 static const char *const kernel_names[] = {
-    "arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8", "arm_fully_connected_s8",
-    "arm_avgpool_s8",          "arm_max_pool_s8",               "arm_softmax_s8",
+    "arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8",
+    "arm_fully_connected_s8",  "arm_avgpool_s8",
+    "arm_max_pool_s8",         "arm_softmax_s8",
     "arm_elementwise_add_s8",  "arm_elementwise_mul_s8",
 };
 
@@ -144,9 +148,11 @@ TEST(mlf, fixtures_folder_tar_tgz_same)
         snprintf(tgz, sizeof tgz, "%s/%zu.tar.gz", tmp, i);
         /* .tar of the tree's contents, .tar.gz with the folder as a top-level prefix */
         char cmd[1600];
-        REQUIRE(sh3(cmd, sizeof cmd, snprintf(cmd, sizeof cmd, "tar cf '%s' -C '%s' .", tar, dir)) == 0);
-        REQUIRE(sh3(cmd, sizeof cmd, snprintf(cmd, sizeof cmd, "tar czf '%s' -C tests/data/mlf '%s'",
-                                              tgz, fixtures[i])) == 0);
+        REQUIRE(sh3(cmd, sizeof cmd,
+                    snprintf(cmd, sizeof cmd, "tar cf '%s' -C '%s' .", tar, dir)) == 0);
+        REQUIRE(sh3(cmd, sizeof cmd,
+                    snprintf(cmd, sizeof cmd, "tar czf '%s' -C tests/data/mlf '%s'", tgz,
+                             fixtures[i])) == 0);
         sbuf_init(&s0);
         sbuf_init(&s1);
         sbuf_init(&s2);
@@ -174,9 +180,9 @@ TEST(mlf, fixtures_folder_tar_tgz_same)
         char args[600];
         sbuf_init(&o1);
         sbuf_init(&o2);
-        snprintf(args, sizeof args, "mlfinfo --json '%s'", dir);
+        snprintf(args, sizeof args, "info --json '%s'", dir);
         CHECK_EQ_INT(test_cli(args, &o1, NULL), 0);
-        snprintf(args, sizeof args, "mlfinfo --json '%s'", tgz);
+        snprintf(args, sizeof args, "info --json '%s'", tgz);
         CHECK_EQ_INT(test_cli(args, &o2, NULL), 0);
         CHECK_EQ_STR(o2.buf, o1.buf);
         CHECK(strstr(o1.buf, "\"format\":\t\"mlf\"") != NULL);
@@ -233,6 +239,27 @@ TEST(mlf, fixtures_counts_match_the_c_text)
                 CHECK(m.constants[k].offset + m.constants[k].bytes <=
                       m.pools[m.constants[k].pool].bytes);
         }
+        /* MLF-FORMAT.md 4: every const-pool binding in any lib is a field at that offset */
+        size_t n_const_lets = 0;
+        for (size_t f = 0; f < m.n_functions; f++)
+            for (size_t j = 0; j < m.functions[f].n_lets; j++) {
+                const struct mlf_let *l = &m.functions[f].lets[j];
+                CHECK(l->pool >= 0);
+                if (l->pool >= 0 && m.pools[l->pool].is_const) {
+                    n_const_lets++;
+                    CHECK(l->constant >= 0 && m.constants[l->constant].offset == l->offset);
+                }
+            }
+        for (size_t j = 0; j < m.main.n_lets; j++) {
+            const struct mlf_let *l = &m.main.lets[j];
+            CHECK(l->pool >= 0);
+            if (l->pool >= 0 && m.pools[l->pool].is_const) {
+                n_const_lets++;
+                CHECK(l->constant >= 0 && m.constants[l->constant].offset == l->offset);
+                CHECK(l->constant >= 0 && strcmp(m.constants[l->constant].name, l->name) == 0);
+            }
+        }
+        CHECK_EQ_INT(n_const_lets, count_str(c, n, "(&(global_const_workspace_"));
         const char *ws = memmem(c, n, "static uint8_t global_workspace[", 32);
         for (size_t p = 0; p < m.n_pools; p++)
             if (!m.pools[p].is_const && ws)
@@ -308,22 +335,22 @@ TEST(mlf, constants_are_the_model_weights)
     CHECK_EQ_INT(n, 16);
     CHECK_EQ_INT(s8_found, s8);
     CHECK(s8 > 0);
-    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww", "tests/data/models/vww_96_int8.tflite",
-                   &n, &bytes, &s8, &s8_found);
+    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-vww",
+                   "tests/data/models/vww_96_int8.tflite", &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(bytes, 218864);
     CHECK_EQ_INT(n, 51);
     CHECK_EQ_INT(s8_found, s8);
     found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-ad", "tests/data/models/ad01_int8.tflite",
                    &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8_found, s8);
-    CHECK_EQ_INT(s8, 10);   /* FULLY_CONNECTED x10 */
+    CHECK_EQ_INT(s8, 10); /* FULLY_CONNECTED x10 */
     found_in_model(t_, "mlperf-tiny-v1.0-nucleo-native-ad", "tests/data/models/ad01_int8.tflite",
                    &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8_found, s8);
     /* kws: the first CONV_2D (1 input channel) became a depthwise conv, its filter re-laid
        out as {1,10,4,64}; the other int8 weights are verbatim */
-    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws", "tests/data/models/kws_ref_model.tflite",
-                   &n, &bytes, &s8, &s8_found);
+    found_in_model(t_, "mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+                   "tests/data/models/kws_ref_model.tflite", &n, &bytes, &s8, &s8_found);
     CHECK_EQ_INT(s8, 10);
     CHECK_EQ_INT(s8_found, 9);
 }
@@ -350,9 +377,9 @@ TEST(mlf, ic_kernel_parameters)
     REQUIRE(s0->n_args == 8);
     CHECK_EQ_INT(s0->args[0].kind, MLF_ARG_INPUT);
     CHECK_EQ_INT(s0->args[1].kind, MLF_ARG_CONST);
-    CHECK_EQ_INT(s0->args[1].offset, 76928);   /* constant_0_let */
+    CHECK_EQ_INT(s0->args[1].offset, 76928); /* constant_0_let */
     CHECK_EQ_INT(s0->args[5].kind, MLF_ARG_WORKSPACE);
-    CHECK_EQ_INT(s0->args[5].offset, 0);       /* sid_7_let */
+    CHECK_EQ_INT(s0->args[5].offset, 0); /* sid_7_let */
     CHECK_EQ_INT(s0->args[6].kind, MLF_ARG_POOL);
     CHECK_EQ_INT(m.steps[14].args[1].kind, MLF_ARG_OUTPUT);
     REQUIRE(s0->func >= 0);
@@ -364,7 +391,8 @@ TEST(mlf, ic_kernel_parameters)
     const struct mlf_kernel *k = &f->kernels[0];
     CHECK_EQ_STR(k->name, "arm_convolve_wrapper_s8");
     CHECK_EQ_INT(k->kind, MLF_K_CONV);
-    CHECK(k->input.set && k->input.n == 1 && k->input.h == 32 && k->input.w == 32 && k->input.c == 3);
+    CHECK(k->input.set && k->input.n == 1 && k->input.h == 32 && k->input.w == 32 &&
+          k->input.c == 3);
     CHECK(k->filter.n == 16 && k->filter.h == 3 && k->filter.w == 3 && k->filter.c == 3);
     CHECK(k->bias.c == 16 && k->output.h == 32 && k->output.c == 16);
     CHECK(k->stride.w == 1 && k->stride.h == 1 && k->padding.w == 1 && k->padding.h == 1);
@@ -433,7 +461,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *sm = fn_named(&m, "tvmgen_default_cmsis_nn_main_17");
     REQUIRE(sm && sm->n_kernels == 1);
-    k = &sm->kernels[0];   /* arm_softmax_s8(input_, 1, 10, 1476210432, 24, -124, output_) */
+    k = &sm->kernels[0]; /* arm_softmax_s8(input_, 1, 10, 1476210432, 24, -124, output_) */
     CHECK_EQ_INT(k->num_rows, 1);
     CHECK_EQ_INT(k->row_size, 10);
     CHECK_EQ_INT(k->mult, 1476210432);
@@ -442,7 +470,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *fc = fn_named(&m, "tvmgen_default_cmsis_nn_main_16");
     REQUIRE(fc && fc->n_kernels == 1);
-    k = &fc->kernels[0];   /* fc_params = {128, 0, 24, activation}; quant {1552512742, -5} */
+    k = &fc->kernels[0]; /* fc_params = {128, 0, 24, activation}; quant {1552512742, -5} */
     CHECK_EQ_INT(k->input_offset, 128);
     CHECK_EQ_INT(k->filter_offset, 0);
     CHECK_EQ_INT(k->output_offset, 24);
@@ -454,7 +482,7 @@ TEST(mlf, ic_kernel_parameters)
 
     const struct mlf_function *pool = fn_named(&m, "tvmgen_default_cmsis_nn_main_15");
     REQUIRE(pool && pool->n_kernels == 1);
-    k = &pool->kernels[0];   /* stride {8,8}, filter_dims {1,8,8,1}, output {1,1,1,64}, ctx 256 */
+    k = &pool->kernels[0]; /* stride {8,8}, filter_dims {1,8,8,1}, output {1,1,1,64}, ctx 256 */
     CHECK(k->stride.w == 8 && k->stride.h == 8);
     CHECK(k->filter.h == 8 && k->filter.w == 8 && k->output.c == 64 && k->input.h == 8);
     CHECK_EQ_INT(k->ctx_bytes, 256);
@@ -492,7 +520,7 @@ TEST(mlf, kws_without_usmp)
     REQUIRE(s->func >= 0 && m.functions[s->func].n_kernels == 1);
     const struct mlf_kernel *k = &m.functions[s->func].kernels[0];
     CHECK_EQ_INT(k->kind, MLF_K_DWCONV);
-    CHECK_EQ_INT(k->ch_mult, 64);     /* {-83, -128, 64, stride, ...} */
+    CHECK_EQ_INT(k->ch_mult, 64); /* {-83, -128, 64, stride, ...} */
     CHECK_EQ_INT(k->input_offset, -83);
     CHECK(k->padding.w == 1 && k->padding.h == 4);
     const struct mlf_constant *shift = mlf_step_kernel_const(&m, s, k, MLF_KP_SHIFT);
@@ -579,6 +607,8 @@ TEST(mlf, hand_v7_cmsis_partitioned_relay)
     CHECK_EQ_STR(p1->ops[2].op, "qnn.requantize");
     CHECK_EQ_STR(p1->ops[2].span, "model/conv2d/Relu");
     CHECK_EQ_STR(m.partitions[3].composites[0].name, "cmsis-nn.qnn_softmax");
+    CHECK_EQ_INT(m.functions[m.steps[2].func].partition, 3);
+    CHECK_EQ_INT(m.functions[m.steps[0].func].partition, 1);
     CHECK_EQ_STR(m.partitions[3].ops[1].span, "StatefulPartitionedCall");
     mlf_release(&m);
 }
@@ -600,7 +630,7 @@ TEST(mlf, hand_graph_executor)
     CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
     CHECK_EQ_INT(m.steps[0].args[1].kind, MLF_ARG_WEIGHT);
     CHECK_EQ_INT(m.steps[1].args[1].kind, MLF_ARG_OUTPUT);
-    CHECK_EQ_INT(m.steps[1].args[0].bytes, 8);   /* storage_id 2: 8 bytes */
+    CHECK_EQ_INT(m.steps[1].args[0].bytes, 8); /* storage_id 2: 8 bytes */
     CHECK_EQ_INT(m.meta.n_sids, 4);
     REQUIRE(m.n_params == 1);
     CHECK_EQ_STR(m.params[0].name, "p0");
@@ -730,14 +760,14 @@ static bool mutate(const char *tree, const char *dst, const char *file, const ch
     return ok;
 }
 
-/* Runs mlfinfo on path: exit 2 and one error line containing `where` and `what`. */
+/* Runs `info` on path: exit 2 and one error line containing `where` and `what`. */
 static void expect_bad(struct test_ctx *t_, const char *path, const char *where, const char *what)
 {
     struct sbuf out, err;
     char args[800];
     sbuf_init(&out);
     sbuf_init(&err);
-    snprintf(args, sizeof args, "mlfinfo '%s'", path);
+    snprintf(args, sizeof args, "info '%s'", path);
     int rc = test_cli(args, &out, &err);
     if (rc != 2 || strstr(err.buf, where) == NULL || strstr(err.buf, what) == NULL ||
         count_str(err.buf, err.len, "\n") != 1)
@@ -762,15 +792,18 @@ TEST(mlf, bad_input_one_line_error)
     expect_bad(t_, f, "corrupt.tar", "");
     /* a .tar.gz cut in the middle */
     snprintf(f, sizeof f, "%s/cut.tar.gz", tmp);
-    snprintf(cmd, sizeof cmd, "tar czf '%s.full' -C tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic . "
-             "&& head -c 60000 '%s.full' > '%s'", f, f, f);
+    snprintf(cmd, sizeof cmd,
+             "tar czf '%s.full' -C tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic . "
+             "&& head -c 60000 '%s.full' > '%s'",
+             f, f, f);
     REQUIRE(system(cmd) == 0);
     expect_bad(t_, f, "cut.tar.gz", "");
     /* a folder that is no MLF */
     expect_bad(t_, "tests/data/models", "tests/data/models", "not a Model Library Format");
 
     snprintf(d, sizeof d, "%s/braces", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "  return 0;\n}\n\n#ifdef", "  return 0;\n\n#ifdef"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "  return 0;\n}\n\n#ifdef",
+                   "  return 0;\n\n#ifdef"));
     expect_bad(t_, d, "default_lib2.c:", "unbalanced braces");
 
     snprintf(d, sizeof d, "%s/trunc-init", tmp);
@@ -778,15 +811,18 @@ TEST(mlf, bad_input_one_line_error)
     expect_bad(t_, d, "default_lib0.c:", "truncated");
 
     snprintf(d, sizeof d, "%s/past-pool", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib1.c", "global_workspace_1_var[16]", "global_workspace_1_var[64]"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib1.c", "global_workspace_1_var[16]",
+                   "global_workspace_1_var[64]"));
     expect_bad(t_, d, "default_lib1.c:", "past the end of pool global_workspace");
 
     snprintf(d, sizeof d, "%s/field-past-pool", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "total size 152 bytes", "total size 100 bytes"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "total size 152 bytes",
+                   "total size 100 bytes"));
     expect_bad(t_, d, "default_lib0.c:", "past the end of pool");
 
     snprintf(d, sizeof d, "%s/absurd", tmp);
-    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "constant_4_let[64]", "constant_4_let[99999999999999]"));
+    REQUIRE(mutate(hand, d, "codegen/host/src/default_lib0.c", "constant_4_let[64]",
+                   "constant_4_let[99999999999999]"));
     expect_bad(t_, d, "default_lib0.c:", "absurd");
 
     snprintf(d, sizeof d, "%s/bad-value", tmp);
@@ -795,8 +831,10 @@ TEST(mlf, bad_input_one_line_error)
 
     snprintf(d, sizeof d, "%s/params-magic", tmp);
     REQUIRE(mutate("tests/data/mlf-hand/aot-2021", d, "parameters/default.params", "p0", "q0"));
-    snprintf(cmd, sizeof cmd, "printf 'XXXX' | dd of='%s/parameters/default.params' bs=1 count=4 "
-             "conv=notrunc 2>/dev/null", d);
+    snprintf(cmd, sizeof cmd,
+             "printf 'XXXX' | dd of='%s/parameters/default.params' bs=1 count=4 "
+             "conv=notrunc 2>/dev/null",
+             d);
     REQUIRE(system(cmd) == 0);
     expect_bad(t_, d, "default.params: offset 0", "bad magic");
 
@@ -813,4 +851,197 @@ TEST(mlf, bad_input_one_line_error)
     snprintf(d, sizeof d, "%s/comment", tmp);
     REQUIRE(mutate(hand, d, "codegen/host/src/default_lib2.c", "#define TVM_EXPORTS", "/* open"));
     expect_bad(t_, d, "default_lib2.c:2", "unterminated");
+}
+
+/* BYOC targets are named by tvmgen_<mod>_<byoc>_main_N; the ESP layout passes no pools. */
+TEST(mlf, byoc_targets_and_file_roles)
+{
+    static const char lib1[] =
+        "// tvm target: c -keys=cpu \n"
+        "TVM_DLL int32_t tvmgen_default___tvm_main__(int8_t* input_buffer_var, int8_t* "
+        "output_buffer_var, uint8_t* global_const_workspace_0_var, uint8_t* "
+        "global_workspace_1_var) {\n"
+        "  void* constant_0_let = (&(global_const_workspace_0_var[0]));\n"
+        "  void* sid_2_let = (&(global_workspace_1_var[0]));\n"
+        "  if (tvmgen_default_esp_main_0(input_buffer_var, constant_0_let, sid_2_let) != 0 ) "
+        "return -1;\n"
+        "  if (tvmgen_default_ethos_u_main_0(sid_2_let, output_buffer_var) != 0 ) return -1;\n"
+        "  if (tvmgen_default_fused_nn_relu(sid_2_let, output_buffer_var, "
+        "global_const_workspace_0_var, global_workspace_1_var) != 0 ) return -1;\n"
+        "  return 0;\n}\n";
+    static const char lib2[] =
+        "TVM_DLL int32_t tvmgen_default_esp_main_0(int8_t* a, int8_t* b, int8_t* c) {\n"
+        "  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_ethos_u_main_0(int8_t* a, int8_t* b) { return 0; }\n"
+        "TVM_DLL int32_t tvmgen_default_fused_nn_relu(int8_t* p0, int8_t* T_relu, uint8_t* "
+        "global_const_workspace_2_var, uint8_t* global_workspace_3_var) { return 0; }\n";
+    static const char lib0[] =
+        "static struct global_const_workspace {\n"
+        "  int8_t constant_0_let[4] __attribute__((aligned(16))); // 4 bytes, aligned offset: 0\n"
+        "} global_const_workspace = {\n  .constant_0_let = {\n    +0x01, -0x02, +0x7f, -0x80\n  "
+        "},\n"
+        "};// of total size 4 bytes\n"
+        "__attribute__((section(\".bss.noinit.tvm\"), aligned(16)))\n"
+        "static uint8_t global_workspace[32];\n";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    REQUIRE(mlf_parse_c(&m, "default_lib0.c", lib0, sizeof lib0 - 1, &eb) == 0);
+    REQUIRE(mlf_parse_c(&m, "default_lib1.c", lib1, sizeof lib1 - 1, &eb) == 0);
+    REQUIRE(mlf_parse_c(&m, "default_lib2.c", lib2, sizeof lib2 - 1, &eb) == 0);
+    REQUIRE(mlf_link(&m, &eb) == 0);
+    REQUIRE(m.n_steps == 3);
+    CHECK_EQ_STR(m.functions[m.steps[0].func].target, "esp");
+    CHECK_EQ_STR(m.functions[m.steps[1].func].target, "ethos_u");
+    CHECK_EQ_STR(m.functions[m.steps[2].func].target, "c");
+    CHECK_EQ_INT(m.steps[0].args[1].kind, MLF_ARG_CONST);
+    CHECK(m.steps[0].args[1].constant >= 0);
+    CHECK_EQ_INT(m.steps[0].args[2].kind, MLF_ARG_WORKSPACE);
+    CHECK_EQ_INT(m.steps[1].args[1].kind, MLF_ARG_OUTPUT);
+    CHECK_EQ_INT(m.pools[1].alignment, 16);
+    CHECK_EQ_INT(m.pools[1].bytes, 32);
+    mlf_release(&m);
+
+    REQUIRE(mlf_open(&m, "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-ic", &eb) == 0);
+    const struct mlf_file *f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    const struct mlf_file *f1 = mlf_find_file(&m, "codegen/host/src/default_lib1.c");
+    const struct mlf_file *f2 = mlf_find_file(&m, "codegen/host/src/default_lib2.c");
+    REQUIRE(f0 && f1 && f2);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_ENTRY | MLF_ROLE_CONSTANTS | MLF_ROLE_WORKSPACE);
+    CHECK_EQ_INT(f1->roles, MLF_ROLE_MAIN);
+    CHECK_EQ_INT(f2->roles, MLF_ROLE_BYOC_OPS);
+    CHECK(f0->tvm_target == NULL);
+    CHECK_EQ_STR(f2->tvm_target, "cmsis-nn");
+    mlf_release(&m);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/graph-v7", &eb) == 0);
+    f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    REQUIRE(f0 != NULL);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_REGISTRY);
+    mlf_release(&m);
+    REQUIRE(mlf_open(&m, "tests/data/mlf-hand/aot-2021", &eb) == 0);
+    f0 = mlf_find_file(&m, "codegen/host/src/default_lib0.c");
+    REQUIRE(f0 != NULL);
+    CHECK_EQ_INT(f0->roles, MLF_ROLE_MAIN | MLF_ROLE_CONSTANTS | MLF_ROLE_HOST_OPS);
+    mlf_release(&m);
+}
+
+/* The TVM 0.9.dev0 sine tree: metadata v5, relay.txt, an empty params container. */
+TEST(mlf, sine_v5_metadata_relay_params)
+{
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, "tests/data/mlf/sine-v5-tvm0.9dev", &eb) == 0);
+    CHECK_EQ_INT(m.meta.version, 5);
+    CHECK_EQ_STR(m.meta.export_datetime, "2022-03-24 18:49:45Z");
+    CHECK_EQ_INT(m.meta.workspace_bytes, 1184);
+    CHECK_EQ_INT(m.header_workspace_bytes, 1184);
+    CHECK_EQ_INT(m.meta.io_bytes, 8);
+    CHECK_EQ_INT(m.meta.n_opfns, 5);
+    REQUIRE(m.meta.n_deps == 1);
+    CHECK_EQ_STR(m.meta.deps[0].version_spec, "0.9.dev0");
+    REQUIRE(m.meta.n_targets == 1);
+    CHECK_EQ_STR(m.meta.target_devices[0], "1");
+    const struct mlf_function *f = fn_named(&m, "tvmgen_default_fused_nn_dense_add_nn_relu_1");
+    REQUIRE(f != NULL);
+    CHECK_EQ_INT(f->meta_workspace_bytes, 1056);
+    REQUIRE(f->n_allocs == 1);
+    CHECK_EQ_INT(f->allocs[0].bytes, 1024); /* packed_weight */
+    CHECK(f->n_uses >= 1);                  /* reads a static weight array by name */
+    CHECK_EQ_INT(m.n_params, 0);            /* 32-byte empty container */
+    REQUIRE(m.n_partitions == 1);
+    CHECK_EQ_STR(m.partitions[0].name, "main");
+    REQUIRE(m.partitions[0].n_ops == 11); /* %0..%9 and the final nn.bias_add */
+    CHECK_EQ_STR(m.partitions[0].ops[1].op, "nn.dense");
+    CHECK_EQ_STR(m.partitions[0].ops[10].op, "nn.bias_add");
+    REQUIRE(m.main.n_allocs == 2);
+    CHECK_EQ_INT(m.steps[0].args[0].kind, MLF_ARG_INPUT);
+    CHECK_EQ_INT(m.steps[5].args[1].kind, MLF_ARG_OUTPUT);
+    mlf_release(&m);
+}
+
+/* Kernels the fixtures lack, in the form TVM's CMSIS-NN codegen writes them. */
+TEST(mlf, mul_maxpool_s16_kernels)
+{
+    static const char lib2[] =
+        "// tvm target: cmsis-nn \n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_3(int8_t* input_0_, int8_t* input_1_, "
+        "int8_t* output_) {\n"
+        "  arm_elementwise_mul_s8(input_0_, input_1_, -3, 5, output_, -128, 1073741824, -5, "
+        "-128, 127, 16);\n  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_4(int8_t* input_, int8_t* output_) {\n"
+        "  cmsis_nn_context context= {NULL,0};\n"
+        "  cmsis_nn_tile stride = {2,1};\n  cmsis_nn_tile padding = {0,1};\n"
+        "  cmsis_nn_activation activation = {-100,100};\n"
+        "  cmsis_nn_pool_params pool_params = {stride, padding, activation};\n"
+        "  cmsis_nn_dims input_dims = {1,4,6,8};\n  cmsis_nn_dims filter_dims = {1,2,3,1};\n"
+        "  cmsis_nn_dims output_dims = {1,3,3,8};\n"
+        "  arm_cmsis_nn_status status = arm_max_pool_s8(&context, &pool_params, &input_dims, "
+        "input_, &filter_dims, &output_dims, output_);\n"
+        "  if (status != ARM_CMSIS_NN_SUCCESS) {\n    return -1;\n  }\n  return 0;\n}\n"
+        "TVM_DLL int32_t tvmgen_default_cmsis_nn_main_5(int16_t* input_, int16_t* output_) {\n"
+        "  arm_softmax_s16(input_, 2, 5, 1073741824, 1, &softmax_params, output_);\n"
+        "  return 0;\n}\n";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    REQUIRE(mlf_parse_c(&m, "default_lib2.c", lib2, sizeof lib2 - 1, &eb) == 0);
+    REQUIRE(mlf_link(&m, &eb) == 0);
+    REQUIRE(m.n_functions == 3);
+    const struct mlf_kernel *k = &m.functions[0].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_MUL);
+    CHECK_EQ_INT(k->in1_offset, -3);
+    CHECK_EQ_INT(k->in2_offset, 5);
+    CHECK_EQ_INT(k->out_offset, -128);
+    CHECK_EQ_INT(k->out_mult, 1073741824);
+    CHECK_EQ_INT(k->out_shift, -5);
+    CHECK_EQ_INT(k->act_min, -128);
+    CHECK_EQ_INT(k->block_size, 16);
+    CHECK_EQ_INT(k->ptr_param[MLF_KP_OUTPUT], 2);
+    k = &m.functions[1].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_MAXPOOL);
+    CHECK(k->stride.w == 2 && k->stride.h == 1 && k->padding.w == 0 && k->padding.h == 1);
+    CHECK(k->act_min == -100 && k->act_max == 100);
+    CHECK(k->input.w == 6 && k->filter.h == 2 && k->filter.w == 3 && k->output.h == 3);
+    CHECK(!k->bias.set);
+    k = &m.functions[2].kernels[0];
+    CHECK_EQ_INT(k->kind, MLF_K_SOFTMAX);
+    CHECK(k->s16);
+    CHECK(k->num_rows == 2 && k->row_size == 5 && k->mult == 1073741824 && k->shift == 1);
+    CHECK_EQ_STR(m.functions[2].target, "cmsis_nn");
+    mlf_release(&m);
+}
+
+/* v5 graph executors name the file graph.json; a .tgz is read like a .tar.gz. */
+TEST(mlf, graph_json_name_and_tgz)
+{
+    const char *tmp = test_tmpdir(t_);
+    char d[256], cmd[2048], args[700];
+    snprintf(d, sizeof d, "%s/graph-v5", tmp);
+    snprintf(cmd, sizeof cmd,
+             "cp -r tests/data/mlf-hand/graph-v7 '%s' && mv '%s/executor-config/graph/default.graph' "
+             "'%s/executor-config/graph/graph.json' && tar czf '%s.tgz' -C '%s' .",
+             d, d, d, d, d);
+    REQUIRE(system(cmd) == 0);
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(mlf_open(&m, d, &eb) == 0);
+    REQUIRE(m.n_steps == 2);
+    CHECK_EQ_STR(m.steps[1].function, "tvmgen_default_fused_nn_relu");
+    mlf_release(&m);
+    struct sbuf o1, o2;
+    sbuf_init(&o1);
+    sbuf_init(&o2);
+    snprintf(args, sizeof args, "info --json tests/data/mlf-hand/graph-v7");
+    CHECK_EQ_INT(test_cli(args, &o1, NULL), 0);
+    snprintf(args, sizeof args, "info --json '%s.tgz'", d);
+    CHECK_EQ_INT(test_cli(args, &o2, NULL), 0);
+    CHECK_EQ_STR(o2.buf, o1.buf);
+    CHECK(strstr(o1.buf, "\"executor\":\t\"graph\"") != NULL);
+    CHECK(strstr(o1.buf, "\"interface\":\t\"packed\"") != NULL);
+    sbuf_release(&o1);
+    sbuf_release(&o2);
 }
