@@ -900,26 +900,53 @@ TEST(tui, e2e_tmux_colours_and_no_color)
     sbuf_release(&screen);
 }
 
+/* KWS (DS-CNN, TFLite) and the "Left" utterance: what the board's CMSIS-NN build printed. */
+#define KWS_MODEL "tests/data/models/kws_ref_model.tflite"
+#define KWS_LEFT "tests/data/models/inputs/kws/tst_000099_Left_2.bin"
+static const int kws_left_board[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
+                                       -128, -128, -70};
+
 /*
- * --input on the real ResNet-8 with image 0: a paced run (MLFSCOPE_TUI_REF_PACE_MS) shows
- * its progress, the Conv's tensor pane fills with the values ONNX Runtime computed, and q
- * in the middle of a slow run exits at once.
+ * --input end to end: a paced KWS run in tflm arithmetic (MLFSCOPE_TUI_REF_PACE_MS) shows its
+ * progress and then the softmax the board computed; ResNet-8 in onnx arithmetic shows
+ * ONNX Runtime's values for a Conv; a 1,000-layer run keeps the UI responsive and q during a
+ * slow run exits at once.
  */
 TEST(tui, e2e_tmux_reference_run)
 {
-    char sock[64], want[64];
+    char sock[64], want[64], in_path[512];
     struct sbuf screen;
     struct tensor_value ort;
     const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    sbuf_init(&screen);
+
+    snprintf(sock, sizeof sock, "mlfscope-e2e-kws-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 100 -y 30 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=60 LANG=C.UTF-8 %s tui %s --input %s "
+               "--input-dtype int8 --input-shape 1,49,10,1; echo EXIT=$?; sleep 5'", sock, bin,
+               KWS_MODEL, KWS_LEFT) == 0);
+    WAIT("running reference: layer ");
+    sh("tmux -L %s send-keys -t e2e G 3", sock);
+    WAIT(" 13/13 ");
+    WAIT("not computed yet");
+    snprintf(want, sizeof want, "[0,0] = %d (real", kws_left_board[0]);
+    WAIT(want);
+    sh("tmux -L %s send-keys -t e2e l l", sock);
+    snprintf(want, sizeof want, "[0,2] = %d (real", kws_left_board[2]);
+    WAIT(want);
+    WAIT("reference run done: 13 layers in tflm arithmetic");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+
     REQUIRE(npy_read_file(IC_ORT "/0024_PPQ_Variable_61.npy", &ort, NULL) == 0);
     REQUIRE(ort.dtype == DTYPE_S8 && ort.bytes > 2);
     const int8_t *o = ort.data;
-    sbuf_init(&screen);
-    snprintf(sock, sizeof sock, "mlfscope-e2e-ref-%ld", (long)getpid());
+    snprintf(sock, sizeof sock, "mlfscope-e2e-ic-%ld", (long)getpid());
     REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 120 -y 30 "
-               "'MLFSCOPE_TUI_REF_PACE_MS=50 LANG=C.UTF-8 %s tui %s --input %s; "
-               "echo EXIT=$?; sleep 5'", sock, bin, IC_MODEL, IC_INPUT) == 0);
-    WAIT("running reference: layer ");
+               "'LANG=C.UTF-8 %s tui %s --input %s; echo EXIT=$?; sleep 5'", sock, bin,
+               IC_MODEL, IC_INPUT) == 0);
+    WAIT("23 layers");
     sh("tmux -L %s send-keys -t e2e / PPQ_Variable_61 Enter 3", sock);
     WAIT(" 5/23 ");
     snprintf(want, sizeof want, "[0,0,0,0] = %d (real", o[0]);
@@ -927,21 +954,31 @@ TEST(tui, e2e_tmux_reference_run)
     sh("tmux -L %s send-keys -t e2e l l", sock);
     snprintf(want, sizeof want, "[0,0,0,2] = %d (real", o[2]);
     WAIT(want);
-    WAIT("reference run done: 23 layers in onnx arithmetic");
-    sh("tmux -L %s send-keys -t e2e q", sock);
-    WAIT("EXIT=0");
-    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
-
-    /* Ten seconds per layer: q must not wait for the run. */
-    snprintf(sock, sizeof sock, "mlfscope-e2e-refq-%ld", (long)getpid());
-    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 80 -y 24 "
-               "'MLFSCOPE_TUI_REF_PACE_MS=10000 LANG=C.UTF-8 %s tui %s --input %s; "
-               "echo EXIT=$?; sleep 5'", sock, bin, IC_MODEL, IC_INPUT) == 0);
-    WAIT("running reference: layer 1 of 23");
     sh("tmux -L %s send-keys -t e2e q", sock);
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     mem_free(ort.data);
+
+    /* 1,000 layers at 10 s each: keys work while it runs, and q does not wait for it. */
+    int8_t img[16 * 16 * 8];
+    for (size_t i = 0; i < sizeof img; i++)
+        img[i] = (int8_t)(i * 7);
+    snprintf(in_path, sizeof in_path, "%s/in.bin", test_tmpdir(t_));
+    FILE *f = fopen(in_path, "wb");
+    REQUIRE(f != NULL);
+    CHECK(fwrite(img, 1, sizeof img, f) == sizeof img);
+    CHECK(fclose(f) == 0);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-syn-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 80 -y 24 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=10000 LANG=C.UTF-8 %s tui --synthetic 1000 "
+               "--input %s --input-dtype int8; echo EXIT=$?; sleep 5'", sock, bin,
+               in_path) == 0);
+    WAIT("running reference: layer 1 of 1000");
+    sh("tmux -L %s send-keys -t e2e j j", sock);
+    WAIT(" 3/1000 ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
     sbuf_release(&screen);
 }
 
