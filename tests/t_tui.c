@@ -931,10 +931,10 @@ TEST(tui, e2e_tmux_reference_run)
     WAIT("not computed yet");
     snprintf(want, sizeof want, "[0,0] = %d (real", kws_left_board[0]);
     WAIT(want);
+    WAIT("reference run done: 13 layers in tflm arithmetic");   /* the last layer was last */
     sh("tmux -L %s send-keys -t e2e l l", sock);
     snprintf(want, sizeof want, "[0,2] = %d (real", kws_left_board[2]);
     WAIT(want);
-    WAIT("reference run done: 13 layers in tflm arithmetic");
     sh("tmux -L %s send-keys -t e2e q", sock);
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
