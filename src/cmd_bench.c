@@ -30,7 +30,7 @@ static const char bench_usage[] =
     "median run time in milliseconds.\n"
     "\n"
     "  -i, --input [NAME=]FILE  as for run (.npy, .pb, raw with --input-dtype/--input-shape)\n"
-    "  --arith MODE             onnx (default), tflm or tvm\n"
+    "  --arith MODE             onnx, tflm or tvm (default: tflm for TFLite, onnx for ONNX)\n"
     "  --single-rounding        tflm with CMSIS_NN_USE_SINGLE_ROUNDING\n"
     "  -n N                     number of timed runs\n"
     "  --json                   {\"load_ms\", \"run_ms_median\", \"runs\", \"arith\"}\n"
@@ -69,6 +69,7 @@ int cmd_bench(int argc, char **argv)
     size_t n_inputs = 0, n_shapes = 0;
     long runs = 20;
     bool json = false;
+    bool arith_given = false;
     struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .dump = INTERP_DUMP_LAYERS,
                                   .capture = true};
     enum dtype raw_dtype = DTYPE_UNKNOWN;
@@ -84,6 +85,7 @@ int cmd_bench(int argc, char **argv)
             inputs[n_inputs++] = optarg;
             break;
         case 'a':
+            arith_given = true;
             if (!interp_arith_from_name(optarg, &opts.arith))
                 return cmd_usage_error("bench", "--arith: expected onnx, tflm or tvm, got '%s'",
                                        optarg);
@@ -132,6 +134,8 @@ int cmd_bench(int argc, char **argv)
     int rc = times ? model_load(&g, argv[optind], &lo, &eb)
                    : errbuf_set(&eb, ST_ENOMEM, "out of memory");
     double load_ms = now_ms() - t0;
+    if (!rc && !arith_given)
+        opts.arith = interp_default_arith(&g);
     if (!rc)
         rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
     if (!rc)

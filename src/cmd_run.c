@@ -35,9 +35,9 @@ static const char run_usage[] =
     "                           --input-dtype/--input-shape (repeatable; unnamed inputs\n"
     "                           take the graph inputs in order)\n"
     "  -o, --output DIR         where to write (created)\n"
-    "  --arith MODE             onnx (ONNX semantics, default; not for TFLite models),\n"
-    "                           tflm (TFLite Micro / CMSIS-NN fixed point) or tvm (TVM's\n"
-    "                           C: single rounding)\n"
+    "  --arith MODE             onnx (ONNX semantics; not for TFLite models), tflm\n"
+    "                           (TFLite Micro / CMSIS-NN fixed point) or tvm (TVM's C:\n"
+    "                           single rounding); default tflm for TFLite, onnx for ONNX\n"
     "  --single-rounding        tflm built with CMSIS_NN_USE_SINGLE_ROUNDING\n"
     "  --dump WHAT              layers (default), all (every node) or outputs\n"
     "  --input-dtype T          dtype of raw inputs (int8, uint8, float32, ...)\n"
@@ -178,6 +178,7 @@ int cmd_run(int argc, char **argv)
     struct shape_override shapes[RUN_MAX_INPUTS];
     size_t n_inputs = 0, n_shapes = 0;
     const char *dir = NULL;
+    bool arith_given = false;
     struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .dump = INTERP_DUMP_LAYERS};
     enum dtype raw_dtype = DTYPE_UNKNOWN;
     struct errbuf eb;
@@ -195,6 +196,7 @@ int cmd_run(int argc, char **argv)
             dir = optarg;
             break;
         case 'a':
+            arith_given = true;
             if (!interp_arith_from_name(optarg, &opts.arith))
                 return cmd_usage_error("run", "--arith: expected onnx, tflm or tvm, got '%s'",
                                        optarg);
@@ -249,6 +251,8 @@ int cmd_run(int argc, char **argv)
     st.per_node = opts.dump == INTERP_DUMP_ALL;
     struct load_options lo = {.n_shapes = n_shapes, .shapes = shapes};
     int rc = model_load(&g, model, &lo, &eb);
+    if (!rc && !arith_given)
+        opts.arith = interp_default_arith(&g);
     if (!rc)
         rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
     if (!rc)

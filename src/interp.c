@@ -30,6 +30,11 @@ static const char *const arith_names[] = {
 _Static_assert(sizeof(arith_names) / sizeof(arith_names[0]) == INTERP_ARITH_COUNT,
                "arith name table");
 
+enum interp_arith interp_default_arith(const struct graph *g)
+{
+    return g->format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM : INTERP_ARITH_ONNX;
+}
+
 const char *interp_arith_name(enum interp_arith a)
 {
     return (unsigned)a < INTERP_ARITH_COUNT ? arith_names[a] : "unknown";

@@ -36,6 +36,12 @@ enum interp_arith {
     INTERP_ARITH_COUNT
 };
 
+/*
+ * The mode a model runs in when the user names none: tflm for TFLite models (what a
+ * CMSIS-NN board computes; onnx has no meaning there), onnx for ONNX models.
+ */
+enum interp_arith interp_default_arith(const struct graph *g);
+
 /* "onnx", "tflm", "tvm". */
 const char *interp_arith_name(enum interp_arith a);
 

@@ -267,3 +267,25 @@ TEST(tflm, cli_run)
     sbuf_release(&out);
     sbuf_release(&err);
 }
+
+/* Without --arith, a TFLite model runs as TFLite Micro does (onnx has no meaning for it). */
+TEST(tflm, cli_default_mode_is_tflm)
+{
+    const char *dir = test_tmpdir(t_);
+    char args[512], path[600];
+    struct sbuf err;
+    sbuf_init(&err);
+    snprintf(args, sizeof args,
+             "run tests/data/models/kws_ref_model.tflite --input "
+             "tests/data/models/inputs/kws/tst_000098_Yes_9.bin --input-dtype int8 "
+             "--input-shape 1,49,10,1 -o %s",
+             dir);
+    CHECK_EQ_INT(test_cli(args, NULL, &err), 0);
+    snprintf(path, sizeof path, "%s/index.json", dir);
+    size_t n = 0;
+    unsigned char *index = test_read_file(path, &n);
+    REQUIRE(index != NULL);
+    CHECK(strstr((const char *)index, "\"arith\":\t\"tflm\"") != NULL);
+    mem_free(index);
+    sbuf_release(&err);
+}
