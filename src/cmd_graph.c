@@ -12,8 +12,14 @@
 
 #include "cmd.h"
 #include "graph.h"
+#include "map.h"
+#include "mlf.h"
 #include "model.h"
+#include "offload.h"
+#include "diff.h"
+#include "views/graph_diff.h"
 #include "views/graphview.h"
+#include "views/graphview_mlf.h"
 #include "views/gv.h"
 #include "banned.h"
 
@@ -33,6 +39,12 @@ static const char usage[] =
     "      --layers          one box per layer (default)\n"
     "      --nodes           one box per model node, tensor names on the edges\n"
     "      --constants       also draw constant tensors (weights, scales) as small boxes\n"
+    "      --mlf MLF         the TVM build of this model: one cluster per partition (MLF\n"
+    "                        step), boxes coloured by target (cmsis-nn, c, folded dashed),\n"
+    "                        hazards in red (see mlfscope offloads), legend with counts\n"
+    "      --map FILE        override the layer map (docs/offloads.md)\n"
+    "      --diff REPORT     colour layers by the verdicts of a 'mlfscope diff -o REPORT'\n"
+    "                        JSON report and mark the first divergence\n"
     "      --input-shape [NAME=]D0,D1,...\n"
     "                        fix the shape of an input (repeatable)\n"
     "  -h, --help            this text\n";
@@ -48,13 +60,17 @@ static double now_ms(void)
 
 int cmd_graph(int argc, char **argv)
 {
-    enum { OPT_LAYERS = 256, OPT_NODES, OPT_CONSTANTS, OPT_INPUT_SHAPE, OPT_TIME };
+    enum { OPT_LAYERS = 256, OPT_NODES, OPT_CONSTANTS, OPT_INPUT_SHAPE, OPT_TIME, OPT_MLF,
+           OPT_MAP, OPT_DIFF };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"layers", no_argument, NULL, OPT_LAYERS},
         {"nodes", no_argument, NULL, OPT_NODES},
         {"constants", no_argument, NULL, OPT_CONSTANTS},
         {"input-shape", required_argument, NULL, OPT_INPUT_SHAPE},
+        {"mlf", required_argument, NULL, OPT_MLF},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"diff", required_argument, NULL, OPT_DIFF},
         {"time", no_argument, NULL, OPT_TIME},  /* hidden: phase timings on stderr */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -64,8 +80,11 @@ int cmd_graph(int argc, char **argv)
     struct load_options lopt = {.shapes = shapes};
     struct errbuf eb;
     const char *out_path = NULL;
+    const char *diff_path = NULL;
     enum gv_format format;
     bool timing = false;
+    const char *mlf_path = NULL;
+    struct map_options map_opt = {NULL};
     int c;
 
     if (cmd_wants_help(argc, argv))
@@ -80,6 +99,9 @@ int cmd_graph(int argc, char **argv)
         case OPT_NODES: vopt.mode = GRAPHVIEW_NODES; break;
         case OPT_CONSTANTS: vopt.show_constants = true; break;
         case OPT_TIME: timing = true; break;
+        case OPT_MLF: mlf_path = optarg; break;
+        case OPT_MAP: map_opt.override_path = optarg; break;
+        case OPT_DIFF: diff_path = optarg; break;
         case OPT_INPUT_SHAPE:
             if (lopt.n_shapes == MAX_SHAPES)
                 return cmd_usage_error(argv[0], "at most %d --input-shape options", MAX_SHAPES);
@@ -101,10 +123,18 @@ int cmd_graph(int argc, char **argv)
     if (gv_format_from_path(out_path, &format, &eb) != 0)
         return cmd_usage_error(argv[0], "%s", eb.msg);
     const char *model_path = argv[optind];
+    if (map_opt.override_path && mlf_path == NULL)
+        return cmd_usage_error(argv[0], "--map needs --mlf");
 
     struct graph g;
     struct graphview v;
+    struct mlf m;
+    struct map mp;
+    struct offload_report rep;
     int rc;
+    mlf_init(&m);
+    map_init(&mp);
+    offload_init(&rep);
     double t0 = now_ms(), t1 = t0, t2 = t0, t3 = t0;
     graph_init(&g);
     graphview_init(&v);
@@ -113,7 +143,30 @@ int cmd_graph(int argc, char **argv)
     if (rc == 0) {
         t1 = now_ms();
         rc = graphview_build(&v, &g, &vopt, &eb);
+        if (rc == 0 && mlf_path != NULL) {
+            /* partitions, targets and hazards of the MLF build */
+            rc = mlf_open(&m, mlf_path, &eb);
+            if (rc == 0)
+                rc = map_build(&mp, &g, &m, &map_opt, &eb);
+            if (rc == 0)
+                rc = offload_analyse(&rep, &g, &mp, NULL, &eb);
+            if (rc == 0)
+                rc = graphview_annotate_mlf(&v, &g, &mp, &rep, &eb);
+        }
         t2 = now_ms();
+    }
+    if (rc == 0 && diff_path != NULL) {
+        struct diff_verdicts dv;
+        size_t matched = 0;
+        rc = diff_verdicts_load(diff_path, &dv, &eb);
+        if (rc == 0) {
+            rc = graphview_apply_diff(&v, &g, &dv, &matched, &eb);
+            if (rc == 0 && matched == 0 && dv.n > 0)
+                cmd_warn("%s: no layer of %s is named in the report", diff_path, model_path);
+            if (rc == 0 && dv.first_diverged != NULL)
+                fprintf(stderr, "first divergence: %s\n", dv.first_diverged);
+            diff_verdicts_release(&dv);
+        }
     }
     if (rc == 0 && v.n_boxes > MANY_BOXES)
         cmd_warn("%zu boxes to lay out: dot may take minutes%s", v.n_boxes,
@@ -127,6 +180,9 @@ int cmd_graph(int argc, char **argv)
         fprintf(stderr, "load-ms %.1f view-ms %.1f render-ms %.1f layers %zu nodes %zu\n",
                 t1 - t0, t2 - t1, t3 - t2, g.n_layers, g.n_nodes);
     graphview_release(&v);
+    offload_release(&rep);
+    map_release(&mp);
+    mlf_release(&m);
     graph_release(&g);
     return rc == 0 ? EXIT_OK : cmd_fail(&eb);
 }

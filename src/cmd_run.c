@@ -18,6 +18,9 @@
 #include "fileio.h"
 #include "graph.h"
 #include "interp.h"
+#include "map.h"
+#include "map_deployed.h"
+#include "mlf.h"
 #include "mem.h"
 #include "model.h"
 
@@ -38,6 +41,10 @@ static const char run_usage[] =
     "  --arith MODE             onnx (ONNX semantics; not for TFLite models), tflm\n"
     "                           (TFLite Micro / CMSIS-NN fixed point) or tvm (TVM's C:\n"
     "                           single rounding); default tflm for TFLite, onnx for ONNX\n"
+    "  --arith deployed --mlf MLF  each layer as the MLF runs it: CMSIS-NN layers in tflm\n"
+    "                           arithmetic with the MLF's multipliers, shifts and offsets,\n"
+    "                           TVM C layers in tvm arithmetic (--map FILE overrides the\n"
+    "                           layer map, see docs/offloads.md)\n"
     "  --single-rounding        tflm built with CMSIS_NN_USE_SINGLE_ROUNDING\n"
     "  --dump WHAT              layers (default), all (every node) or outputs\n"
     "  --input-dtype T          dtype of raw inputs (int8, uint8, float32, ...)\n"
@@ -172,6 +179,8 @@ int cmd_run(int argc, char **argv)
         {"input-dtype", required_argument, NULL, 't'},
         {"input-shape", required_argument, NULL, 'S'},
         {"ort-avx2", no_argument, NULL, 'X'},
+        {"mlf", required_argument, NULL, 'M'},
+        {"map", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     char *inputs[RUN_MAX_INPUTS];
@@ -181,6 +190,9 @@ int cmd_run(int argc, char **argv)
     bool arith_given = false;
     struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .dump = INTERP_DUMP_LAYERS};
     enum dtype raw_dtype = DTYPE_UNKNOWN;
+    bool deployed = false;
+    const char *mlf_path = NULL;
+    struct map_options map_opt = {NULL};
     struct errbuf eb;
     errbuf_init(&eb);
     optind = 1;
@@ -197,9 +209,16 @@ int cmd_run(int argc, char **argv)
             break;
         case 'a':
             arith_given = true;
-            if (!interp_arith_from_name(optarg, &opts.arith))
-                return cmd_usage_error("run", "--arith: expected onnx, tflm or tvm, got '%s'",
-                                       optarg);
+            deployed = strcmp(optarg, "deployed") == 0;
+            if (!deployed && !interp_arith_from_name(optarg, &opts.arith))
+                return cmd_usage_error("run", "--arith: expected onnx, tflm, tvm or deployed, "
+                                       "got '%s'", optarg);
+            break;
+        case 'M':
+            mlf_path = optarg;
+            break;
+        case 'P':
+            map_opt.override_path = optarg;
             break;
         case 's':
             opts.single_rounding = true;
@@ -240,6 +259,9 @@ int cmd_run(int argc, char **argv)
         return cmd_usage_error("run", "-o DIR is required");
     if (n_inputs == 0)
         return cmd_usage_error("run", "at least one --input is required");
+    if (deployed != (mlf_path != NULL))
+        return cmd_usage_error("run", deployed ? "--arith deployed needs --mlf MLF"
+                                               : "--mlf is only used with --arith deployed");
     const char *model = argv[optind];
 
     struct graph g;
@@ -253,6 +275,23 @@ int cmd_run(int argc, char **argv)
     int rc = model_load(&g, model, &lo, &eb);
     if (!rc && !arith_given)
         opts.arith = interp_default_arith(&g);
+    struct mlf m;
+    struct map mp;
+    struct arena dep_arena;
+    mlf_init(&m);
+    map_init(&mp);
+    arena_init(&dep_arena);
+    if (!rc && deployed) {
+        /* each layer in the arithmetic of the path the MLF gave it, with its constants */
+        struct interp_layer_params *lp = NULL;
+        rc = mlf_open(&m, mlf_path, &eb);
+        if (!rc)
+            rc = map_build(&mp, &g, &m, &map_opt, &eb);
+        if (!rc)
+            rc = map_deployed_params(&mp, &dep_arena, &lp, &eb);
+        opts.arith = INTERP_ARITH_TFLM;
+        opts.layer_params = lp;
+    }
     if (!rc)
         rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
     if (!rc)
@@ -272,12 +311,15 @@ int cmd_run(int argc, char **argv)
         fputc('\n', stderr);
     if (!rc) {
         char arith[32];
-        snprintf(arith, sizeof arith, "%s", interp_arith_name(opts.arith));
+        snprintf(arith, sizeof arith, "%s", deployed ? "deployed" : interp_arith_name(opts.arith));
         rc = write_index(dir, model, arith, opts.single_rounding, st.tensors, &eb);
     }
     cJSON_Delete(st.tensors);
     interp_free(ip);
     interp_inputs_release(&in);
+    arena_release(&dep_arena);
+    map_release(&mp);
+    mlf_release(&m);
     graph_release(&g);
     if (rc)
         return cmd_fail(&eb);
