@@ -1,8 +1,9 @@
 /*
  * `mlfscope tui MODEL`: browse a model's layers, details, tensors and graph neighbourhood in
- * the terminal. With --input a reference run fills the tensor pane from a background thread
- * while the UI stays live. The MLF, board-log and twin sources plug into struct tui_source
- * once those stages exist; until then their options are parsed and refused clearly.
+ * the terminal. --mlf adds where each layer runs (the layer map, offload reasons, hazards);
+ * --input starts a reference run in a background thread that fills the tensor pane while
+ * the UI stays live; --log then compares the board with it (verdicts, board | delta). The
+ * host twin (--twin) is parsed and refused until it exists.
  */
 /* command: tui | browse a model, its layers, tensors and graph in the terminal */
 #include <errno.h>
@@ -11,12 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "cmd.h"
 #include "graph.h"
 #include "interp.h"
+#include "map.h"
+#include "map_deployed.h"
+#include "mlf.h"
 #include "model.h"
+#include "offload.h"
+#include "trace.h"
 #include "views/term.h"
 #include "views/tui.h"
+#include "views/tui_data.h"
 #include "views/tui_ref.h"
 #include "views/tui_synth.h"
 #include "views/tui_table.h"
@@ -33,14 +41,19 @@ static const char usage[] =
     "layer runs, and the reference, board and difference side by side.\n"
     "\n"
     "options:\n"
-    "  --mlf MLF        the TVM build (.tar, .tar.gz or folder)      (not available yet)\n"
+    "  --mlf MLF        the TVM build (.tar, .tar.gz or folder): target and kernel per\n"
+    "                   layer, the MLF step, multipliers/shifts, offload reasons, hazards\n"
     "  --input [NAME=]X an input for a reference run in the background: .npy, ONNX\n"
     "                   TensorProto .pb, or raw bytes with --input-dtype/--input-shape\n"
     "                   (repeatable; unnamed inputs take the graph inputs in order)\n"
-    "  --log LOG        board log to compare against the reference   (not available yet)\n"
+    "  --log LOG        a board log (or trace folder) to compare with the reference run\n"
+    "                   (needs --input): verdicts, board | reference | delta; d goes to\n"
+    "                   the first diverged layer\n"
+    "  --tolerance N    count ±N LSB as equal in the comparison (default 0)\n"
     "  --twin           run the MLF's own C on the host as the board (not available yet)\n"
     "  --arith MODE     reference arithmetic: tflm (default for TFLite models), onnx\n"
-    "                   (default for ONNX models) or tvm\n"
+    "                   (default for ONNX models), tvm, or deployed (with --mlf: each\n"
+    "                   layer as the MLF runs it)\n"
     "  --single-rounding  tflm built with CMSIS_NN_USE_SINGLE_ROUNDING\n"
     "  --input-dtype T  dtype of raw inputs (int8, uint8, float32, ...)\n"
     "  --input-shape [NAME=]D  dims of a raw input or a symbolic model input: 1,49,10,1\n"
@@ -65,6 +78,10 @@ struct tui_args {
     size_t n_shapes;
     enum dtype raw_dtype;                           /* --input-dtype */
     bool arith_set;                                 /* --arith given */
+    bool deployed;                                  /* --arith deployed */
+    const char *mlf;                                /* --mlf */
+    const char *log;                                /* --log */
+    int tolerance;                                  /* --tolerance */
     struct interp_options iopts;                    /* arith, single rounding */
 };
 
@@ -72,7 +89,7 @@ struct tui_args {
 static int parse_args(int argc, char **argv, struct tui_args *a)
 {
     enum { OPT_MLF = 256, OPT_INPUT, OPT_LOG, OPT_TWIN, OPT_SYNTH, OPT_NOCOLOR, OPT_NOMOUSE,
-           OPT_ARITH, OPT_SINGLE, OPT_DTYPE, OPT_SHAPE };
+           OPT_ARITH, OPT_SINGLE, OPT_DTYPE, OPT_SHAPE, OPT_TOL };
     static const struct option longopts[] = {
         {"mlf", required_argument, NULL, OPT_MLF},
         {"input", required_argument, NULL, OPT_INPUT},
@@ -82,6 +99,7 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
         {"single-rounding", no_argument, NULL, OPT_SINGLE},
         {"input-dtype", required_argument, NULL, OPT_DTYPE},
         {"input-shape", required_argument, NULL, OPT_SHAPE},
+        {"tolerance", required_argument, NULL, OPT_TOL},
         {"synthetic", required_argument, NULL, OPT_SYNTH},
         {"no-color", no_argument, NULL, OPT_NOCOLOR},
         {"no-mouse", no_argument, NULL, OPT_NOMOUSE},
@@ -98,21 +116,30 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_MLF:
-        case OPT_LOG:
+        case OPT_MLF: a->mlf = optarg; break;
+        case OPT_LOG: a->log = optarg; break;
         case OPT_TWIN:
-            /* Wired as the MLF map, the diff and the host twin land on main. */
-            return cmd_usage_error("tui", "--%s is not available yet in the tui",
-                                   c == OPT_MLF ? "mlf" : c == OPT_LOG ? "log" : "twin");
+            /* The host twin is not on main yet: wired as a board trace when it lands. */
+            return cmd_usage_error("tui", "--twin is not available yet in the tui");
+        case OPT_TOL: {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || v < 0 || v > 255)
+                return cmd_usage_error("tui", "--tolerance: expected 0..255, got '%s'", optarg);
+            a->tolerance = (int)v;
+            break;
+        }
         case OPT_INPUT:
             if (a->n_inputs == TUI_MAX_INPUTS)
                 return cmd_usage_error("tui", "more than %d --input", TUI_MAX_INPUTS);
             a->inputs[a->n_inputs++] = optarg;
             break;
         case OPT_ARITH:
-            if (!interp_arith_from_name(optarg, &a->iopts.arith))
-                return cmd_usage_error("tui", "--arith: expected onnx, tflm or tvm, got '%s'",
-                                       optarg);
+            a->deployed = strcmp(optarg, "deployed") == 0;
+            if (!a->deployed && !interp_arith_from_name(optarg, &a->iopts.arith))
+                return cmd_usage_error("tui", "--arith: expected onnx, tflm, tvm or deployed, "
+                                       "got '%s'", optarg);
             a->arith_set = true;
             break;
         case OPT_SINGLE: a->iopts.single_rounding = true; break;
@@ -155,6 +182,13 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
                              a->raw_dtype != DTYPE_UNKNOWN))
         return cmd_usage_error("tui", "--arith, --single-rounding and --input-dtype need "
                                "--input");
+    if (a->log != NULL && a->n_inputs == 0)
+        return cmd_usage_error("tui", "--log needs --input: the board is compared with a "
+                               "reference run on the same input");
+    if (a->deployed && a->mlf == NULL)
+        return cmd_usage_error("tui", "--arith deployed needs --mlf MLF");
+    if (a->mlf != NULL && a->synth >= 0)
+        return cmd_usage_error("tui", "--mlf needs a MODEL file, not --synthetic");
     a->model = n_pos == 1 ? argv[optind] : NULL;
     return -1;
 }
@@ -192,10 +226,22 @@ int cmd_tui(int argc, char **argv)
     struct tui_source src;
     struct tui_ref ref;
     struct interp_inputs in = {0};
+    struct mlf m;
+    struct map mp;
+    struct offload_report orep;
+    struct trace board;
+    struct arena arena;             /* deployed per-layer settings, hazard name list */
+    const char **hazards = NULL;
+    size_t n_hazards = 0;
     bool have_table = false, have_ref = false, have_tui = false;
     int rc;
     errbuf_init(&eb);
     graph_init(&g);
+    mlf_init(&m);
+    map_init(&mp);
+    offload_init(&orep);
+    trace_init(&board);
+    arena_init(&arena);
     if (a.synth >= 0) {
         rc = tui_synth_graph(&g, (size_t)a.synth, &eb);
     } else {
@@ -208,15 +254,45 @@ int cmd_tui(int argc, char **argv)
     if (rc == 0)
         rc = tui_table_init(&tb, g.n_layers, &eb);
     have_table = rc == 0;
+    if (rc == 0 && a.mlf != NULL) {
+        struct offload_options oopt = {.cmsis_nn_version = 4};
+        rc = mlf_open(&m, a.mlf, &eb);
+        if (rc == 0)
+            rc = map_build(&mp, &g, &m, NULL, &eb);
+        if (rc == 0)
+            rc = offload_analyse(&orep, &g, &mp, &oopt, &eb);
+        if (rc == 0)
+            rc = tui_data_fill_mlf(&tb, &g, &mp, &orep, &eb);
+        /* Layers with a shift hazard: the diff then names it as the likely cause. */
+        if (rc == 0 && orep.n_hazards > 0) {
+            hazards = arena_array(&arena, orep.n_hazards, sizeof *hazards);
+            if (hazards == NULL)
+                rc = errbuf_set(&eb, ST_ENOMEM, "out of memory");
+            for (size_t h = 0; rc == 0 && h < orep.n_hazards; h++)
+                if (orep.hazards[h].kind == HAZ_SHIFT && orep.hazards[h].layer_name != NULL)
+                    hazards[n_hazards++] = orep.hazards[h].layer_name;
+        }
+        if (rc == 0 && a.deployed) {
+            struct interp_layer_params *lp = NULL;
+            rc = map_deployed_params(&mp, &arena, &lp, &eb);
+            a.iopts.arith = INTERP_ARITH_TFLM;
+            a.iopts.layer_params = lp;
+        }
+    }
     if (rc == 0 && a.n_inputs > 0) {
         if (!a.arith_set)
             a.iopts.arith = g.format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM
                                                             : INTERP_ARITH_ONNX;
         rc = interp_inputs_load(&g, a.n_inputs, a.inputs, a.raw_dtype, a.n_shapes, a.shapes,
                                 &in, &eb);
+        if (rc == 0 && a.log != NULL)
+            rc = trace_load(a.log, NULL, &board, &eb);
         /* Planning errors (an unsupported op) are reported here, before the screen opens. */
+        struct tui_ref_diff d = {.board = &board, .tolerance = a.tolerance,
+                                 .n_hazards = n_hazards, .hazards = hazards};
         if (rc == 0)
-            rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb, ref_pace_ms(), &eb);
+            rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb, a.log != NULL ? &d : NULL,
+                               ref_pace_ms(), &eb);
         have_ref = rc == 0;
     }
     if (rc == 0) {
@@ -241,7 +317,12 @@ int cmd_tui(int argc, char **argv)
         tui_release(&t);
     if (have_table)
         tui_table_release(&tb);
+    trace_release(&board);
     interp_inputs_release(&in);
+    offload_release(&orep);
+    map_release(&mp);
+    mlf_release(&m);
+    arena_release(&arena);
     graph_release(&g);
     return rc < 0 ? cmd_fail(&eb) : EXIT_OK;
 }

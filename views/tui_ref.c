@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
+
+#include "tui_data.h"
 #include "banned.h"
 
 /* Copies each layer's (first) output into the table; stops when the UI asked to. */
@@ -18,6 +21,19 @@ static int on_layer(void *user, const struct interp_event *ev, struct errbuf *eb
     struct tui_ref *r = user;
     if (atomic_load(&r->cancel))
         return errbuf_set(eb, ST_EINTERNAL, "reference run cancelled");
+    if (r->want_diff) {
+        const struct graph *g = r->g;
+        struct trace_entry e = {
+            .name = g->tensors[ev->tensor].name,
+            .layer = ev->layer >= 0 ? g->layers[ev->layer].name : NULL,
+            .op = ev->layer >= 0 ? g->layers[ev->layer].op
+                  : ev->node >= 0 ? g->nodes[ev->node].op : NULL,
+            .index = (int64_t)r->ref_trace.n_entries, .step = -1, .value = *ev->value,
+            .status = TRACE_OK};
+        int rc = trace_add(&r->ref_trace, &e, eb);
+        if (rc < 0)
+            return rc;
+    }
     if (ev->layer < 0 || (size_t)ev->layer >= r->g->n_layers)
         return 0;
     const struct layer *l = &r->g->layers[ev->layer];
@@ -36,10 +52,35 @@ static int on_layer(void *user, const struct interp_event *ev, struct errbuf *eb
     return 0;
 }
 
+/* The board against the finished reference: verdicts, board tensors, diff sections. */
+static int compare(struct tui_ref *r)
+{
+    struct diff_report rep;
+    diff_report_init(&rep);
+    struct diff_options opt = {.tolerance = r->diff.tolerance, .model = r->g,
+                               .rerun = diff_model_rerun, .rerun_user = &r->dm,
+                               .n_hazards = r->diff.n_hazards, .hazards = r->diff.hazards};
+    int rc = diff_traces(&r->ref_trace, r->diff.board, &opt, &rep, &r->eb);
+    if (rc == 0)
+        rc = tui_data_fill_diff(r->tb, r->g, &rep, r->diff.board, &r->eb);
+    if (rc == 0) {
+        r->n_diverged = rep.count[DIFF_DIVERGED];
+        if (rep.first_diverged >= 0) {
+            const struct diff_layer *dl = &rep.layers[rep.first_diverged];
+            snprintf(r->first_diverged, sizeof r->first_diverged, "%s",
+                     dl->layer ? dl->layer : dl->name);
+        }
+    }
+    diff_report_release(&rep);
+    return rc;
+}
+
 static void *worker(void *arg)
 {
     struct tui_ref *r = arg;
     int rc = interp_run(r->ip, &r->eb);
+    if (rc == 0 && r->want_diff)
+        rc = compare(r);
     tui_table_progress(r->tb, 0, 0);
     int st = rc == 0 ? TUI_REF_DONE : atomic_load(&r->cancel) ? TUI_REF_CANCELLED
              : TUI_REF_FAILED;
@@ -47,9 +88,28 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The graph inputs first, as diff_model_trace has them: a board log often dumps them too. */
+static int add_inputs(struct tui_ref *r, const struct interp_inputs *in, struct errbuf *eb)
+{
+    struct trace *t = &r->ref_trace;
+    t->kind = TRACE_KIND_MEMORY;
+    if ((t->source = arena_strdup(&t->arena, r->g->path ? r->g->path : "")) == NULL ||
+        (t->arith = arena_strdup(&t->arena, interp_arith_name(r->arith))) == NULL)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    for (size_t i = 0; i < in->n; i++) {
+        struct trace_entry e = {.name = r->g->tensors[in->tensors[i]].name, .op = "input",
+                                .index = (int64_t)i, .step = -1, .value = in->vals[i],
+                                .status = TRACE_OK, .optional = true};
+        int rc = trace_add(t, &e, eb);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_options *opts,
-                  const struct interp_inputs *in, struct tui_table *tb, unsigned pace_ms,
-                  struct errbuf *eb)
+                  const struct interp_inputs *in, struct tui_table *tb,
+                  const struct tui_ref_diff *diff, unsigned pace_ms, struct errbuf *eb)
 {
     struct interp_options o = *opts;
     struct interp *ip = NULL;
@@ -65,11 +125,21 @@ int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_
     atomic_init(&r->cancel, false);
     atomic_init(&r->state, TUI_REF_RUNNING);
     errbuf_init(&r->eb);
-    int rc = interp_new(g, &o, &ip, eb);
+    trace_init(&r->ref_trace);
+    r->want_diff = diff != NULL && diff->board != NULL;
+    if (r->want_diff) {
+        r->diff = *diff;
+        r->dm = (struct diff_model){.g = g, .arith = o.arith,
+                                    .single_rounding = o.single_rounding};
+    }
+    int rc = r->want_diff ? add_inputs(r, in, eb) : 0;
+    if (rc == 0)
+        rc = interp_new(g, &o, &ip, eb);
     if (rc == 0)
         rc = interp_inputs_bind(ip, in, eb);
     if (rc < 0) {
         interp_free(ip);
+        trace_release(&r->ref_trace);
         return rc;
     }
     r->ip = ip;
@@ -79,6 +149,7 @@ int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_
         tui_table_progress(tb, 0, 0);
         interp_free(ip);
         r->ip = NULL;
+        trace_release(&r->ref_trace);
         return errbuf_set(eb, ST_EINTERNAL, "cannot start the reference run's thread");
     }
     r->started = true;
@@ -94,6 +165,7 @@ void tui_ref_stop(struct tui_ref *r)
     }
     interp_free(r->ip);
     r->ip = NULL;
+    trace_release(&r->ref_trace);
 }
 
 bool tui_ref_tick(void *ctx, struct tui *t)
@@ -104,7 +176,13 @@ bool tui_ref_tick(void *ctx, struct tui *t)
     if (r->reported || st == TUI_REF_RUNNING)
         return redraw;
     r->reported = true;
-    if (st == TUI_REF_DONE)
+    if (st == TUI_REF_DONE && r->want_diff && r->first_diverged[0] != '\0')
+        snprintf(t->msg, sizeof t->msg, "reference run done, %zu diverged; first: %.120s "
+                 "(d goes there)", r->n_diverged, r->first_diverged);
+    else if (st == TUI_REF_DONE && r->want_diff)
+        snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic; "
+                 "none diverged from the board", r->layers_done, interp_arith_name(r->arith));
+    else if (st == TUI_REF_DONE)
         snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic",
                  r->layers_done, interp_arith_name(r->arith));
     else if (st == TUI_REF_FAILED)

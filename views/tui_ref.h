@@ -1,11 +1,14 @@
 /*
  * The TUI's background reference run: the interpreter runs the model in a worker thread and
  * posts every layer's output into a struct tui_table (reference tensors and progress), while
- * the UI thread keeps drawing. The worker stops early when asked (q), and the UI learns how
- * the run ended through tui_ref_tick, which also forwards the table's changes.
+ * the UI thread keeps drawing. With a board trace the worker then compares the two (diff,
+ * re-running layers whose input already differed) and posts verdicts, board tensors and the
+ * diff sections. The worker stops early when asked (q), and the UI learns how the run ended
+ * through tui_ref_tick, which also forwards the table's changes.
  *
- * Lifetime: the graph, the table and the input values are borrowed and must outlive the run
- * (until tui_ref_stop returns). The interp is owned and freed by tui_ref_stop.
+ * Lifetime: the graph, the table, the input values and the board trace are borrowed and must
+ * outlive the run (until tui_ref_stop returns). The interp and the reference trace are owned
+ * and freed by tui_ref_stop.
  */
 #ifndef MLFSCOPE_TUI_REF_H
 #define MLFSCOPE_TUI_REF_H
@@ -15,14 +18,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diff.h"
+#include "diff_model.h"
 #include "errbuf.h"
 #include "graph.h"
 #include "interp.h"
+#include "trace.h"
 #include "tui.h"
 #include "tui_table.h"
 
 /* How a run ended (or that it has not). */
 enum tui_ref_state { TUI_REF_RUNNING, TUI_REF_DONE, TUI_REF_FAILED, TUI_REF_CANCELLED };
+
+/* A comparison to make once the reference run is complete. */
+struct tui_ref_diff {
+    const struct trace *board;          /* borrowed: the board log (or twin) trace */
+    int tolerance;                      /* ±N LSB count as equal */
+    size_t n_hazards;
+    const char *const *hazards;         /* borrowed: layers with a known shift hazard */
+};
 
 struct tui_ref {
     const struct graph *g;          /* borrowed */
@@ -35,21 +49,28 @@ struct tui_ref {
     atomic_bool cancel;             /* set by the UI thread: the callback stops the run */
     atomic_int state;               /* enum tui_ref_state; written last by the worker */
     size_t layers_done;             /* worker only: layers whose output arrived */
+    bool want_diff;                 /* compare with diff.board at the end */
+    struct tui_ref_diff diff;       /* copied; its pointers borrowed */
+    struct diff_model dm;           /* the re-run hook's settings */
+    struct trace ref_trace;         /* worker: the reference as diff wants it (with diff) */
+    size_t n_diverged;              /* worker, read after the end: diverged layers */
+    char first_diverged[160];       /* worker, read after the end: its name, or "" */
     unsigned pace_ms;               /* test hook: the worker waits this long after each layer */
     struct errbuf eb;               /* worker's error; read only after state != RUNNING */
 };
 
 /*
- * Plans a run of g (interp_new with opts' arithmetic and rounding; dump and callback are set
- * here), binds the inputs `in` (borrowed) and starts the worker. pace_ms > 0 slows the run
- * down (a pause after each layer) so that tests can watch it in progress and cancel it; 0 in
- * normal use. Planning errors (an unsupported op) come back here, before any thread exists:
- * returns a negative status with eb set and nothing to stop. On success the caller must call
- * tui_ref_stop.
+ * Plans a run of g (interp_new with opts' arithmetic, rounding and per-layer settings; dump
+ * and callback are set here), binds the inputs `in` (borrowed) and starts the worker. With
+ * `diff` (may be NULL) the worker compares the finished run with diff->board. pace_ms > 0
+ * slows the run down (a pause after each layer) so that tests can watch it in progress and
+ * cancel it; 0 in normal use. Planning errors (an unsupported op) come back here, before any
+ * thread exists: returns a negative status with eb set and nothing to stop. On success the
+ * caller must call tui_ref_stop.
  */
 int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_options *opts,
-                  const struct interp_inputs *in, struct tui_table *tb, unsigned pace_ms,
-                  struct errbuf *eb);
+                  const struct interp_inputs *in, struct tui_table *tb,
+                  const struct tui_ref_diff *diff, unsigned pace_ms, struct errbuf *eb);
 
 /* Asks the worker to stop at the next layer, waits for it and frees the interp. Idempotent. */
 void tui_ref_stop(struct tui_ref *r);
