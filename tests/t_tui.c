@@ -15,14 +15,22 @@
 
 #include "test.h"
 #include "../src/arena.h"
+#include "../src/cmd.h"
+#include "../src/diff_model.h"
 #include "../src/graph.h"
 #include "../src/interp.h"
+#include "../src/map.h"
 #include "../src/mem.h"
+#include "../src/mlf.h"
+#include "../src/offload.h"
+#include "../src/trace.h"
 #include "../src/model.h"
+#include "../dump/firmware/mlfscope_dump.h"
 #include "../dump/npy.h"
 #include "../src/sbuf.h"
 #include "../views/screen.h"
 #include "../views/tui.h"
+#include "../views/tui_data.h"
 #include "../views/tui_ref.h"
 #include "../views/tui_synth.h"
 #include "../views/tui_table.h"
@@ -32,6 +40,13 @@
 #define IC_MODEL IC_DIR "/model.onnx"
 #define IC_INPUT IC_DIR "/inputs/cifar10_calib_image_0.npy"
 #define IC_ORT "tests/golden/ort/mlperf-tiny-ic-resnet8-qdq-img0"
+
+/* KWS (DS-CNN, TFLite) and the "Left" utterance: what the board's CMSIS-NN build printed. */
+#define KWS_MODEL "tests/data/models/kws_ref_model.tflite"
+#define KWS_LEFT "tests/data/models/inputs/kws/tst_000099_Left_2.bin"
+static const int kws_left_board[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
+                                       -128, -128, -70};
+#define KWS_MLF "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws"
 
 /* ---- a hand-built model: the first layers of MLPerf Tiny's kws_ref_model.tflite ---- */
 
@@ -900,11 +915,6 @@ TEST(tui, e2e_tmux_colours_and_no_color)
     sbuf_release(&screen);
 }
 
-/* KWS (DS-CNN, TFLite) and the "Left" utterance: what the board's CMSIS-NN build printed. */
-#define KWS_MODEL "tests/data/models/kws_ref_model.tflite"
-#define KWS_LEFT "tests/data/models/inputs/kws/tst_000099_Left_2.bin"
-static const int kws_left_board[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
-                                       -128, -128, -70};
 
 /*
  * --input end to end: a paced KWS run in tflm arithmetic (MLFSCOPE_TUI_REF_PACE_MS) shows its
@@ -989,10 +999,18 @@ TEST(tui, cli_usage_errors)
     sbuf_init(&err);
     CHECK_EQ_INT(test_cli("tui tests/data/models/kws_ref_model.tflite --mlf build.tar", &out,
                           &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--mlf is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "build.tar") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui m.onnx --log board.log", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--log is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "--log needs --input") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --log missing.log", NULL,
+                          &err), 2);
+    CHECK(strstr(sbuf_str(&err), "missing.log") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --arith deployed", NULL,
+                          &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--arith deployed needs --mlf") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui m.onnx --twin", NULL, &err), 2);
     CHECK(strstr(sbuf_str(&err), "--twin is not available yet") != NULL);
@@ -1004,7 +1022,7 @@ TEST(tui, cli_usage_errors)
     CHECK(strstr(sbuf_str(&err), "need --input") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --arith fast", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--arith: expected onnx, tflm or tvm") != NULL);
+    CHECK(strstr(sbuf_str(&err), "--arith: expected onnx, tflm, tvm or deployed") != NULL);
     sbuf_reset(&err);
     /* The run starts, the terminal is missing: the worker is stopped and joined, exit 2. */
     CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT, NULL, &err), 2);
@@ -1230,7 +1248,7 @@ TEST(tui, ref_run_matches_onnx_runtime)
     tui_table_source(&tb, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, 0, &eb) == 0);
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 0, &eb) == 0);
     tui_progress(&t, 0, g.n_layers);
     CHECK(screen_has(&t, 120, 40, "running reference: layer 0 of 23"));
     ref_wait(&ref, &t);
@@ -1295,7 +1313,7 @@ TEST(tui, ref_run_cancels_promptly)
     tui_table_source(&tb, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, 5000, &eb) == 0);
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 5000, &eb) == 0);
     for (int i = 0; i < 300 && t.progress_done == 0; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -1332,10 +1350,220 @@ TEST(tui, ref_run_bad_input_fails_before_the_thread)
     REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
     in.vals[0].dims[1] = 31;    /* 1x31x32x3 for a 1x32x32x3 input */
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, 0, &eb) < 0);
+    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 0, &eb) < 0);
     CHECK(eb.msg[0] != '\0');
     in.vals[0].dims[1] = 32;
     tui_table_release(&tb);
     interp_inputs_release(&in);
     graph_release(&g);
+}
+
+/* ---- the MLF map and a board log (--mlf, --log) ---- */
+
+/* The layer of KWS whose board output the damaged log spoils (a 1x1 conv). */
+#define KWS_VICTIM 4
+
+static void put_sbuf(char c, void *user)
+{
+    sbuf_addc(user, c);
+}
+
+/*
+ * Writes DIR/board.log: the tflm reference run of KWS on "Left" (which reproduces the board's
+ * CMSIS-NN output, tflm tests) as the firmware emitter prints it, except that layer
+ * KWS_VICTIM's channel 7 is off by up to +20 and every later layer is computed from the
+ * damaged values (as a board would). Writes its path to path[cap]; false (test failed) when
+ * something is missing.
+ */
+static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
+{
+    struct graph g;
+    struct interp_inputs in = {0};
+    struct trace ref, b;
+    struct errbuf eb;
+    struct sbuf log;
+    char spec[] = KWS_LEFT;
+    char *specs[1] = {spec};
+    struct shape_override sh;
+    char shape[] = "1,49,10,1";
+    bool ok = false;
+    errbuf_init(&eb);
+    graph_init(&g);
+    trace_init(&ref);
+    trace_init(&b);
+    sbuf_init(&log);
+    struct diff_model dm = {.g = &g, .arith = INTERP_ARITH_TFLM};
+    if (cmd_parse_shape(shape, &sh, &eb) < 0 || model_load(&g, KWS_MODEL, NULL, &eb) < 0 ||
+        interp_inputs_load(&g, 1, specs, DTYPE_S8, 1, &sh, &in, &eb) < 0 ||
+        diff_model_trace(&dm, &in, &ref, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        goto out;
+    }
+    b.kind = TRACE_KIND_MEMORY;
+    for (size_t i = 0; i < ref.n_entries; i++)
+        if (trace_add(&b, &ref.entries[i], &eb) < 0)
+            goto fail;
+    const char *victim = g.tensors[g.layers[KWS_VICTIM].outputs[0]].name;
+    size_t k = 0;
+    while (k < b.n_entries && strcmp(b.entries[k].name, victim) != 0)
+        k++;
+    if (k == b.n_entries)
+        goto fail;
+    struct tensor_value *v = &b.entries[k].value;
+    if (v->dtype != DTYPE_S8 || v->rank != 4 || v->dims[3] != 64)
+        goto fail;
+    int8_t *p = v->data;
+    for (size_t i = 7; i < v->bytes; i += 64)
+        p[i] = (int8_t)(p[i] > 107 ? 127 : p[i] + 20);
+    for (size_t j = k + 1; j < b.n_entries; j++) {
+        struct tensor_value out;
+        if (diff_model_run_layer(&dm, b.entries[j].name, &b, &out, &eb) < 0)
+            goto fail;
+        if (out.bytes == b.entries[j].value.bytes)
+            memcpy(b.entries[j].value.data, out.data, out.bytes);
+        mem_free(out.data);
+    }
+    struct mlfscope_dump d;
+    mlfscope_dump_init(&d, put_sbuf, &log);
+    sbuf_add(&log, "boot: clock 80 MHz\n");
+    mlfscope_dump_begin(&d, "run-1", "kws_ref_model");
+    for (size_t i = 0; i < b.n_entries; i++) {
+        const struct tensor_value *e = &b.entries[i].value;
+        int32_t dims[GRAPH_MAX_RANK];
+        for (int r = 0; r < e->rank; r++)
+            dims[r] = (int32_t)e->dims[r];
+        mlfscope_dump_tensor(&d, (uint32_t)i, b.entries[i].name, MLFSCOPE_DUMP_INT8, dims,
+                             e->rank, e->data, (uint32_t)e->bytes);
+        sbuf_printf(&log, "step %zu took %zu us\n", i, 900 + i);
+    }
+    mlfscope_dump_end(&d);
+    snprintf(path, cap, "%s/board.log", test_tmpdir(t_));
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        goto fail;
+    bool wrote = fwrite(sbuf_str(&log), 1, log.len, f) == log.len;
+    if (fclose(f) != 0 || !wrote)
+        goto fail;
+    ok = true;
+    goto out;
+fail:
+    test_fail(t_, __FILE__, __LINE__, "making the damaged log: %s", eb.msg);
+out:
+    sbuf_release(&log);
+    trace_release(&b);
+    trace_release(&ref);
+    interp_inputs_release(&in);
+    graph_release(&g);
+    return ok;
+}
+
+/*
+ * The issue's case: KWS with its CMSIS-NN MLF and a log whose layer 4 went wrong. The run
+ * and the comparison happen in the background; then `d` selects the damaged layer, the
+ * details show its verdict and metrics, the later layers are inherited, and the tensor pane
+ * shows reference | board | delta.
+ */
+TEST(tui, mlf_and_damaged_log_first_divergence)
+{
+    struct graph g;
+    struct interp_inputs in = {0};
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct mlf m;
+    struct map mp;
+    struct offload_report orep;
+    struct trace board;
+    struct errbuf eb;
+    struct shape_override sh;
+    char shape[] = "1,49,10,1";
+    char spec[] = KWS_LEFT;
+    char *specs[1] = {spec};
+    char log[512];
+    REQUIRE(kws_damaged_log(t_, log, sizeof log));
+    errbuf_init(&eb);
+    graph_init(&g);
+    mlf_init(&m);
+    map_init(&mp);
+    offload_init(&orep);
+    trace_init(&board);
+    struct offload_options oopt = {.cmsis_nn_version = 4};
+    REQUIRE(cmd_parse_shape(shape, &sh, &eb) == 0);
+    REQUIRE(model_load(&g, KWS_MODEL, NULL, &eb) == 0);
+    REQUIRE(mlf_open(&m, KWS_MLF, &eb) == 0);
+    REQUIRE(map_build(&mp, &g, &m, NULL, &eb) == 0);
+    REQUIRE(offload_analyse(&orep, &g, &mp, &oopt, &eb) == 0);
+    REQUIRE(interp_inputs_load(&g, 1, specs, DTYPE_S8, 1, &sh, &in, &eb) == 0);
+    REQUIRE(trace_load(log, NULL, &board, &eb) == 0);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    REQUIRE(tui_data_fill_mlf(&tb, &g, &mp, &orep, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_TFLM};
+    struct tui_ref_diff d = {.board = &board};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, &d, 0, &eb) == 0);
+    ref_wait(&ref, &t);
+    tui_ref_stop(&ref);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_DONE);
+    CHECK_EQ_INT(ref.n_diverged, 1);
+    CHECK(screen_has(&t, 120, 40, "reference run done, 1 diverged; first: "
+                     "functional_1/activation_4/Relu"));
+    CHECK_EQ_INT(t.first_divergent, KWS_VICTIM);
+    for (size_t i = 0; i < g.n_layers; i++) {
+        enum tui_status want = i < KWS_VICTIM ? TUI_STATUS_EXACT : i == KWS_VICTIM
+                               ? TUI_STATUS_DIVERGED : TUI_STATUS_INHERITED;
+        if (i != 10)    /* RESHAPE: a view of the pool's output, folded in the MLF */
+            CHECK_EQ_INT(t.status[i], want);
+    }
+    press(&t, "d");
+    CHECK_EQ_INT(t.layer, KWS_VICTIM);
+    check_golden(t_, &t, 120, 40, true, "mlf-log-list-120x40");
+    tui_focus(&t, TUI_PANE_DETAILS);
+    press(&t, "G");
+    check_golden(t_, &t, 120, 40, false, "mlf-log-details-120x40");
+    CHECK(screen_has(&t, 120, 40, "verdict   diverged, the first divergence"));
+    CHECK(screen_has(&t, 120, 40, "first     [0,0,0,7] ref "));
+    tui_focus(&t, TUI_PANE_TENSOR);
+    press(&t, "f");
+    check_golden(t_, &t, 120, 40, true, "mlf-log-tensor-120x40");
+    CHECK(screen_has(&t, 120, 40, "[0,0,0,7] ref "));
+    tui_release(&t);
+    tui_table_release(&tb);
+    trace_release(&board);
+    interp_inputs_release(&in);
+    offload_release(&orep);
+    map_release(&mp);
+    mlf_release(&m);
+    graph_release(&g);
+}
+
+/* The same in the real binary: the background diff marks the layer, `d` goes there. */
+TEST(tui, e2e_tmux_mlf_and_damaged_log)
+{
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    char log[512];
+    REQUIRE(kws_damaged_log(t_, log, sizeof log));
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-log-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 140 -y 50 "
+               "'LANG=C.UTF-8 %s tui %s --mlf %s --input %s --input-dtype int8 "
+               "--input-shape 1,49,10,1 --log %s; echo EXIT=$?; sleep 5'", sock, bin,
+               KWS_MODEL, KWS_MLF, KWS_LEFT, log) == 0);
+    WAIT("13 layers");
+    WAIT("cmsis-nn");
+    WAIT("1 diverged; first: functional_1/activation_4/Relu");
+    sh("tmux -L %s send-keys -t e2e d", sock);
+    WAIT(" 5/13 ");
+    sh("tmux -L %s send-keys -t e2e 2 G", sock);
+    WAIT("verdict   diverged, the first divergence");
+    WAIT("max |d|   20 LSB");
+    sh("tmux -L %s send-keys -t e2e 3 f", sock);
+    WAIT("[0,0,0,7] ref ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
 }
