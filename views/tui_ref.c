@@ -52,13 +52,23 @@ static int on_layer(void *user, const struct interp_event *ev, struct errbuf *eb
     return 0;
 }
 
+/* diff_model_rerun, unless the UI asked to stop: a diff with many re-runs can take a while. */
+static int rerun(void *user, const char *name, const struct diff_report *rep,
+                 const struct trace *board, struct tensor_value *out, struct errbuf *eb)
+{
+    struct tui_ref *r = user;
+    if (atomic_load(&r->cancel))
+        return errbuf_set(eb, ST_EINTERNAL, "comparison cancelled");
+    return diff_model_rerun(&r->dm, name, rep, board, out, eb);
+}
+
 /* The board against the finished reference: verdicts, board tensors, diff sections. */
 static int compare(struct tui_ref *r)
 {
     struct diff_report rep;
     diff_report_init(&rep);
     struct diff_options opt = {.tolerance = r->diff.tolerance, .model = r->g,
-                               .rerun = diff_model_rerun, .rerun_user = &r->dm,
+                               .rerun = rerun, .rerun_user = r,
                                .n_hazards = r->diff.n_hazards, .hazards = r->diff.hazards};
     int rc = diff_traces(&r->ref_trace, r->diff.board, &opt, &rep, &r->eb);
     if (rc == 0)
@@ -79,8 +89,10 @@ static void *worker(void *arg)
 {
     struct tui_ref *r = arg;
     int rc = interp_run(r->ip, &r->eb);
-    if (rc == 0 && r->want_diff)
+    if (rc == 0 && r->want_diff) {
         rc = compare(r);
+        r->diff_failed = rc < 0;
+    }
     tui_table_progress(r->tb, 0, 0);
     int st = rc == 0 ? TUI_REF_DONE : atomic_load(&r->cancel) ? TUI_REF_CANCELLED
              : TUI_REF_FAILED;
@@ -186,6 +198,13 @@ bool tui_ref_tick(void *ctx, struct tui *t)
         snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic",
                  r->layers_done, interp_arith_name(r->arith));
     else if (st == TUI_REF_FAILED)
-        snprintf(t->msg, sizeof t->msg, "reference run failed: %.200s", r->eb.msg);
+        snprintf(t->msg, sizeof t->msg, "%s failed: %.200s",
+                 r->diff_failed ? "comparison with the board" : "reference run", r->eb.msg);
+    /* Damage the trace loader skipped over: say so, the details name each layer's. */
+    size_t n_prob = r->want_diff ? r->diff.board->n_problems : 0;
+    size_t used = strlen(t->msg);
+    if (st == TUI_REF_DONE && n_prob > 0 && used + 40 < sizeof t->msg)
+        snprintf(t->msg + used, sizeof t->msg - used, "; the log has %zu problem%s", n_prob,
+                 n_prob == 1 ? "" : "s");
     return true;
 }

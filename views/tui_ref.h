@@ -54,6 +54,7 @@ struct tui_ref {
     struct diff_model dm;           /* the re-run hook's settings */
     struct trace ref_trace;         /* worker: the reference as diff wants it (with diff) */
     size_t n_diverged;              /* worker, read after the end: diverged layers */
+    bool diff_failed;               /* worker, read after the end: the run worked, diff not */
     char first_diverged[160];       /* worker, read after the end: its name, or "" */
     unsigned pace_ms;               /* test hook: the worker waits this long after each layer */
     struct errbuf eb;               /* worker's error; read only after state != RUNNING */
