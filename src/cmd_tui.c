@@ -2,26 +2,32 @@
  * `mlfscope tui MODEL`: browse a model's layers, details, tensors and graph neighbourhood in
  * the terminal. --mlf adds where each layer runs (the layer map, offload reasons, hazards);
  * --input starts a reference run in a background thread that fills the tensor pane while
- * the UI stays live; --log then compares the board with it (verdicts, board | delta). The
- * host twin (--twin) is parsed and refused until it exists.
+ * the UI stays live; --log then compares the board with it (verdicts, board | delta), or
+ * --twin builds and runs the MLF's C on the host as the board.
  */
 /* command: tui | browse a model, its layers, tensors and graph in the terminal */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "cmd.h"
+#include "fileio.h"
+#include "instrument.h"
 #include "graph.h"
 #include "interp.h"
 #include "map.h"
 #include "map_deployed.h"
+#include "mem.h"
 #include "mlf.h"
 #include "model.h"
 #include "offload.h"
 #include "trace.h"
+#include "twin.h"
 #include "views/term.h"
 #include "views/tui.h"
 #include "views/tui_data.h"
@@ -49,8 +55,12 @@ static const char usage[] =
     "  --log LOG        a board log (or trace folder) to compare with the reference run\n"
     "                   (needs --input): verdicts, board | reference | delta; d goes to\n"
     "                   the first diverged layer\n"
+    "  --twin           with --mlf and --input: build the MLF's C on the host (the host\n"
+    "                   twin), run it on the input and compare it with the reference like\n"
+    "                   a board log; the build is kept in --twin-dir and reused\n"
+    "  --twin-dir DIR   where the twin is built and writes its output (default\n"
+    "                   $TMPDIR/mlfscope-tui-twin-UID-HASH of the MLF path)\n"
     "  --tolerance N    count ±N LSB as equal in the comparison (default 0)\n"
-    "  --twin           run the MLF's own C on the host as the board (not available yet)\n"
     "  --arith MODE     reference arithmetic: tflm (default for TFLite models), onnx\n"
     "                   (default for ONNX models), tvm, or deployed (with --mlf: each\n"
     "                   layer as the MLF runs it)\n"
@@ -81,6 +91,8 @@ struct tui_args {
     bool deployed;                                  /* --arith deployed */
     const char *mlf;                                /* --mlf */
     const char *log;                                /* --log */
+    bool twin;                                      /* --twin */
+    const char *twin_dir;                           /* --twin-dir */
     int tolerance;                                  /* --tolerance */
     struct interp_options iopts;                    /* arith, single rounding */
 };
@@ -89,12 +101,13 @@ struct tui_args {
 static int parse_args(int argc, char **argv, struct tui_args *a)
 {
     enum { OPT_MLF = 256, OPT_INPUT, OPT_LOG, OPT_TWIN, OPT_SYNTH, OPT_NOCOLOR, OPT_NOMOUSE,
-           OPT_ARITH, OPT_SINGLE, OPT_DTYPE, OPT_SHAPE, OPT_TOL };
+           OPT_ARITH, OPT_SINGLE, OPT_DTYPE, OPT_SHAPE, OPT_TOL, OPT_TWIN_DIR };
     static const struct option longopts[] = {
         {"mlf", required_argument, NULL, OPT_MLF},
         {"input", required_argument, NULL, OPT_INPUT},
         {"log", required_argument, NULL, OPT_LOG},
         {"twin", no_argument, NULL, OPT_TWIN},
+        {"twin-dir", required_argument, NULL, OPT_TWIN_DIR},
         {"arith", required_argument, NULL, OPT_ARITH},
         {"single-rounding", no_argument, NULL, OPT_SINGLE},
         {"input-dtype", required_argument, NULL, OPT_DTYPE},
@@ -118,9 +131,8 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
         switch (c) {
         case OPT_MLF: a->mlf = optarg; break;
         case OPT_LOG: a->log = optarg; break;
-        case OPT_TWIN:
-            /* The host twin is not on main yet: wired as a board trace when it lands. */
-            return cmd_usage_error("tui", "--twin is not available yet in the tui");
+        case OPT_TWIN: a->twin = true; break;
+        case OPT_TWIN_DIR: a->twin_dir = optarg; break;
         case OPT_TOL: {
             char *end;
             errno = 0;
@@ -185,6 +197,12 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
     if (a->log != NULL && a->n_inputs == 0)
         return cmd_usage_error("tui", "--log needs --input: the board is compared with a "
                                "reference run on the same input");
+    if (a->twin && (a->mlf == NULL || a->n_inputs == 0))
+        return cmd_usage_error("tui", "--twin needs --mlf MLF and --input");
+    if (a->twin && a->log != NULL)
+        return cmd_usage_error("tui", "--twin and --log both name the board: give one");
+    if (a->twin_dir != NULL && !a->twin)
+        return cmd_usage_error("tui", "--twin-dir is only used with --twin");
     if (a->deployed && a->mlf == NULL)
         return cmd_usage_error("tui", "--arith deployed needs --mlf MLF");
     if (a->mlf != NULL && a->synth >= 0)
@@ -207,6 +225,17 @@ static unsigned ref_pace_ms(void)
     errno = 0;
     long v = strtol(s, &end, 10);
     return *end == '\0' && errno == 0 && v > 0 && v <= 10000 ? (unsigned)v : 0;
+}
+
+/* $TMPDIR/mlfscope-tui-twin-UID-HASH: one build folder per MLF, reused by later sessions. */
+static void twin_default_dir(const char *mlf, char *out, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    uint32_t h = 2166136261u;       /* FNV-1a of the path as given */
+    for (const char *p = mlf; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    snprintf(out, cap, "%s/mlfscope-tui-twin-%ld-%08x", tmp && *tmp ? tmp : "/tmp",
+             (long)getuid(), (unsigned)h);
 }
 
 int cmd_tui(int argc, char **argv)
@@ -233,6 +262,10 @@ int cmd_tui(int argc, char **argv)
     struct arena arena;             /* deployed per-layer settings, hazard name list */
     const char **hazards = NULL;
     size_t n_hazards = 0;
+    struct instrument_plan plan = {0};
+    const char **lnames = NULL, **lops = NULL;
+    struct twin_options topt = {.cc = "cc", .cmsis_nn_version = 4};
+    char twin_dir[512], model_name[128] = "";
     bool have_table = false, have_ref = false, have_tui = false;
     int rc;
     errbuf_init(&eb);
@@ -287,11 +320,35 @@ int cmd_tui(int argc, char **argv)
                                 &in, &eb);
         if (rc == 0 && a.log != NULL)
             rc = trace_load(a.log, NULL, &board, &eb);
+        /* The twin's plan and input check here: what can fail early fails before the screen. */
+        if (rc == 0 && a.twin) {
+            const char *b = strrchr(a.model, '/');
+            b = b ? b + 1 : a.model;
+            snprintf(model_name, sizeof model_name, "%.*s", (int)strcspn(b, "."), b);
+            topt.model_name = model_name;
+            if (a.twin_dir != NULL)
+                snprintf(twin_dir, sizeof twin_dir, "%s", a.twin_dir);
+            else
+                twin_default_dir(a.mlf, twin_dir, sizeof twin_dir);
+            rc = twin_check_inputs(&m, in.vals, in.n, &eb);
+            if (rc == 0)
+                rc = instrument_plan(&m, NULL, 0, &plan, &eb);
+            if (rc == 0)
+                rc = instrument_use_map(&m, &g, &mp, &plan, &lnames, &lops, &eb);
+            topt.layer_names = lnames;
+            topt.layer_ops = lops;
+            if (rc == 0)
+                rc = fileio_mkdirs(twin_dir, &eb);
+        }
         /* Planning errors (an unsupported op) are reported here, before the screen opens. */
-        struct tui_ref_diff d = {.board = &board, .tolerance = a.tolerance,
-                                 .n_hazards = n_hazards, .hazards = hazards};
+        struct tui_ref_diff d = {.board = a.log != NULL ? &board : NULL,
+                                 .tolerance = a.tolerance, .n_hazards = n_hazards,
+                                 .hazards = hazards};
+        struct tui_ref_twin tw = {.m = &m, .mp = &mp, .plan = &plan, .opt = &topt,
+                                  .dir = twin_dir};
         if (rc == 0)
-            rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb, a.log != NULL ? &d : NULL,
+            rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb,
+                               a.log != NULL || a.twin ? &d : NULL, a.twin ? &tw : NULL,
                                ref_pace_ms(), &eb);
         have_ref = rc == 0;
     }
@@ -318,6 +375,9 @@ int cmd_tui(int argc, char **argv)
     if (have_table)
         tui_table_release(&tb);
     trace_release(&board);
+    mem_free(lnames);
+    mem_free(lops);
+    instrument_plan_release(&plan);
     interp_inputs_release(&in);
     offload_release(&orep);
     map_release(&mp);

@@ -1013,7 +1013,11 @@ TEST(tui, cli_usage_errors)
     CHECK(strstr(sbuf_str(&err), "--arith deployed needs --mlf") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui m.onnx --twin", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--twin is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "--twin needs --mlf MLF and --input") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " KWS_MODEL " --mlf " KWS_MLF " --input " KWS_LEFT
+                          " --twin --log x.log", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "give one") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input missing.npy", NULL, &err), 2);
     CHECK(strstr(sbuf_str(&err), "missing.npy") != NULL);
@@ -1248,7 +1252,7 @@ TEST(tui, ref_run_matches_onnx_runtime)
     tui_table_source(&tb, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 0, &eb) == 0);
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 0, &eb) == 0);
     tui_progress(&t, 0, g.n_layers);
     CHECK(screen_has(&t, 120, 40, "running reference: layer 0 of 23"));
     ref_wait(&ref, &t);
@@ -1313,7 +1317,7 @@ TEST(tui, ref_run_cancels_promptly)
     tui_table_source(&tb, &src);
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 5000, &eb) == 0);
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 5000, &eb) == 0);
     for (int i = 0; i < 300 && t.progress_done == 0; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -1350,7 +1354,7 @@ TEST(tui, ref_run_bad_input_fails_before_the_thread)
     REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
     in.vals[0].dims[1] = 31;    /* 1x31x32x3 for a 1x32x32x3 input */
     struct interp_options io = {.arith = INTERP_ARITH_ONNX};
-    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, 0, &eb) < 0);
+    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 0, &eb) < 0);
     CHECK(eb.msg[0] != '\0');
     in.vals[0].dims[1] = 32;
     tui_table_release(&tb);
@@ -1502,7 +1506,7 @@ TEST(tui, mlf_and_damaged_log_first_divergence)
     REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
     struct interp_options io = {.arith = INTERP_ARITH_TFLM};
     struct tui_ref_diff d = {.board = &board};
-    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, &d, 0, &eb) == 0);
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, &d, NULL, 0, &eb) == 0);
     ref_wait(&ref, &t);
     tui_ref_stop(&ref);
     CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_DONE);
@@ -1562,6 +1566,40 @@ TEST(tui, e2e_tmux_mlf_and_damaged_log)
     WAIT("max |d|   20 LSB");
     sh("tmux -L %s send-keys -t e2e 3 f", sock);
     WAIT("[0,0,0,7] ref ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
+}
+
+/*
+ * --twin: the MLF's own C built and run on the host is the board. The KWS CMSIS-NN build
+ * computes what the reference computes (exact everywhere; the folded reshape is not
+ * dumped), and the tensor pane shows both sides. The build folder is kept under
+ * build/test-tmp, so only the first run pays for the compiler.
+ */
+TEST(tui, e2e_tmux_twin)
+{
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-twin-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 140 -y 40 "
+               "'LANG=C.UTF-8 %s tui %s --mlf %s --input %s --input-dtype int8 "
+               "--input-shape 1,49,10,1 --twin --twin-dir build/test-tmp/tui-twin-kws; "
+               "echo EXIT=$?; sleep 5'", sock, bin, KWS_MODEL, KWS_MLF, KWS_LEFT) == 0);
+    WAIT("13 layers");
+    /* A first build compiles for several seconds (longer under sanitizers): poll longer. */
+    for (int i = 0; i < 20 && !wait_for(sock, "none diverged from the host twin", &screen);
+         i++)
+        if (strstr(sbuf_str(&screen), "failed") != NULL)
+            break;
+    WAIT("none diverged from the host twin");
+    WAIT("cmsis-nn exact");
+    sh("tmux -L %s send-keys -t e2e G 3", sock);
+    WAIT("ref|board");
+    WAIT("[0,0] ref -128 board -128");
     sh("tmux -L %s send-keys -t e2e q", sock);
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);

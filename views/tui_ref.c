@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "mem.h"
 
 #include "tui_data.h"
 #include "banned.h"
@@ -62,12 +63,53 @@ static int rerun(void *user, const char *name, const struct diff_report *rep,
     return diff_model_rerun(&r->dm, name, rep, board, out, eb);
 }
 
+/*
+ * Builds (or reuses) and runs the host twin on the run's inputs, posts the hazards it found
+ * to their layers and loads its output folder as the board trace.
+ */
+static int run_twin(struct tui_ref *r)
+{
+    const struct tui_ref_twin *tw = &r->twin;
+    struct twin_result res = {0};
+    char *diag = NULL;
+    size_t n_tensors = 0;
+    struct errbuf *eb = &r->eb;
+    atomic_store(&r->phase, TUI_REF_PHASE_TWIN);
+    int rc = twin_build(tw->m, tw->plan, tw->opt, tw->dir, &res, &diag, eb);
+    if (rc == 0)
+        rc = twin_run(tw->m, tw->plan, tw->opt, tw->dir, r->in->vals, r->in->n, &res, eb);
+    if (rc == 0 && res.exit_status != 0)
+        rc = errbuf_set(eb, ST_EIO, "the twin program did not finish (step %ld)",
+                        res.last_step);
+    if (rc == 0)
+        rc = twin_collect(tw->m, tw->plan, tw->opt, tw->dir, &res, &n_tensors, eb);
+    for (size_t h = 0; rc == 0 && h < res.n_hazards; h++) {
+        const struct twin_hazard *hz = &res.hazards[h];
+        int layer = hz->step >= 0 ? map_layer_of_step(tw->mp, (size_t)hz->step) : -1;
+        if (layer < 0 || (size_t)layer >= r->g->n_layers)
+            continue;
+        char line[512];
+        snprintf(line, sizeof line, "  [%s] %s (host twin, step %ld)\n", hz->kind, hz->detail,
+                 hz->step);
+        rc = tui_table_add_section(r->tb, (size_t)layer, TUI_SECTION_HAZARDS, line, eb);
+    }
+    if (rc == 0)
+        rc = trace_load_run_dir(tw->dir, &r->twin_trace, eb);
+    if (rc == 0)
+        r->diff.board = &r->twin_trace;
+    mem_free(diag);
+    twin_result_release(&res);
+    return rc;
+}
+
 /* The board against the finished reference: verdicts, board tensors, diff sections. */
 static int compare(struct tui_ref *r)
 {
     struct diff_report rep;
     diff_report_init(&rep);
+    /* The twin dumps AOT steps only: layers TVM folded away are not "missing". */
     struct diff_options opt = {.tolerance = r->diff.tolerance, .model = r->g,
+                               .partial = r->diff.partial || r->want_twin,
                                .rerun = rerun, .rerun_user = r,
                                .n_hazards = r->diff.n_hazards, .hazards = r->diff.hazards};
     int rc = diff_traces(&r->ref_trace, r->diff.board, &opt, &rep, &r->eb);
@@ -89,7 +131,13 @@ static void *worker(void *arg)
 {
     struct tui_ref *r = arg;
     int rc = interp_run(r->ip, &r->eb);
-    if (rc == 0 && r->want_diff) {
+    if (rc == 0 && r->want_twin && !atomic_load(&r->cancel)) {
+        tui_table_progress(r->tb, 0, 0);
+        rc = run_twin(r);
+        r->diff_failed = rc < 0;
+    }
+    if (rc == 0 && r->want_diff && !atomic_load(&r->cancel)) {
+        atomic_store(&r->phase, TUI_REF_PHASE_DIFF);
         rc = compare(r);
         r->diff_failed = rc < 0;
     }
@@ -121,7 +169,8 @@ static int add_inputs(struct tui_ref *r, const struct interp_inputs *in, struct 
 
 int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_options *opts,
                   const struct interp_inputs *in, struct tui_table *tb,
-                  const struct tui_ref_diff *diff, unsigned pace_ms, struct errbuf *eb)
+                  const struct tui_ref_diff *diff, const struct tui_ref_twin *twin,
+                  unsigned pace_ms, struct errbuf *eb)
 {
     struct interp_options o = *opts;
     struct interp *ip = NULL;
@@ -138,7 +187,13 @@ int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_
     atomic_init(&r->state, TUI_REF_RUNNING);
     errbuf_init(&r->eb);
     trace_init(&r->ref_trace);
-    r->want_diff = diff != NULL && diff->board != NULL;
+    trace_init(&r->twin_trace);
+    atomic_init(&r->phase, TUI_REF_PHASE_RUN);
+    r->in = in;
+    r->want_twin = diff != NULL && twin != NULL;
+    if (r->want_twin)
+        r->twin = *twin;
+    r->want_diff = diff != NULL && (diff->board != NULL || r->want_twin);
     if (r->want_diff) {
         r->diff = *diff;
         r->dm = (struct diff_model){.g = g, .arith = o.arith,
@@ -178,6 +233,7 @@ void tui_ref_stop(struct tui_ref *r)
     interp_free(r->ip);
     r->ip = NULL;
     trace_release(&r->ref_trace);
+    trace_release(&r->twin_trace);
 }
 
 bool tui_ref_tick(void *ctx, struct tui *t)
@@ -185,15 +241,27 @@ bool tui_ref_tick(void *ctx, struct tui *t)
     struct tui_ref *r = ctx;
     bool redraw = tui_table_tick(r->tb, t);
     int st = atomic_load(&r->state);
+    int phase = atomic_load(&r->phase);
+    if (st == TUI_REF_RUNNING && phase != r->phase_shown) {
+        r->phase_shown = phase;
+        if (phase == TUI_REF_PHASE_TWIN)
+            snprintf(t->msg, sizeof t->msg, "reference done; building and running the host "
+                     "twin (the first build compiles the MLF's C)");
+        else if (phase == TUI_REF_PHASE_DIFF)
+            snprintf(t->msg, sizeof t->msg, "comparing with the %s",
+                     r->want_twin ? "host twin" : "board");
+        return true;
+    }
     if (r->reported || st == TUI_REF_RUNNING)
         return redraw;
     r->reported = true;
+    const char *board = r->want_twin ? "the host twin" : "the board";
     if (st == TUI_REF_DONE && r->want_diff && r->first_diverged[0] != '\0')
         snprintf(t->msg, sizeof t->msg, "reference run done, %zu diverged; first: %.120s "
                  "(d goes there)", r->n_diverged, r->first_diverged);
     else if (st == TUI_REF_DONE && r->want_diff)
         snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic; "
-                 "none diverged from the board", r->layers_done, interp_arith_name(r->arith));
+                 "none diverged from %s", r->layers_done, interp_arith_name(r->arith), board);
     else if (st == TUI_REF_DONE)
         snprintf(t->msg, sizeof t->msg, "reference run done: %zu layers in %s arithmetic",
                  r->layers_done, interp_arith_name(r->arith));
@@ -201,7 +269,7 @@ bool tui_ref_tick(void *ctx, struct tui *t)
         snprintf(t->msg, sizeof t->msg, "%s failed: %.200s",
                  r->diff_failed ? "comparison with the board" : "reference run", r->eb.msg);
     /* Damage the trace loader skipped over: say so, the details name each layer's. */
-    size_t n_prob = r->want_diff ? r->diff.board->n_problems : 0;
+    size_t n_prob = r->want_diff && r->diff.board ? r->diff.board->n_problems : 0;
     size_t used = strlen(t->msg);
     if (st == TUI_REF_DONE && n_prob > 0 && used + 40 < sizeof t->msg)
         snprintf(t->msg + used, sizeof t->msg - used, "; the log has %zu problem%s", n_prob,
