@@ -1,7 +1,8 @@
 /*
- * The background reference run (see tui_ref.h). The worker only touches the interp, its own
- * counters and the table (whose setters lock); the tui itself stays on the UI thread, which
- * learns about new tensors and the end of the run in tui_ref_tick.
+ * The background reference run (see tui_ref.h). The worker touches the interp, its own
+ * traces and counters, the twin's folder and the table (whose setters lock), and only reads
+ * the graph, inputs, map and board trace; the tui itself stays on the UI thread, which
+ * learns about new tensors, the phase and the end of the run in tui_ref_tick.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tui_ref.h"
@@ -12,7 +13,6 @@
 
 #include "arena.h"
 #include "mem.h"
-
 #include "tui_data.h"
 #include "banned.h"
 
