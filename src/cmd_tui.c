@@ -53,7 +53,7 @@ static const char usage[] =
     "                   TensorProto .pb, or raw bytes with --input-dtype/--input-shape\n"
     "                   (repeatable; unnamed inputs take the graph inputs in order)\n"
     "  --log LOG        a board log (or trace folder) to compare with the reference run\n"
-    "                   (needs --input): verdicts, board | reference | delta; d goes to\n"
+    "                   (needs --input): verdicts, reference | board | delta; d goes to\n"
     "                   the first diverged layer\n"
     "  --twin           with --mlf and --input: build the MLF's C on the host (the host\n"
     "                   twin), run it on the input and compare it with the reference like\n"
