@@ -190,7 +190,7 @@ static int diff_model_form(const char *model, const struct diff_args *a,
     struct diff_report rep;
     diff_report_init(&rep);
     struct diff_model dm = {.g = &g, .arith = arith, .single_rounding = a->single_rounding};
-    char *spec = (char *)a->input;
+    const char *spec = a->input;
     int code = EXIT_OK;
     int rc = model_load(&g, model, NULL, &eb);
     if (!rc)
