@@ -314,9 +314,8 @@ int cmd_tui(int argc, char **argv)
     }
     if (rc == 0 && a.n_inputs > 0) {
         if (!a.arith_set)
-            a.iopts.arith = g.format == GRAPH_FORMAT_TFLITE ? INTERP_ARITH_TFLM
-                                                            : INTERP_ARITH_ONNX;
-        rc = interp_inputs_load(&g, a.n_inputs, a.inputs, a.raw_dtype, a.n_shapes, a.shapes,
+            a.iopts.arith = interp_default_arith(&g);
+        rc = interp_inputs_load(&g, a.n_inputs, (const char *const *)a.inputs, a.raw_dtype, a.n_shapes, a.shapes,
                                 &in, &eb);
         if (rc == 0 && a.log != NULL)
             rc = trace_load(a.log, NULL, &board, &eb);

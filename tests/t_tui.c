@@ -1176,7 +1176,7 @@ static bool ic_load(struct test_ctx *t_, struct graph *g, struct interp_inputs *
 {
     struct errbuf eb;
     char spec[] = IC_INPUT;
-    char *specs[1] = {spec};
+    const char *specs[1] = {spec};
     errbuf_init(&eb);
     graph_init(g);
     memset(in, 0, sizeof *in);
@@ -1387,7 +1387,7 @@ static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
     struct errbuf eb;
     struct sbuf log;
     char spec[] = KWS_LEFT;
-    char *specs[1] = {spec};
+    const char *specs[1] = {spec};
     struct shape_override sh;
     char shape[] = "1,49,10,1";
     bool ok = false;
@@ -1483,7 +1483,7 @@ TEST(tui, mlf_and_damaged_log_first_divergence)
     struct shape_override sh;
     char shape[] = "1,49,10,1";
     char spec[] = KWS_LEFT;
-    char *specs[1] = {spec};
+    const char *specs[1] = {spec};
     char log[512];
     REQUIRE(kws_damaged_log(t_, log, sizeof log));
     errbuf_init(&eb);
