@@ -12,9 +12,11 @@
 
 #include "cmd.h"
 #include "diff.h"
+#include "diff_mlf.h"
 #include "diff_model.h"
 #include "interp.h"
 #include "fileio.h"
+#include "map_deployed.h"
 #include "mem.h"
 #include "model.h"
 #include "sbuf.h"
@@ -52,10 +54,14 @@ static const char diff_usage[] =
     "  -o, --output FILE  also write the JSON report to FILE\n"
     "  -i, --input X      MODEL form: the model input (.npy, .pb, .bin)\n"
     "  -l, --log LOG      MODEL form: the board log\n"
-    "      --mlf MLF      MODEL form: the deployed MLF (default arithmetic 'deployed')\n"
-    "  -a, --arith MODE   MODEL form: onnx, tflm, tvm, deployed (default tflm, or deployed\n"
-    "                     with --mlf; deployed needs the MLF layer map and falls back to\n"
-    "                     tflm with a warning until it lands)\n"
+    "      --mlf MLF      MODEL form: the deployed MLF. Board records named by MLF step\n"
+    "                     (record index), output buffer (sid_7) or step function are\n"
+    "                     matched to layers through the layer map; its shift and buffer\n"
+    "                     hazards become hints\n"
+    "      --map FILE     MODEL form with --mlf: override the layer map (docs/offloads.md)\n"
+    "  -a, --arith MODE   MODEL form: onnx, tflm, tvm, deployed (default deployed with\n"
+    "                     --mlf: each layer as the MLF runs it, as 'run --arith deployed';\n"
+    "                     else tflm for TFLite, onnx for ONNX)\n"
     "      --input-dtype T  MODEL form: element type of a raw .bin input (int8, uint8, ...)\n"
     "      --single-rounding  MODEL form: TFLM single rounding\n"
     "\n"
@@ -66,7 +72,7 @@ static const char diff_usage[] =
     "Exit 1 if any layer diverged or is missing, 0 otherwise, 2 on bad usage or input.\n";
 
 struct diff_args {
-    const char *model, *input, *log, *mlf, *arith, *output, *run;
+    const char *model, *input, *log, *mlf, *map, *arith, *output, *run;
     enum dtype input_dtype;     /* for raw .bin inputs; DTYPE_UNKNOWN otherwise */
     bool single_rounding;
     int tolerance;
@@ -124,6 +130,15 @@ static int emit(const struct diff_report *rep, const struct diff_args *a, struct
     return 0;
 }
 
+static void warn_log(const struct trace *tb)
+{
+    for (size_t i = 0; i < tb->n_problems; i++)
+        cmd_warn("%s: %s", tb->source, tb->problems[i]);
+    if (tb->kind == TRACE_KIND_LOG && tb->n_runs > 1)
+        cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb->source, tb->n_runs,
+                 tb->run + 1, tb->run_id, tb->run_complete ? "" : ", which never ended");
+}
+
 static int diff_two(const char *a_path, const char *b_path, const struct diff_args *a,
                     const struct trace_options *topt)
 {
@@ -147,11 +162,7 @@ static int diff_two(const char *a_path, const char *b_path, const struct diff_ar
     if (!rc) {
         struct diff_options opt = {.tolerance = a->tolerance, .partial = a->partial,
                                    .model = a->model ? &g : NULL};
-        for (size_t i = 0; i < tb.n_problems; i++)
-            cmd_warn("%s: %s", tb.source, tb.problems[i]);
-        if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
-            cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb.source, tb.n_runs,
-                     tb.run + 1, tb.run_id, tb.run_complete ? "" : ", which never ended");
+        warn_log(&tb);
         rc = diff_traces(&ta, &tb, &opt, &rep, &eb);
     }
     if (!rc)
@@ -167,20 +178,24 @@ static int diff_two(const char *a_path, const char *b_path, const struct diff_ar
     return code;
 }
 
-/* The reference run and the re-runs in the MODEL form. */
+/*
+ * The reference run and the re-runs in the MODEL form. With an MLF, the layer map names the
+ * board's step records and gives the deployed arithmetic and the hazards.
+ */
 static int diff_model_form(const char *model, const struct diff_args *a,
                            const struct trace_options *topt)
 {
     struct errbuf eb;
     errbuf_init(&eb);
     enum interp_arith arith = INTERP_ARITH_TFLM;
-    if (a->arith && strcmp(a->arith, "deployed") != 0 &&
-        !interp_arith_from_name(a->arith, &arith))
+    bool deployed = a->arith ? strcmp(a->arith, "deployed") == 0 : a->mlf != NULL;
+    if (a->arith && !deployed && !interp_arith_from_name(a->arith, &arith))
         return cmd_usage_error("diff", "--arith: expected onnx, tflm, tvm or deployed, got '%s'",
                                a->arith);
-    if ((a->arith && strcmp(a->arith, "deployed") == 0) || (a->mlf && !a->arith))
-        cmd_warn("the 'deployed' arithmetic needs the MLF layer map, which this build lacks; "
-                 "using tflm");
+    if (deployed && !a->mlf)
+        return cmd_usage_error("diff", "--arith deployed needs --mlf MLF");
+    if (a->map && !a->mlf)
+        return cmd_usage_error("diff", "--map needs --mlf MLF");
     struct graph g;
     graph_init(&g);
     struct interp_inputs in = {0};
@@ -189,24 +204,36 @@ static int diff_model_form(const char *model, const struct diff_args *a,
     trace_init(&tb);
     struct diff_report rep;
     diff_report_init(&rep);
+    struct map_deployed dep;
+    map_deployed_init(&dep);
+    struct diff_mlf dmlf;
+    diff_mlf_init(&dmlf);
     struct diff_model dm = {.g = &g, .arith = arith, .single_rounding = a->single_rounding};
+    struct map_options mo = {.override_path = a->map};
     char *spec = (char *)a->input;
     int code = EXIT_OK;
     int rc = model_load(&g, model, NULL, &eb);
+    if (!rc && !a->arith)
+        dm.arith = interp_default_arith(&g);
+    if (!rc && a->mlf)
+        rc = map_deployed_open(&dep, &g, a->mlf, &mo, &eb);
+    if (!rc && deployed) {
+        /* what `run --arith deployed` computes, for the full run and every re-run */
+        dm.arith = INTERP_ARITH_TFLM;
+        dm.layer_params = dep.params;
+    }
     if (!rc)
         rc = interp_inputs_load(&g, 1, &spec, a->input_dtype, 0, NULL, &in, &eb);
     if (!rc)
         rc = diff_model_trace(&dm, &in, &tr, &eb);
     if (!rc)
         rc = trace_load(a->log, topt, &tb, &eb);
+    struct diff_options opt = {.tolerance = a->tolerance, .partial = a->partial, .model = &g,
+                               .rerun = diff_model_rerun, .rerun_user = &dm};
+    if (!rc && a->mlf)
+        rc = diff_mlf_setup(&dmlf, &dep.map, &tr, &tb, &opt, &eb);
     if (!rc) {
-        for (size_t i = 0; i < tb.n_problems; i++)
-            cmd_warn("%s: %s", tb.source, tb.problems[i]);
-        if (tb.kind == TRACE_KIND_LOG && tb.n_runs > 1)
-            cmd_warn("%s: %zu runs in the log; comparing run %zu ('%s')%s", tb.source, tb.n_runs,
-                     tb.run + 1, tb.run_id, tb.run_complete ? "" : ", which never ended");
-        struct diff_options opt = {.tolerance = a->tolerance, .partial = a->partial,
-                                   .model = &g, .rerun = diff_model_rerun, .rerun_user = &dm};
+        warn_log(&tb);
         rc = diff_traces(&tr, &tb, &opt, &rep, &eb);
     }
     if (!rc)
@@ -216,16 +243,18 @@ static int diff_model_form(const char *model, const struct diff_args *a,
     else if (diff_report_failed(&rep))
         code = EXIT_DIFF;
     diff_report_release(&rep);
+    diff_mlf_release(&dmlf);
     trace_release(&tr);
     trace_release(&tb);
     interp_inputs_release(&in);
+    map_deployed_release(&dep);
     graph_release(&g);
     return code;
 }
 
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE, OPT_PLAIN };
+    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE, OPT_PLAIN, OPT_MAP };
     static const struct option long_opts[] = {
         {"model", required_argument, NULL, 'm'},
         {"tolerance", required_argument, NULL, 't'},
@@ -240,6 +269,7 @@ int cmd_diff(int argc, char **argv)
         {"input-dtype", required_argument, NULL, OPT_DTYPE},
         {"single-rounding", no_argument, NULL, OPT_SINGLE},
         {"plain", required_argument, NULL, OPT_PLAIN},
+        {"map", required_argument, NULL, OPT_MAP},
         {NULL, 0, NULL, 0},
     };
     if (cmd_wants_help(argc, argv))
@@ -273,6 +303,7 @@ int cmd_diff(int argc, char **argv)
         case 'i': a.input = optarg; break;
         case 'l': a.log = optarg; break;
         case OPT_MLF: a.mlf = optarg; break;
+        case OPT_MAP: a.map = optarg; break;
         case 'a': a.arith = optarg; break;
         case OPT_DTYPE:
             a.input_dtype = dtype_from_name(optarg);
@@ -305,9 +336,10 @@ int cmd_diff(int argc, char **argv)
             return cmd_usage_error("diff", "the MODEL form needs one MODEL, --input and --log");
         return diff_model_form(argv[optind], &a, &topt);
     }
-    if (a.mlf || a.arith || a.input_dtype != DTYPE_UNKNOWN || a.single_rounding)
-        return cmd_usage_error("diff", "--mlf, --arith, --input-dtype and --single-rounding "
-                               "belong to the MODEL form (MODEL --input X --log LOG)");
+    if (a.mlf || a.map || a.arith || a.input_dtype != DTYPE_UNKNOWN || a.single_rounding)
+        return cmd_usage_error("diff", "--mlf, --map, --arith, --input-dtype and "
+                               "--single-rounding belong to the MODEL form (MODEL --input X "
+                               "--log LOG)");
     if (n_pos != 2)
         return cmd_usage_error("diff", "expected two traces A B (or MODEL --input X --log LOG)");
     return diff_two(argv[optind], argv[optind + 1], &a, &topt);

@@ -162,6 +162,10 @@ struct diff_options {
     void *rerun_user;
     size_t n_hazards;
     const char *const *hazards;     /* layer/tensor names with a known shift hazard (offload) */
+    size_t n_overlaps;
+    const char *const *overlaps;    /* layer/tensor names whose buffer overlaps a live one
+                                       (offload). Known hazards are marked on the layer
+                                       whatever its status */
 };
 
 /* Makes an empty report (allocates nothing). */
