@@ -345,3 +345,39 @@ TEST(diff_mlf, vww_shift_hazards_become_hints)
     offload_release(&r);
     fixture_close(&f);
 }
+
+TEST(diff_mlf, known_overlap_and_shift_hazards_mark_their_layers)
+{
+    /* the KIND of hint is what the caller knows from the MLF; the numbers need not differ */
+    struct errbuf eb;
+    errbuf_init(&eb);
+    static const int8_t a[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    struct trace t;
+    trace_init(&t);
+    const char *names[3] = {"conv", "add", "fc"};
+    for (size_t i = 0; i < 3; i++) {
+        struct trace_entry e = {.name = names[i], .index = (int64_t)i, .step = -1,
+                                .status = TRACE_OK};
+        e.value.dtype = DTYPE_S8;
+        e.value.rank = 1;
+        e.value.dims[0] = 8;
+        e.value.data = (void *)a;
+        e.value.bytes = 8;
+        REQUIRE(trace_add(&t, &e, &eb) == 0);
+    }
+    const char *const shift[] = {"conv"}, *const overlap[] = {"add"};
+    struct diff_options opt = {.n_hazards = 1, .hazards = shift, .n_overlaps = 1,
+                               .overlaps = overlap};
+    struct diff_report rep;
+    diff_report_init(&rep);
+    REQUIRE(diff_traces(&t, &t, &opt, &rep, &eb) == 0);
+    REQUIRE(rep.n_layers == 3);
+    CHECK_EQ_INT(rep.layers[0].hints, 1u << DIFF_HINT_SHIFT);
+    CHECK_EQ_INT(rep.layers[1].hints, 1u << DIFF_HINT_OVERLAP);
+    CHECK_EQ_INT(rep.layers[2].hints, 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK_EQ_INT(rep.layers[i].status, DIFF_EXACT);
+    CHECK(rep.layers[1].hint_detail && strstr(rep.layers[1].hint_detail, "overlap"));
+    diff_report_release(&rep);
+    trace_release(&t);
+}
