@@ -948,3 +948,56 @@ const struct tensor_value *diff_board_value(const struct diff_report *rep,
     const struct trace_entry *e = &board->entries[rep->layers[i].board_entry];
     return e->status == TRACE_OK ? &e->value : NULL;
 }
+
+const char *diff_blame_name(enum diff_blame b)
+{
+    static const char *const names[] = {
+#define DIFF_BLAME_NAME(e, name) name,
+        DIFF_BLAME_LIST(DIFF_BLAME_NAME)
+#undef DIFF_BLAME_NAME
+    };
+    return (unsigned)b < DIFF_BLAME_COUNT ? names[b] : "?";
+}
+
+int diff_report_add_twin(struct diff_report *rep, const struct diff_report *twin,
+                         struct errbuf *eb)
+{
+    for (size_t i = 0; i < rep->n_layers; i++) {
+        struct diff_layer *L = &rep->layers[i];
+        long k = report_find(twin, twin->n_layers, L->name);
+        L->has_twin = k >= 0;
+        L->twin = k >= 0 ? twin->layers[k].status : DIFF_MISSING;
+    }
+    rep->twin_known = true;
+    rep->blame = DIFF_BLAME_NONE;
+    rep->blame_text = NULL;
+    if (rep->first_diverged < 0)
+        return 0;
+    const struct diff_layer *F = &rep->layers[rep->first_diverged];
+    const char *tf = twin->first_diverged >= 0 ? twin->layers[twin->first_diverged].name : NULL;
+    char text[1024];
+    if (!F->has_twin || F->twin == DIFF_MISSING || F->twin == DIFF_CORRUPT) {
+        rep->blame = DIFF_BLAME_UNKNOWN;
+        snprintf(text, sizeof text, "the twin has no usable value for %s, so it cannot tell "
+                 "the compiler from the board", F->name);
+    } else if (F->twin == DIFF_EXACT || F->twin == DIFF_ROUNDING) {
+        rep->blame = DIFF_BLAME_BOARD;
+        snprintf(text, sizeof text, "the board is to blame: the twin (the MLF's own C run on "
+                 "this host) agrees with the reference at %s and the board does not; look at "
+                 "the board's build (CMSIS-NN version, compiler flags), its memory and the "
+                 "data it was given", F->name);
+    } else {
+        rep->blame = DIFF_BLAME_COMPILER;
+        snprintf(text, sizeof text, "the compiler is to blame: the twin (the MLF's own C run "
+                 "on this host) disagrees with the reference at %s as the board does%s%s%s; "
+                 "look at the MLF's code and constants (TVM), not at the board", F->name,
+                 tf ? " (the twin's first divergence: " : "", tf ? tf : "", tf ? ")" : "");
+    }
+    rep->blame_text = arena_strdup(&rep->arena, text);
+    if (rep->blame_text == NULL) {
+        rep->twin_known = false;
+        rep->blame = DIFF_BLAME_NONE;
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    return 0;
+}

@@ -381,3 +381,66 @@ TEST(diff_mlf, known_overlap_and_shift_hazards_mark_their_layers)
     diff_report_release(&rep);
     trace_release(&t);
 }
+
+/* The KWS deployed run against itself, with step `dmg` (or none: -1) damaged from 100 on. */
+static int kws_report(const struct fixture *f, long dmg, struct diff_report *rep)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct trace b;
+    trace_init(&b);
+    int rc = 0;
+    for (size_t i = 0; i < f->run.n_entries && !rc; i++)
+        rc = trace_add(&b, &f->run.entries[i], &eb);
+    long k = dmg >= 0 ? entry_of_step(f, (size_t)dmg) : -1;
+    for (size_t i = 100; !rc && k >= 0 && i < b.entries[k].value.bytes; i++) {
+        int8_t *p = b.entries[k].value.data;
+        p[i] = (int8_t)(p[i] > 100 ? p[i] - 9 : p[i] + 9);
+    }
+    struct diff_options opt = {.model = &f->g};
+    diff_report_init(rep);
+    if (!rc)
+        rc = diff_traces(&f->run, &b, &opt, rep, &eb);
+    trace_release(&b);
+    return rc;
+}
+
+TEST(diff_mlf, twin_column_and_blame)
+{
+    struct fixture f;
+    REQUIRE(fixture_open(t_, &f, &kws));
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct diff_report board, twin_ok, twin_bad;
+    REQUIRE(kws_report(&f, 4, &board) == 0);
+    REQUIRE(kws_report(&f, -1, &twin_ok) == 0);
+    REQUIRE(kws_report(&f, 4, &twin_bad) == 0);
+    REQUIRE(board.first_diverged >= 0);
+    /* the twin agrees with the reference where the board first diverges: the board */
+    REQUIRE(diff_report_add_twin(&board, &twin_ok, &eb) == 0);
+    CHECK(board.twin_known);
+    CHECK_EQ_INT(board.blame, DIFF_BLAME_BOARD);
+    CHECK(board.blame_text && strstr(board.blame_text, "the board is to blame"));
+    for (size_t i = 0; i < board.n_layers; i++)
+        CHECK(board.layers[i].has_twin && board.layers[i].twin == DIFF_EXACT);
+    char *json = NULL;
+    REQUIRE(diff_report_json(&board, &json, &eb) == 0);
+    CHECK(strstr(json, "\"culprit\":\t\"board\"") != NULL);
+    CHECK(strstr(json, "\"twin\":\t\"exact\"") != NULL);
+    mem_free(json);
+    /* the twin disagrees with the reference just as the board does: the compiler */
+    REQUIRE(diff_report_add_twin(&board, &twin_bad, &eb) == 0);
+    CHECK_EQ_INT(board.blame, DIFF_BLAME_COMPILER);
+    CHECK(board.blame_text && strstr(board.blame_text, "the compiler is to blame"));
+    CHECK_EQ_INT(board.layers[board.first_diverged].twin, DIFF_DIVERGED);
+    CHECK_EQ_INT(board.layers[board.first_diverged - 1].twin, DIFF_EXACT);
+    struct sbuf sb;
+    sbuf_init(&sb);
+    diff_report_table(&board, false, &sb);
+    CHECK(strstr(sbuf_str(&sb), "twin") && strstr(sbuf_str(&sb), "blame: the compiler"));
+    sbuf_release(&sb);
+    diff_report_release(&board);
+    diff_report_release(&twin_ok);
+    diff_report_release(&twin_bad);
+    fixture_close(&f);
+}
