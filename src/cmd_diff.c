@@ -4,6 +4,8 @@
  * missing, 0 when all agree, 2 on bad usage or input.
  */
 /* command: diff | per-layer comparison of two traces: verdicts, first divergence, hints */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,11 @@ static const char diff_usage[] =
     "                     matched to layers through the layer map; its shift and buffer\n"
     "                     hazards become hints\n"
     "      --map FILE     MODEL form with --mlf: override the layer map (docs/offloads.md)\n"
+    "      --twin         MODEL form with --mlf: also build and run the MLF's own C on this\n"
+    "                     host ('mlfscope twin', needs a C compiler): a twin column, and\n"
+    "                     for the first divergence whether the compiler (the twin\n"
+    "                     disagrees with the reference too) or the board is to blame\n"
+    "      --twin-dir DIR --twin, keeping the twin's folder (its build is reused next time)\n"
     "  -a, --arith MODE   MODEL form: onnx, tflm, tvm, deployed (default deployed with\n"
     "                     --mlf: each layer as the MLF runs it, as 'run --arith deployed';\n"
     "                     else tflm for TFLite, onnx for ONNX)\n"
@@ -78,6 +85,8 @@ struct diff_args {
     int tolerance;
     bool json;
     bool partial;
+    bool twin;                  /* also run the MLF's C on this host (mlfscope twin) */
+    const char *twin_dir;       /* where the twin writes; NULL = a temporary folder */
 };
 
 static int parse_run(const char *s, struct trace_options *o)
@@ -178,6 +187,96 @@ static int diff_two(const char *a_path, const char *b_path, const struct diff_ar
     return code;
 }
 
+int cmd_twin(int argc, char **argv);
+
+/*
+ * Runs `mlfscope twin MLF --input X --model MODEL -o DIR` in this process, its report lines
+ * sent to stderr so that stdout keeps only the diff (a --json reader relies on it), and loads
+ * DIR as a trace. Returns the twin's exit code (0 ok), or -1 when DIR could not be read.
+ */
+static int run_twin(const char *model, const struct diff_args *a, const char *dir,
+                    struct trace *out, struct errbuf *eb)
+{
+    char *argv[16];
+    int argc = 0;
+    argv[argc++] = (char *)"twin";
+    argv[argc++] = (char *)a->mlf;
+    argv[argc++] = (char *)"--input";
+    argv[argc++] = (char *)a->input;
+    if (a->input_dtype != DTYPE_UNKNOWN) {
+        argv[argc++] = (char *)"--input-dtype";
+        argv[argc++] = (char *)dtype_name(a->input_dtype);
+    }
+    argv[argc++] = (char *)"--model";
+    argv[argc++] = (char *)model;
+    argv[argc++] = (char *)"-o";
+    argv[argc++] = (char *)dir;
+    argv[argc] = NULL;
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    bool moved = saved >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) >= 0;
+    int code = cmd_twin(argc, argv);
+    fflush(stdout);
+    if (moved)
+        dup2(saved, STDOUT_FILENO);
+    if (saved >= 0)
+        close(saved);
+    optind = 1;
+    if (code != 0)
+        return code;
+    return trace_load_run_dir(dir, out, eb) == 0 ? 0 : -1;
+}
+
+/*
+ * The twin column: the twin's trace against the same reference, its statuses copied into
+ * rep with the blame for the first divergence. A twin that fails is a warning, not an error:
+ * the board's verdicts stand without it.
+ */
+static int add_twin(const char *model, const struct diff_args *a, const struct map *mp,
+                    struct trace *ref, const struct diff_options *board_opt,
+                    struct diff_report *rep, struct errbuf *eb)
+{
+    char tmpl[512];
+    const char *dir = a->twin_dir;
+    if (dir == NULL) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tmpl, sizeof tmpl, "%s/mlfscope-twin-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(tmpl) == NULL)
+            return errbuf_set(eb, ST_EIO, "%s: cannot create a folder for the twin: %s", tmpl,
+                              strerror(errno));
+        dir = tmpl;
+    }
+    struct trace tt;
+    trace_init(&tt);
+    struct diff_report trep;
+    diff_report_init(&trep);
+    struct diff_mlf dmlf;
+    diff_mlf_init(&dmlf);
+    int rc = 0;
+    int code = run_twin(model, a, dir, &tt, eb);
+    if (code != 0) {
+        cmd_warn("the twin %s; no twin column", code < 0 ? eb->msg : "failed (see above)");
+        errbuf_init(eb);
+    } else {
+        struct diff_options opt = {.tolerance = board_opt->tolerance, .model = board_opt->model};
+        rc = diff_mlf_setup(&dmlf, mp, ref, &tt, &opt, eb);
+        if (!rc)
+            rc = diff_traces(ref, &tt, &opt, &trep, eb);
+        if (!rc)
+            rc = diff_report_add_twin(rep, &trep, eb);
+    }
+    diff_report_release(&trep);
+    diff_mlf_release(&dmlf);
+    trace_release(&tt);
+    if (a->twin_dir == NULL) {
+        struct errbuf rb;
+        errbuf_init(&rb);
+        if (fileio_remove_tree(dir, &rb) != 0)
+            cmd_warn("%s", rb.msg);
+    }
+    return rc;
+}
+
 /*
  * The reference run and the re-runs in the MODEL form. With an MLF, the layer map names the
  * board's step records and gives the deployed arithmetic and the hazards.
@@ -196,6 +295,8 @@ static int diff_model_form(const char *model, const struct diff_args *a,
         return cmd_usage_error("diff", "--arith deployed needs --mlf MLF");
     if (a->map && !a->mlf)
         return cmd_usage_error("diff", "--map needs --mlf MLF");
+    if (a->twin && !a->mlf)
+        return cmd_usage_error("diff", "--twin needs --mlf MLF (the twin runs the MLF's C)");
     struct graph g;
     graph_init(&g);
     struct interp_inputs in = {0};
@@ -236,6 +337,8 @@ static int diff_model_form(const char *model, const struct diff_args *a,
         warn_log(&tb);
         rc = diff_traces(&tr, &tb, &opt, &rep, &eb);
     }
+    if (!rc && a->twin)
+        rc = add_twin(model, a, &dep.map, &tr, &opt, &rep, &eb);
     if (!rc)
         rc = emit(&rep, a, &eb);
     if (rc)
@@ -254,7 +357,7 @@ static int diff_model_form(const char *model, const struct diff_args *a,
 
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE, OPT_PLAIN, OPT_MAP };
+    enum { OPT_MLF = 256, OPT_DTYPE, OPT_SINGLE, OPT_PLAIN, OPT_MAP, OPT_TWIN, OPT_TWIN_DIR };
     static const struct option long_opts[] = {
         {"model", required_argument, NULL, 'm'},
         {"tolerance", required_argument, NULL, 't'},
@@ -270,6 +373,8 @@ int cmd_diff(int argc, char **argv)
         {"single-rounding", no_argument, NULL, OPT_SINGLE},
         {"plain", required_argument, NULL, OPT_PLAIN},
         {"map", required_argument, NULL, OPT_MAP},
+        {"twin", no_argument, NULL, OPT_TWIN},
+        {"twin-dir", required_argument, NULL, OPT_TWIN_DIR},
         {NULL, 0, NULL, 0},
     };
     if (cmd_wants_help(argc, argv))
@@ -304,6 +409,8 @@ int cmd_diff(int argc, char **argv)
         case 'l': a.log = optarg; break;
         case OPT_MLF: a.mlf = optarg; break;
         case OPT_MAP: a.map = optarg; break;
+        case OPT_TWIN: a.twin = true; break;
+        case OPT_TWIN_DIR: a.twin = true; a.twin_dir = optarg; break;
         case 'a': a.arith = optarg; break;
         case OPT_DTYPE:
             a.input_dtype = dtype_from_name(optarg);
@@ -336,8 +443,9 @@ int cmd_diff(int argc, char **argv)
             return cmd_usage_error("diff", "the MODEL form needs one MODEL, --input and --log");
         return diff_model_form(argv[optind], &a, &topt);
     }
-    if (a.mlf || a.map || a.arith || a.input_dtype != DTYPE_UNKNOWN || a.single_rounding)
-        return cmd_usage_error("diff", "--mlf, --map, --arith, --input-dtype and "
+    if (a.mlf || a.map || a.arith || a.input_dtype != DTYPE_UNKNOWN || a.single_rounding ||
+        a.twin)
+        return cmd_usage_error("diff", "--mlf, --map, --twin, --arith, --input-dtype and "
                                "--single-rounding belong to the MODEL form (MODEL --input X "
                                "--log LOG)");
     if (n_pos != 2)

@@ -226,7 +226,10 @@ TEST(diff_mlf, ic_board_log_by_step_buffers_all_exact)
  * Damages step `step`'s tensor from element 100 on, recomputes every later layer from the
  * damage (as the board would have), and checks the verdicts.
  */
-static void check_damaged_step(struct test_ctx *t_, const struct build *b, size_t step)
+static void check_twin_blame(struct test_ctx *t_, const struct fixture *f, const char *victim);
+
+static void check_damaged_step(struct test_ctx *t_, const struct build *b, size_t step,
+                               bool twin)
 {
     struct fixture f;
     REQUIRE(fixture_open(t_, &f, b));
@@ -254,7 +257,11 @@ static void check_damaged_step(struct test_ctx *t_, const struct build *b, size_
     snprintf(log, sizeof log, "%s/damaged.log", f.dir);
     REQUIRE(write_log(&f, &dmg, BY_BUFFER, log));
     struct diff_verdicts v;
-    CHECK_EQ_INT(diff_cli(&f, log, NULL, &v), 1);
+    char extra[700];
+    snprintf(extra, sizeof extra, "--twin-dir %s/twin", f.dir);
+    CHECK_EQ_INT(diff_cli(&f, log, twin ? extra : NULL, &v), 1);
+    if (twin)
+        check_twin_blame(t_, &f, victim);
     REQUIRE(v.first_diverged != NULL);
     CHECK_EQ_STR(v.first_diverged, victim);
     size_t at = v.n, n_inherited = 0;
@@ -281,13 +288,13 @@ static void check_damaged_step(struct test_ctx *t_, const struct build *b, size_
 
 TEST(diff_mlf, kws_damaged_step_diverges_later_inherit)
 {
-    check_damaged_step(t_, &kws, 4);
+    check_damaged_step(t_, &kws, 4, false);
 }
 
 TEST(diff_mlf, ic_damaged_step_out_of_layer_order)
 {
     /* step 4 computes model layer 6 (conv2d_5, the shortcut), before layers 4 and 5 */
-    check_damaged_step(t_, &ic, 4);
+    check_damaged_step(t_, &ic, 4, false);
 }
 
 TEST(diff_mlf, vww_shift_hazards_become_hints)
@@ -443,4 +450,59 @@ TEST(diff_mlf, twin_column_and_blame)
     diff_report_release(&twin_ok);
     diff_report_release(&twin_bad);
     fixture_close(&f);
+}
+
+/*
+ * The report of `diff --twin` on a board log damaged at `victim`: the twin (the MLF's C
+ * compiled here with the ref/ kernels) agrees with the deployed reference on every layer,
+ * so the board is to blame.
+ */
+static void check_twin_blame(struct test_ctx *t_, const struct fixture *f, const char *victim)
+{
+    char report[700];
+    snprintf(report, sizeof report, "%s/report.json", f->dir);
+    size_t n = 0;
+    char *text = (char *)test_read_file(report, &n);
+    REQUIRE(text != NULL);
+    cJSON *json = cJSON_ParseWithLength(text, n);
+    mem_free(text);
+    REQUIRE(json != NULL);
+    const cJSON *L;
+    size_t n_layers = 0;
+    cJSON_ArrayForEach(L, cJSON_GetObjectItemCaseSensitive(json, "layers")) {
+        const char *tw = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(L, "twin"));
+        CHECK(tw != NULL && strcmp(tw, "exact") == 0);
+        n_layers++;
+    }
+    CHECK_EQ_INT(n_layers, f->dep.map.n_steps);
+    const cJSON *blame = cJSON_GetObjectItemCaseSensitive(json, "blame");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(blame, "culprit")),
+                 "board");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(blame, "layer")), victim);
+    const char *sentence = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(blame, "text"));
+    CHECK(sentence && strstr(sentence, "the board is to blame"));
+    cJSON_Delete(json);
+}
+
+TEST(diff_mlf, kws_twin_blames_the_board)
+{
+    check_damaged_step(t_, &kws, 6, true);
+}
+
+TEST(diff_mlf, cli_usage)
+{
+    static const char *const bad[] = {
+        "diff a b --twin",
+        "diff a b --mlf tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws",
+        "diff tests/data/models/kws_ref_model.tflite --input x --log y --twin",
+        "diff tests/data/models/kws_ref_model.tflite --input x --log y --arith deployed",
+        "diff tests/data/models/kws_ref_model.tflite --input x --log y --map m",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sbuf err;
+        sbuf_init(&err);
+        CHECK_EQ_INT(test_cli(bad[i], NULL, &err), 2);
+        CHECK(strstr(sbuf_str(&err), "mlfscope") != NULL);
+        sbuf_release(&err);
+    }
 }
