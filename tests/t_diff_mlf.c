@@ -506,3 +506,46 @@ TEST(diff_mlf, cli_usage)
         sbuf_release(&err);
     }
 }
+
+TEST(diff_mlf, allocation_faults)
+{
+    /* every allocation of the MLF naming, the hazards, the diff and the twin blame failing */
+    struct fixture f;
+    REQUIRE(fixture_open(t_, &f, &kws));
+    struct diff_report twin;
+    REQUIRE(kws_report(&f, -1, &twin) == 0);
+    bool done = false;
+    for (long k = 0; k < 5000 && !done; k++) {
+        struct errbuf eb;
+        errbuf_init(&eb);
+        struct diff_mlf d;
+        diff_mlf_init(&d);
+        struct diff_report rep;
+        diff_report_init(&rep);
+        struct diff_options opt = {.model = &f.g};
+        mem_fail_after(k);
+        int rc = diff_mlf_setup(&d, &f.dep.map, &f.run, &f.run, &opt, &eb);
+        if (rc)
+            CHECK(opt.board_name == NULL && d.key == NULL);
+        if (!rc)
+            rc = diff_traces(&f.run, &f.run, &opt, &rep, &eb);
+        if (!rc) {
+            rc = diff_report_add_twin(&rep, &twin, &eb);
+            if (rc)
+                CHECK(!rep.twin_known);
+        }
+        mem_fail_after(-1);
+        if (rc == 0) {
+            CHECK_EQ_INT(rep.count[DIFF_EXACT], rep.n_layers);
+            CHECK(rep.twin_known);
+            done = true;
+        } else {
+            CHECK_EQ_INT(rc, ST_ENOMEM);
+        }
+        diff_report_release(&rep);
+        diff_mlf_release(&d);
+    }
+    CHECK(done);
+    diff_report_release(&twin);
+    fixture_close(&f);
+}
