@@ -279,9 +279,10 @@ static const struct tensor_value *value_in(void *ctx, const char *name)
     struct by_trace *b = ctx;
     const struct tensor_value *v = value_direct(b, name);
     int t = b->g ? graph_find_tensor(b->g, name) : -1;
+    const struct tensor *want = t >= 0 ? &b->g->tensors[t] : NULL;
     for (int depth = 0; v == NULL && t >= 0 && depth < 4; depth++) {
         const struct tensor *T = &b->g->tensors[t];
-        if (T->producer < 0 || b->n_views == BY_TRACE_VIEWS || T->rank < 0)
+        if (T->producer < 0 || b->n_views == BY_TRACE_VIEWS || want->rank < 0)
             return NULL;
         const struct node *nd = &b->g->nodes[T->producer];
         if (!is_view_op(nd->op) || nd->n_inputs < 1 || nd->inputs[0] < 0)
@@ -293,14 +294,14 @@ static const struct tensor_value *value_in(void *ctx, const char *name)
             continue;
         }
         size_t n = 1;
-        for (int k = 0; k < T->rank; k++)
-            n *= T->dims[k] > 0 ? (size_t)T->dims[k] : 0;
-        if (u->dtype != T->dtype || n * dtype_bytes(T->dtype) != u->bytes)
+        for (int k = 0; k < want->rank; k++)
+            n *= want->dims[k] > 0 ? (size_t)want->dims[k] : 0;
+        if (u->dtype != want->dtype || n * dtype_bytes(want->dtype) != u->bytes)
             return NULL;
         struct tensor_value *w = &b->views[b->n_views++];
         *w = *u;
-        w->rank = T->rank;
-        memcpy(w->dims, T->dims, sizeof w->dims);
+        w->rank = want->rank;
+        memcpy(w->dims, want->dims, sizeof w->dims);
         v = w;
     }
     return v;
