@@ -311,7 +311,7 @@ static int diff_model_form(const char *model, const struct diff_args *a,
     diff_mlf_init(&dmlf);
     struct diff_model dm = {.g = &g, .arith = arith, .single_rounding = a->single_rounding};
     struct map_options mo = {.override_path = a->map};
-    char *spec = (char *)a->input;
+    const char *spec = a->input;
     int code = EXIT_OK;
     int rc = model_load(&g, model, NULL, &eb);
     if (!rc && !a->arith)

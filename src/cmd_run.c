@@ -282,7 +282,8 @@ int cmd_run(int argc, char **argv)
         opts.layer_params = dep.params;
     }
     if (!rc)
-        rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
+        rc = interp_inputs_load(&g, n_inputs, (const char *const *)inputs, raw_dtype, n_shapes,
+                                shapes, &in, &eb);
     if (!rc)
         rc = fileio_mkdirs(dir, &eb);
     st.tensors = cJSON_CreateArray();

@@ -76,6 +76,8 @@ struct interp_ctx {
     const int *out_tensors;             /* the tensors out[] become (node or layer outputs) */
     const struct interp_options *opts;  /* the run's options */
     struct interp_kbuf *scratch;        /* [INTERP_N_KBUF] kernel scratch, reused */
+    void **cache;                       /* this node's slot for prepared data (mem_free'd by
+                                           interp_free) */
 };
 
 /*
@@ -136,11 +138,13 @@ float interp_get_f(const struct tensor_value *v, size_t i);
  * 8-bit convolution (the current node's conv attributes) / matmul: int32 accumulation of
  * (x - xzp)(w - wzp[ch]) + bias, requantized by rq (NULL: int32 output), written to output
  * out_k of the context as out_t. Shared by the ONNX ops and the integer-mode lowerings.
+ * cacheable: w, bias and zero points are constants, so prepared weights may be kept in the
+ * node's cache slot between runs.
  */
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, size_t out_k, struct errbuf *eb);
+                    enum dtype out_t, size_t out_k, bool cacheable, struct errbuf *eb);
 int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
                       const struct tensor_value *b, const struct tensor_value *bzp,
                       const struct interp_requant *rq, enum dtype out_t, size_t out_k,

@@ -262,7 +262,7 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
                                .data = (void *)(uintptr_t)W->quant.zero_point,
                                .bytes = nw * sizeof(int32_t)};
     if (op_is(q.main, "Conv") || op_is(q.main, "QLinearConv")) {
-        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, eb);
+        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, true, eb);
     } else if (op_is(q.main, "MatMul") || op_is(q.main, "QLinearMatMul")) {
         if (b)
             rc = interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "matmul with bias");
@@ -409,6 +409,73 @@ static int check_add(const struct graph *g, int li, struct errbuf *eb)
 }
 
 /*
+ * Mul (QDQ Mul, com.microsoft QLinearMul): requantize((a - za)(b - zb), f(s1 * s2 / so)) +
+ * zo, clamp (ARITHMETIC.md 2.5); TFLM rounds as CMSIS-NN (double or single), TVM as
+ * qnn.mul lowers (int32 product, requantize UPWARD).
+ */
+static int check_mul(const struct graph *g, int li, struct errbuf *eb)
+{
+    struct qlayer q;
+    (void)eb;
+    if (resolve(g, li, &q) != 0 || q.x[1] < 0 ||
+        (!op_is(q.main, "Mul") && !op_is(q.main, "QLinearMul")))
+        return ST_EUNSUPPORTED;
+    return 0;
+}
+
+static int run_mul(struct interp_ctx *c, struct errbuf *eb)
+{
+    struct qlayer q;
+    if (resolve(c->g, c->layer, &q) != 0)
+        return interp_node_error(c->g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
+    const struct graph *g = c->g;
+    const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
+    const struct tensor *Y = &g->tensors[q.y];
+    int rc = 0;
+    const struct tensor_value *a = val(c, q.x[0], eb, &rc), *b = val(c, q.x[1], eb, &rc);
+    if (rc)
+        return rc;
+    if (a->dtype != b->dtype || a->dtype != Y->dtype)
+        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
+    int rank;
+    int64_t d[GRAPH_MAX_RANK];
+    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
+        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
+    void *o;
+    rc = interp_out(c, q.y_k, Y->dtype, rank, d, &o, eb);
+    if (rc)
+        return rc;
+    double eff = (double)A->quant.scale[0] * (double)B->quant.scale[0] /
+                 (double)Y->quant.scale[0];
+    int32_t m, sh;
+    derive(c, &eff, 1, &m, &sh);
+    int32_t lo, hi;
+    act_range(c, &q, &lo, &hi);
+    struct ref_mul_params p = {
+        .in1_zp = A->quant.zero_point[0], .in2_zp = B->quant.zero_point[0],
+        .rq = {.round = c->arith == INTERP_ARITH_TVM ? REF_ROUND_TVM_UPWARD
+                        : c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE
+                                                     : REF_ROUND_CMSIS_DOUBLE,
+               .n = 1, .mult = &m, .shift = &sh, .out_zp = Y->quant.zero_point[0],
+               .act_min = lo, .act_max = hi},
+    };
+    if (c->params->has_offsets) {
+        p.rq.out_zp = c->params->out_offset;
+        p.rq.act_min = c->params->act_min;
+        p.rq.act_max = c->params->act_max;
+    }
+    struct ref_shape sa, sb, so;
+    to_ref_shape(a, &sa);
+    to_ref_shape(b, &sb);
+    to_ref_shape(&c->out[q.y_k], &so);
+    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &sa, a->data, &sb, b->data, &so, o)
+                                 : ref_mul_u8(&p, &sa, a->data, &sb, b->data, &so, o);
+    if (r != REF_OK)
+        return interp_node_error(g, c->node, ST_EINVAL, eb, "mul parameters out of range");
+    return 0;
+}
+
+/*
  * AveragePool (TFLM only): arm_avgpool_s8 sums raw values and rounds ties away from zero; it
  * requires equal input and output quantization, so other layers stay in ONNX semantics.
  */
@@ -542,6 +609,8 @@ static const struct interp_lowering lowerings[] = {
     {"", "QLinearMatMul", BOTH, check_accum, run_accum},
     {"", "Add", BOTH, check_add, run_add},
     {"com.microsoft", "QLinearAdd", BOTH, check_add, run_add},
+    {"", "Mul", BOTH, check_mul, run_mul},
+    {"com.microsoft", "QLinearMul", BOTH, check_mul, run_mul},
     {"", "AveragePool", TFLM, check_avgpool, run_avgpool},
     {"", "GlobalAveragePool", TFLM, check_avgpool, run_avgpool},
     {"", "Softmax", TFLM, check_softmax, run_softmax},

@@ -12,6 +12,7 @@
 #include "interp_int.h"
 #include "interp_kernels.h"
 #include "mem.h"
+#include "ref/ref.h"
 
 #include "banned.h"
 
@@ -1268,7 +1269,116 @@ static int op_conv(struct interp_ctx *c, struct errbuf *eb)
                              w->data, b ? b->data : NULL, o, eb);
 }
 
+/*
+ * ConvTranspose (float32, 1-D to 3-D): every input pixel scatters x * w over the kernel
+ * window into the output, which is then cropped by the pads. Explicit pads and
+ * output_padding; output_shape and auto_pad are not supported.
+ */
+static int check_convtranspose(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    if (node_attr(n, "output_shape") != NULL)
+        return interp_unsupported_attr(g, n, "output_shape", NULL, eb);
+    const char *ap = node_attr_string(n, "auto_pad", "NOTSET");
+    if (strcmp(ap, "NOTSET") != 0)
+        return interp_unsupported_attr(g, n, "auto_pad", ap, eb);
+    return 0;
+}
+
+static int op_convtranspose(struct interp_ctx *c, struct errbuf *eb)
+{
+    NEED(0);
+    NEED(1);
+    const struct tensor_value *x = c->in[0], *w = c->in[1];
+    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
+        return err(c, eb, "only float32 supported");
+    int nsp = x->rank - 2;
+    if (nsp < 1 || nsp > 3 || w->rank != x->rank)
+        return err(c, eb, "unsupported input rank");
+    int64_t groups = node_attr_int(c->node, "group", 1);
+    int64_t C = x->dims[1], N = x->dims[0];
+    if (groups < 1 || C % groups || w->dims[0] != C)
+        return err(c, eb, "weights do not match the input channels and group");
+    int64_t mg = w->dims[1], M = mg * groups, cg = C / groups;
+    int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pads[6] = {0}, op[3] = {0, 0, 0};
+    int64_t tmp[6];
+    long r;
+    if ((r = attr_ints(c->node, "strides", tmp, 3)) == nsp)
+        memcpy(st, tmp, sizeof(int64_t) * (size_t)nsp);
+    if ((r = attr_ints(c->node, "dilations", tmp, 3)) == nsp)
+        memcpy(dl, tmp, sizeof(int64_t) * (size_t)nsp);
+    if ((r = attr_ints(c->node, "pads", tmp, 6)) == 2 * nsp)
+        memcpy(pads, tmp, sizeof(int64_t) * (size_t)(2 * nsp));
+    if ((r = attr_ints(c->node, "output_padding", tmp, 3)) == nsp)
+        memcpy(op, tmp, sizeof(int64_t) * (size_t)nsp);
+    int64_t in[3] = {1, 1, 1}, k[3] = {1, 1, 1}, out[3] = {1, 1, 1}, full[3] = {1, 1, 1};
+    int64_t s3[3] = {1, 1, 1}, d3[3] = {1, 1, 1}, pb3[3] = {0, 0, 0};
+    int off = 3 - nsp;
+    int64_t d[MAXR] = {N, M};
+    for (int i = 0; i < nsp; i++) {
+        in[off + i] = x->dims[2 + i];
+        k[off + i] = w->dims[2 + i];
+        s3[off + i] = st[i];
+        d3[off + i] = dl[i];
+        pb3[off + i] = pads[i];
+        if (st[i] < 1 || dl[i] < 1)
+            return err(c, eb, "bad strides or dilations");
+        out[off + i] = st[i] * (in[off + i] - 1) + op[i] + ((k[off + i] - 1) * dl[i] + 1) -
+                       pads[i] - pads[nsp + i];
+        full[off + i] = out[off + i];
+        if (out[off + i] < 0)
+            return err(c, eb, "negative output size");
+        d[2 + i] = out[off + i];
+    }
+    float *o;
+    TRY(interp_out(c, 0, DTYPE_F32, x->rank, d, (void **)&o, eb));
+    size_t P = (size_t)(out[0] * out[1] * out[2]), I = (size_t)(in[0] * in[1] * in[2]);
+    size_t T = (size_t)(k[0] * k[1] * k[2]);
+    const float *px = x->data, *pw = w->data;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t m = 0; m < M; m++) {
+            float *orow = o + (size_t)(n * M + m) * P;
+            float bv = b ? ((const float *)b->data)[m] : 0.0f;
+            for (size_t p = 0; p < P; p++)
+                orow[p] = bv;
+            int64_t gi = m / mg, mi = m % mg;
+            for (int64_t ci = 0; ci < cg; ci++) {
+                int64_t ch = gi * cg + ci;
+                const float *xp = px + (size_t)(n * C + ch) * I;
+                const float *wk = pw + (size_t)(ch * mg + mi) * T;
+                for (int64_t i0 = 0; i0 < in[0]; i0++)
+                    for (int64_t i1 = 0; i1 < in[1]; i1++)
+                        for (int64_t i2 = 0; i2 < in[2]; i2++) {
+                            float xv = xp[(i0 * in[1] + i1) * in[2] + i2];
+                            size_t t = 0;
+                            for (int64_t k0 = 0; k0 < k[0]; k0++)
+                                for (int64_t k1 = 0; k1 < k[1]; k1++)
+                                    for (int64_t k2 = 0; k2 < k[2]; k2++, t++) {
+                                        int64_t o0 = i0 * s3[0] + k0 * d3[0] - pb3[0];
+                                        int64_t o1 = i1 * s3[1] + k1 * d3[1] - pb3[1];
+                                        int64_t o2 = i2 * s3[2] + k2 * d3[2] - pb3[2];
+                                        if (o0 < 0 || o0 >= full[0] || o1 < 0 ||
+                                            o1 >= full[1] || o2 < 0 || o2 >= full[2])
+                                            continue;
+                                        orow[(o0 * out[1] + o1) * out[2] + o2] += xv * wk[t];
+                                    }
+                        }
+            }
+        }
+    return 0;
+}
+
 enum pool_kind { P_MAX, P_AVG, P_LP };
+
+/* MaxPool's optional second output (Indices) and storage_order are not implemented. */
+static int check_maxpool(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    if (n->n_outputs > 1 && n->outputs[1] >= 0 && g->tensors[n->outputs[1]].name[0] != '\0')
+        return interp_unsupported_attr(g, n, "Indices output", NULL, eb);
+    if (node_attr_int(n, "storage_order", 0) != 0)
+        return interp_unsupported_attr(g, n, "storage_order", NULL, eb);
+    return 0;
+}
 
 static int pool(struct interp_ctx *c, enum pool_kind kind, bool global, struct errbuf *eb)
 {
@@ -1556,7 +1666,7 @@ static int check_q8(struct interp_ctx *c, const struct tensor_value *v, struct e
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, size_t out_k, struct errbuf *eb)
+                    enum dtype out_t, size_t out_k, bool cacheable, struct errbuf *eb)
 {
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
@@ -1587,6 +1697,9 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
         bool wz0 = true;
         for (int64_t i = 0; i < M; i++)
             wz0 &= wz[i] == 0;
+        /* the prepared weights can be kept when weights, bias and x_zp are constants: the
+           cache is keyed on their data pointers, which constants keep between runs */
+        bool w_const = cacheable;
         struct interp_qconv qc = {
             .geom = k, .n = (size_t)g.n, .c = (size_t)g.c, .m = (size_t)M,
             .groups = (size_t)groups, .x = x->data, .x_signed = x->dtype == DTYPE_S8,
@@ -1596,6 +1709,7 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
             .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL &&
                               rq->arith == INTERP_ARITH_ONNX,
             .scratch = c->scratch,
+            .cache = w_const ? c->cache : NULL,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
@@ -1638,8 +1752,16 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
         .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
     };
+    /* prepared weights can be kept when weights, bias and zero points are constants (the
+       cache is keyed on their data pointers, which constants keep between runs) */
+    bool cacheable = true;
+    for (size_t k = 1; k < c->node->n_inputs; k++) {
+        int t = c->node->inputs[k];
+        if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
+            cacheable = false;
+    }
     int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
-                             y_zp->dtype, 0, eb);
+                             y_zp->dtype, 0, cacheable, eb);
     mem_free(sc);
     return rc;
 }
@@ -1653,7 +1775,7 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
     return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
-                           NULL, DTYPE_S32, 0, eb);
+                           NULL, DTYPE_S32, 0, false, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
@@ -1768,6 +1890,107 @@ static int op_qlinearmul(struct interp_ctx *c, struct errbuf *eb)
     return qlinear_binary(c, true, eb);
 }
 
+/*
+ * Resize (opsets 10-19) on the two spatial axes of a 4-D NCHW tensor, through ref/'s nearest
+ * and bilinear kernels: scales or sizes, coordinate modes half_pixel, pytorch_half_pixel,
+ * align_corners, asymmetric; nearest modes round_prefer_floor/ceil, floor, ceil.
+ */
+static int check_resize(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    const char *mode = node_attr_string(n, "mode", "nearest");
+    if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0)
+        return interp_unsupported_attr(g, n, "mode", mode, eb);
+    const char *ct = node_attr_string(n, "coordinate_transformation_mode", "half_pixel");
+    if (strcmp(ct, "half_pixel") != 0 && strcmp(ct, "pytorch_half_pixel") != 0 &&
+        strcmp(ct, "align_corners") != 0 && strcmp(ct, "asymmetric") != 0)
+        return interp_unsupported_attr(g, n, "coordinate_transformation_mode", ct, eb);
+    const char *nm = node_attr_string(n, "nearest_mode", "round_prefer_floor");
+    if (strcmp(nm, "round_prefer_floor") != 0 && strcmp(nm, "round_prefer_ceil") != 0 &&
+        strcmp(nm, "floor") != 0 && strcmp(nm, "ceil") != 0)
+        return interp_unsupported_attr(g, n, "nearest_mode", nm, eb);
+    if (node_attr_int(n, "antialias", 0) != 0)
+        return interp_unsupported_attr(g, n, "antialias", NULL, eb);
+    if (node_attr(n, "axes") != NULL)
+        return interp_unsupported_attr(g, n, "axes", NULL, eb);
+    if (strcmp(node_attr_string(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
+        return interp_unsupported_attr(g, n, "keep_aspect_ratio_policy", NULL, eb);
+    if (node_attr_int(n, "exclude_outside", 0) != 0)
+        return interp_unsupported_attr(g, n, "exclude_outside", NULL, eb);
+    return 0;
+}
+
+static int op_resize(struct interp_ctx *c, struct errbuf *eb)
+{
+    NEED(0);
+    const struct tensor_value *x = c->in[0];
+    if (x->rank != 4)
+        return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                 "unsupported input rank %d (4-D NCHW only)", x->rank);
+    bool old = opset(c) < 11;
+    const struct tensor_value *scales = old ? (c->node->n_inputs > 1 ? c->in[1] : NULL)
+                                            : (c->node->n_inputs > 2 ? c->in[2] : NULL);
+    const struct tensor_value *sizes = !old && c->node->n_inputs > 3 ? c->in[3] : NULL;
+    if (scales && interp_elems(scales) == 0)
+        scales = NULL;
+    if (sizes && interp_elems(sizes) == 0)
+        sizes = NULL;
+    int64_t d[4];
+    float sc[4] = {1, 1, 1, 1};
+    if (sizes) {
+        if (interp_read_ints(sizes, d, 4) != 4)
+            return err(c, eb, "sizes must have 4 values");
+        for (int i = 0; i < 4; i++)
+            sc[i] = x->dims[i] ? (float)d[i] / (float)x->dims[i] : 1.0f;
+    } else if (scales) {
+        if (interp_elems(scales) != 4 || scales->dtype != DTYPE_F32)
+            return err(c, eb, "scales must be 4 float32 values");
+        for (int i = 0; i < 4; i++) {
+            sc[i] = interp_get_f(scales, (size_t)i);
+            d[i] = (int64_t)floorf((float)x->dims[i] * sc[i]);
+        }
+    } else {
+        return err(c, eb, "neither scales nor sizes given");
+    }
+    if (d[0] != x->dims[0] || d[1] != x->dims[1])
+        return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                 "resizing N or C is not supported");
+    const char *mode = node_attr_string(c->node, "mode", "nearest");
+    const char *ct = node_attr_string(c->node, "coordinate_transformation_mode",
+                                      old ? "asymmetric" : "half_pixel");
+    const char *nm = node_attr_string(c->node, "nearest_mode", "round_prefer_floor");
+    struct ref_resize_params p = {
+        .layout = REF_LAYOUT_NCHW,
+        .coord = strcmp(ct, "pytorch_half_pixel") == 0 ? REF_COORD_PYTORCH_HALF_PIXEL
+                 : strcmp(ct, "align_corners") == 0    ? REF_COORD_ALIGN_CORNERS
+                 : strcmp(ct, "asymmetric") == 0       ? REF_COORD_ASYMMETRIC
+                                                       : REF_COORD_HALF_PIXEL,
+        .nearest = strcmp(nm, "round_prefer_ceil") == 0 ? REF_NEAREST_ROUND_PREFER_CEIL
+                   : strcmp(nm, "floor") == 0           ? REF_NEAREST_FLOOR
+                   : strcmp(nm, "ceil") == 0            ? REF_NEAREST_CEIL
+                                                        : REF_NEAREST_ROUND_PREFER_FLOOR,
+        /* with sizes, ONNX derives the scale from the lengths (ref: <= 0) */
+        .scale_h = sizes ? 0.0f : sc[2], .scale_w = sizes ? 0.0f : sc[3],
+        .elem_bytes = dtype_bytes(x->dtype),
+    };
+    void *o;
+    TRY(interp_out(c, 0, x->dtype, 4, d, &o, eb));
+    struct ref_shape si = {4, {(int32_t)x->dims[0], (int32_t)x->dims[1], (int32_t)x->dims[2],
+                               (int32_t)x->dims[3]}};
+    struct ref_shape so = {4, {(int32_t)d[0], (int32_t)d[1], (int32_t)d[2], (int32_t)d[3]}};
+    int r;
+    if (strcmp(mode, "linear") == 0) {
+        if (x->dtype != DTYPE_F32)
+            return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                     "linear resize of %s", dtype_name(x->dtype));
+        r = ref_resize_linear_f32(&p, &si, x->data, &so, o);
+    } else {
+        r = ref_resize_nearest_any(&p, &si, x->data, &so, o);
+    }
+    if (r != REF_OK)
+        return err(c, eb, "resize parameters out of range");
+    return 0;
+}
+
 static const struct interp_op onnx_ops[] = {
     {"", "Abs", NULL, op_abs},
     {"", "Add", NULL, op_add},
@@ -1779,6 +2002,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "Concat", NULL, op_concat},
     {"", "Conv", NULL, op_conv},
     {"", "ConvInteger", NULL, op_convinteger},
+    {"", "ConvTranspose", check_convtranspose, op_convtranspose},
     {"", "DequantizeLinear", NULL, op_dequantize},
     {"", "Div", NULL, op_div},
     {"", "DynamicQuantizeLinear", NULL, op_dynquant},
@@ -1800,7 +2024,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "MatMul", NULL, op_matmul},
     {"", "MatMulInteger", NULL, op_matmulinteger},
     {"", "Max", NULL, op_max},
-    {"", "MaxPool", NULL, op_maxpool},
+    {"", "MaxPool", check_maxpool, op_maxpool},
     {"", "Mean", NULL, op_mean},
     {"", "Min", NULL, op_min},
     {"", "Mul", NULL, op_mul},
@@ -1816,6 +2040,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "ReduceMin", NULL, op_reduce_min},
     {"", "ReduceSum", NULL, op_reduce_sum},
     {"", "Relu", NULL, op_relu},
+    {"", "Resize", check_resize, op_resize},
     {"", "Reshape", NULL, op_reshape},
     {"", "Round", NULL, op_round},
     {"", "Shape", NULL, op_shape},
