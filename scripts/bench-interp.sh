@@ -11,9 +11,8 @@ M=tests/data/onnx-models
 runs=${INTERP_BENCH_RUNS:-50}
 status=0
 
-if [ ! -d build/node/node_modules/onnxruntime-node ]; then
-    echo "bench-interp: ONNX Runtime missing: (mkdir -p build/node && cd build/node &&"
-    echo "  npm install --ignore-scripts onnxruntime-node)"
+if ! why=$(sh scripts/ort-install.sh); then
+    echo "bench-interp: ONNX Runtime skipped: $why"
     exit 1
 fi
 
