@@ -177,14 +177,13 @@ static void fmt_num(char *buf, size_t n, double x, int prec)
 
 void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *sb)
 {
+    char shown[48];
     size_t w = 5;
     for (size_t i = 0; i < rep->n_layers; i++) {
-        size_t l = strlen(rep->layers[i].name);
+        size_t l = strlen(graph_short_name(rep->layers[i].name, 40, shown, sizeof shown));
         if (l > w)
             w = l;
     }
-    if (w > 40)
-        w = 40;
     sbuf_printf(sb, "  %3s  %-*s  %-9s ", "#", (int)w, "layer", "status");
     if (rep->twin_known)
         sbuf_printf(sb, "%-9s ", "twin");
@@ -195,7 +194,8 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
         bool first = (long)i == rep->first_diverged;
         if (first && colour)
             sbuf_add(sb, "\033[1;31m");
-        sbuf_printf(sb, "%c %3zu  %-*.*s  %-9s", first ? '>' : ' ', i, (int)w, (int)w, L->name,
+        sbuf_printf(sb, "%c %3zu  %-*s  %-9s", first ? '>' : ' ', i, (int)w,
+                    graph_short_name(L->name, w, shown, sizeof shown),
                     diff_status_name(L->status));
         if (rep->twin_known)
             sbuf_printf(sb, " %-9s", L->has_twin ? diff_status_name(L->twin) : "-");
