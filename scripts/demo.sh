@@ -57,6 +57,17 @@ step "per layer: reference vs board log vs twin" \
 step "the graph coloured by verdict" "mlfscope graph $model --mlf $mlf --diff $out/diff.json -o $out/kws-diff.svg"
 "$bin" graph "$model" --mlf "$mlf" --diff "$out/diff.json" -o "$out/kws-diff.svg"
 
+# What a wrong layer looks like: the same log with layer 4's buffer overwritten from element
+# 5000 on (as a stack overflow into it would), its CRC recomputed as the board would print it.
+/usr/bin/python3 scripts/demo-damage-log.py "$out/board.log" "$out/board-damaged.log" 4 5000 0
+step "a board whose layer 4 buffer was clobbered (simulated)" \
+    "mlfscope diff $model --input $input --mlf $mlf --log $out/board-damaged.log --twin"
+"$bin" diff "$model" --input "$input" --input-dtype int8 --mlf "$mlf" \
+    --log "$out/board-damaged.log" --twin --twin-dir "$out/twin" -o "$out/diff-damaged.json" \
+    2>/dev/null || echo "(exit status $?: a layer diverged)"
+"$bin" graph "$model" --mlf "$mlf" --diff "$out/diff-damaged.json" \
+    -o "$out/kws-diff-damaged.svg" 2>/dev/null
+
 printf '\n== outputs in %s/\n' "$out"
 ls -1 "$out"
 printf '\nBrowse it all in the terminal:\n  %s tui %s --mlf %s --input %s %s --log %s\n' \

@@ -975,22 +975,25 @@ int diff_report_add_twin(struct diff_report *rep, const struct diff_report *twin
         return 0;
     const struct diff_layer *F = &rep->layers[rep->first_diverged];
     const char *tf = twin->first_diverged >= 0 ? twin->layers[twin->first_diverged].name : NULL;
-    char text[1024];
+    char text[1024], name[128], twin_name[128];
+    graph_short_name(F->name, sizeof name - 1, name, sizeof name);
+    if (tf != NULL)
+        tf = graph_short_name(tf, sizeof twin_name - 1, twin_name, sizeof twin_name);
     if (!F->has_twin || F->twin == DIFF_MISSING || F->twin == DIFF_CORRUPT) {
         rep->blame = DIFF_BLAME_UNKNOWN;
         snprintf(text, sizeof text, "the twin has no usable value for %s, so it cannot tell "
-                 "the compiler from the board", F->name);
+                 "the compiler from the board", name);
     } else if (F->twin == DIFF_EXACT || F->twin == DIFF_ROUNDING) {
         rep->blame = DIFF_BLAME_BOARD;
         snprintf(text, sizeof text, "the board is to blame: the twin (the MLF's own C run on "
                  "this host) agrees with the reference at %s and the board does not; look at "
                  "the board's build (CMSIS-NN version, compiler flags), its memory and the "
-                 "data it was given", F->name);
+                 "data it was given", name);
     } else {
         rep->blame = DIFF_BLAME_COMPILER;
         snprintf(text, sizeof text, "the compiler is to blame: the twin (the MLF's own C run "
                  "on this host) disagrees with the reference at %s as the board does%s%s%s; "
-                 "look at the MLF's code and constants (TVM), not at the board", F->name,
+                 "look at the MLF's code and constants (TVM), not at the board", name,
                  tf ? " (the twin's first divergence: " : "", tf ? tf : "", tf ? ")" : "");
     }
     rep->blame_text = arena_strdup(&rep->arena, text);

@@ -235,7 +235,10 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
     sbuf_add(sb, "\n");
     if (rep->first_diverged >= 0) {
         const struct diff_layer *L = &rep->layers[rep->first_diverged];
-        sbuf_printf(sb, "first divergence: %s (layer %ld)", L->name, rep->first_diverged);
+        char name[128];
+        sbuf_printf(sb, "first divergence: %s (layer %ld)",
+                    graph_short_name(L->name, sizeof name - 1, name, sizeof name),
+                    rep->first_diverged);
         if (L->has_first_diff)
             sbuf_printf(sb, ", element %zu: reference %g, board %g", L->first_index,
                         L->first_ref, L->first_board);
