@@ -205,6 +205,9 @@ static int parse_args(int argc, char **argv, struct tui_args *a)
         return cmd_usage_error("tui", "--twin-dir is only used with --twin");
     if (a->deployed && a->mlf == NULL)
         return cmd_usage_error("tui", "--arith deployed needs --mlf MLF");
+    /* As for `diff`: with the MLF, the reference is what that build computes. */
+    if (a->mlf != NULL && !a->arith_set)
+        a->deployed = true;
     if (a->mlf != NULL && a->synth >= 0)
         return cmd_usage_error("tui", "--mlf needs a MODEL file, not --synthetic");
     a->model = n_pos == 1 ? argv[optind] : NULL;
@@ -310,6 +313,7 @@ int cmd_tui(int argc, char **argv)
             rc = map_deployed_params(&mp, &arena, &lp, &eb);
             a.iopts.arith = INTERP_ARITH_TFLM;
             a.iopts.layer_params = lp;
+            a.arith_set = true;
         }
     }
     if (rc == 0 && a.n_inputs > 0) {
@@ -342,7 +346,7 @@ int cmd_tui(int argc, char **argv)
         /* Planning errors (an unsupported op) are reported here, before the screen opens. */
         struct tui_ref_diff d = {.board = a.log != NULL ? &board : NULL,
                                  .tolerance = a.tolerance, .n_hazards = n_hazards,
-                                 .hazards = hazards};
+                                 .hazards = hazards, .mp = a.mlf != NULL ? &mp : NULL};
         struct tui_ref_twin tw = {.m = &m, .mp = &mp, .plan = &plan, .opt = &topt,
                                   .dir = twin_dir};
         if (rc == 0)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "diff_mlf.h"
 #include "mem.h"
 #include "tui_data.h"
 #include "banned.h"
@@ -112,7 +113,14 @@ static int compare(struct tui_ref *r)
                                .partial = r->diff.partial || r->want_twin,
                                .rerun = rerun, .rerun_user = r,
                                .n_hazards = r->diff.n_hazards, .hazards = r->diff.hazards};
-    int rc = diff_traces(&r->ref_trace, r->diff.board, &opt, &rep, &r->eb);
+    struct diff_mlf dmlf;
+    diff_mlf_init(&dmlf);
+    int rc = 0;
+    if (r->diff.mp != NULL)
+        rc = diff_mlf_setup(&dmlf, r->diff.mp, &r->ref_trace, r->diff.board, &opt, &r->eb);
+    if (rc == 0)
+        rc = diff_traces(&r->ref_trace, r->diff.board, &opt, &rep, &r->eb);
+    diff_mlf_release(&dmlf);
     if (rc == 0)
         rc = tui_data_fill_diff(r->tb, r->g, &rep, r->diff.board, &r->eb);
     if (rc == 0) {
@@ -196,8 +204,10 @@ int tui_ref_start(struct tui_ref *r, const struct graph *g, const struct interp_
     r->want_diff = diff != NULL && (diff->board != NULL || r->want_twin);
     if (r->want_diff) {
         r->diff = *diff;
+        /* Re-runs on the board's input use the run's per-layer (deployed) settings too. */
         r->dm = (struct diff_model){.g = g, .arith = o.arith,
-                                    .single_rounding = o.single_rounding};
+                                    .single_rounding = o.single_rounding,
+                                    .layer_params = o.layer_params};
     }
     int rc = r->want_diff ? add_inputs(r, in, eb) : 0;
     if (rc == 0)

@@ -41,6 +41,9 @@ struct tui_ref_diff {
     bool partial;                       /* only the layers the board has (no "missing") */
     size_t n_hazards;
     const char *const *hazards;         /* borrowed: layers with a known shift hazard */
+    const struct map *mp;               /* borrowed or NULL: with an MLF, board records named
+                                           by MLF step or buffer are matched through it, and
+                                           its hazards become hints (src/diff_mlf.h) */
 };
 
 /* The host twin as the board: built and run by the worker once the reference is done. */
