@@ -131,8 +131,11 @@ void interp_bcast_strides(int r, const int64_t *d, int rank, const int64_t *out_
 /* Normalises an axis in [-rank, rank) to [0, rank); -1 when out of range. */
 int interp_axis(int64_t axis, int rank);
 
-/* Float value of element i of an integer or float tensor. */
+/* Float value of element i of an integer or float tensor (0 for DTYPE_U32 and other types). */
 float interp_get_f(const struct tensor_value *v, size_t i);
+
+/* Element i of an integer tensor, exactly (64 bits); float types truncated via interp_get_f. */
+int64_t interp_get_i(const struct tensor_value *v, size_t i);
 
 /*
  * 8-bit convolution (the current node's conv attributes) / matmul: int32 accumulation of

@@ -47,45 +47,6 @@ static bool is_int_type(enum dtype t)
            t == DTYPE_S16 || t == DTYPE_U16 || t == DTYPE_BOOL || t == DTYPE_U32;
 }
 
-static int64_t get_i(const struct tensor_value *v, size_t i)
-{
-    const char *d = v->data;
-    switch (v->dtype) {
-    case DTYPE_U8:
-    case DTYPE_BOOL:
-        return ((const uint8_t *)d)[i];
-    case DTYPE_S8:
-        return ((const int8_t *)d)[i];
-    case DTYPE_S16: {
-        int16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_U16: {
-        uint16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_S32: {
-        int32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_U32: {
-        uint32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_S64: {
-        int64_t x;
-        memcpy(&x, d + i * 8, 8);
-        return x;
-    }
-    default:
-        return (int64_t)interp_get_f(v, i);
-    }
-}
-
 /* Stores x into element i, wrapping to the type (as numpy casts do). */
 static void set_i(void *data, enum dtype t, size_t i, int64_t x)
 {
@@ -235,7 +196,8 @@ static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
         }
     } else if (is_int_type(a->dtype)) {
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
-            set_i(o, a->dtype, i, ibin(op, get_i(a, (size_t)it.oa), get_i(b, (size_t)it.ob)));
+            set_i(o, a->dtype, i,
+                  ibin(op, interp_get_i(a, (size_t)it.oa), interp_get_i(b, (size_t)it.ob)));
     } else {
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb, "unsupported type %s",
                                  dtype_name(a->dtype));
@@ -298,7 +260,7 @@ static int unary(struct interp_ctx *c, enum unop op, struct errbuf *eb)
     if (x->dtype != DTYPE_F32) {
         if (op == U_RELU || op == U_NEG || op == U_ABS) {
             for (size_t i = 0; i < n; i++) {
-                int64_t v = get_i(x, i);
+                int64_t v = interp_get_i(x, i);
                 set_i(o, x->dtype, i, op == U_RELU ? (v > 0 ? v : 0) : op == U_NEG ? -v
                                       : (v < 0 ? -v : v));
             }
@@ -385,7 +347,7 @@ static int op_clip(struct interp_ctx *c, struct errbuf *eb)
         }
     } else if (is_int_type(x->dtype)) {
         for (size_t i = 0; i < n; i++) {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             if (has_lo && v < (int64_t)lo)
                 v = (int64_t)lo;
             if (has_hi && v > (int64_t)hi)
@@ -453,7 +415,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
     size_t n = interp_elems(x);
     for (size_t i = 0; i < n; i++) {
         if (t == DTYPE_F32) {
-            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)get_i(x, i);
+            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)interp_get_i(x, i);
             ((float *)o)[i] = f;
         } else if (x->dtype == DTYPE_F32) {
             float f = interp_get_f(x, i);
@@ -462,7 +424,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
             int64_t v = isfinite(f) ? (int64_t)f : 0;
             set_i(o, t, i, t == DTYPE_BOOL ? (f != 0.0f) : v);
         } else {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             set_i(o, t, i, t == DTYPE_BOOL ? (v != 0) : v);
         }
     }
@@ -822,7 +784,7 @@ static int op_gather(struct interp_ctx *c, struct errbuf *eb)
     int64_t dim = x->dims[axis];
     for (size_t a = 0; a < outer; a++) {
         for (size_t j = 0; j < ni; j++) {
-            int64_t k = get_i(ix, j);
+            int64_t k = interp_get_i(ix, j);
             if (k < 0)
                 k += dim;
             if (k < 0 || k >= dim)
@@ -1539,7 +1501,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_dequantize((const char *)x->data + r * run, x->dtype == DTYPE_S8,
-                                o + r * run, run, s[k], zp ? (int32_t)get_i(zp, k) : 0);
+                                o + r * run, run, s[k], zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1547,9 +1509,9 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                int32_t z = zp ? (int32_t)get_i(zp, k) : 0;
+                int32_t z = zp ? (int32_t)interp_get_i(zp, k) : 0;
                 /* ORT: float(int32(x) - zp) * scale */
-                o[j] = (float)((int32_t)get_i(x, j) - z) * s[k];
+                o[j] = (float)((int32_t)interp_get_i(x, j) - z) * s[k];
             }
     return 0;
 }
@@ -1584,7 +1546,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_quantize(p + r * run, (char *)o + r * run, t == DTYPE_S8, run, s[k],
-                              zp ? (int32_t)get_i(zp, k) : 0);
+                              zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1592,7 +1554,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                float z = zp ? (float)get_i(zp, k) : 0.0f;
+                float z = zp ? (float)interp_get_i(zp, k) : 0.0f;
                 /* MLAS: x / scale in float32, round half to even, + zp, saturate */
                 float v = nearbyintf(p[j] / s[k]) + z;
                 v = v < lo ? lo : v > hi ? hi : v;
@@ -1647,7 +1609,7 @@ static int zp_vec(struct interp_ctx *c, const struct tensor_value *zp, size_t n,
     if (m != 1 && m != n)
         return err(c, eb, "zero point size differs from the channels");
     for (size_t i = 0; i < n; i++)
-        out[i] = (int32_t)get_i(zp, m == 1 ? 0 : i);
+        out[i] = (int32_t)interp_get_i(zp, m == 1 ? 0 : i);
     return 0;
 }
 
@@ -1750,7 +1712,8 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     TRY(ort_scales(c, xs, c->in[4], ys, M, &sc, eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
     /* prepared weights can be kept when weights, bias and zero points are constants (the
        cache is keyed on their data pointers, which constants keep between runs) */
@@ -1760,7 +1723,7 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
         if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
             cacheable = false;
     }
-    int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
+    int rc = interp_int_conv(c, x, (int32_t)interp_get_i(c->in[2], 0), w, c->in[5], bias, &rq,
                              y_zp->dtype, 0, cacheable, eb);
     mem_free(sc);
     return rc;
@@ -1774,8 +1737,8 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *wzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
-    return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
-                           NULL, DTYPE_S32, 0, false, eb);
+    return interp_int_conv(c, c->in[0], xzp ? (int32_t)interp_get_i(xzp, 0) : 0, c->in[1], wzp,
+                           NULL, NULL, DTYPE_S32, 0, false, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
@@ -1822,9 +1785,10 @@ static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
                    eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = interp_int_matmul(c, c->in[0], (int32_t)get_i(c->in[2], 0), b, c->in[5], &rq,
+    int rc = interp_int_matmul(c, c->in[0], (int32_t)interp_get_i(c->in[2], 0), b, c->in[5], &rq,
                                y_zp->dtype, 0, eb);
     mem_free(sc);
     return rc;
@@ -1839,8 +1803,8 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
     if (azp && interp_elems(azp) != 1)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
-    return interp_int_matmul(c, c->in[0], azp ? (int32_t)get_i(azp, 0) : 0, c->in[1], bzp, NULL,
-                             DTYPE_S32, 0, eb);
+    return interp_int_matmul(c, c->in[0], azp ? (int32_t)interp_get_i(azp, 0) : 0, c->in[1], bzp,
+                             NULL, DTYPE_S32, 0, eb);
 }
 
 /* com.microsoft QLinearAdd / QLinearMul, as MLAS's scalar path: float per element. */
@@ -1856,9 +1820,9 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
         return err(c, eb, "inputs have different types");
     float sa = interp_get_f(c->in[1], 0), sb = interp_get_f(c->in[4], 0);
     float sc = interp_get_f(c->in[6], 0);
-    int32_t za = c->in[2] ? (int32_t)get_i(c->in[2], 0) : 0;
-    int32_t zb = c->in[5] ? (int32_t)get_i(c->in[5], 0) : 0;
-    int32_t zc = czp ? (int32_t)get_i(czp, 0) : 0;
+    int32_t za = c->in[2] ? (int32_t)interp_get_i(c->in[2], 0) : 0;
+    int32_t zb = c->in[5] ? (int32_t)interp_get_i(c->in[5], 0) : 0;
+    int32_t zc = czp ? (int32_t)interp_get_i(czp, 0) : 0;
     int rank;
     int64_t d[MAXR];
     if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
@@ -1870,8 +1834,8 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
     struct interp_bcast it;
     interp_bcast_init(&it, rank, d, a, b);
     for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
-        float va = sa * (float)((int32_t)get_i(a, (size_t)it.oa) - za);
-        float vb = sb * (float)((int32_t)get_i(b, (size_t)it.ob) - zb);
+        float va = sa * (float)((int32_t)interp_get_i(a, (size_t)it.oa) - za);
+        float vb = sb * (float)((int32_t)interp_get_i(b, (size_t)it.ob) - zb);
         float r = mul ? va * vb / sc : (va + vb) / sc;
         int32_t q = (int32_t)nearbyintf(r) + zc;
         q = q < lo ? lo : q > hi ? hi : q;

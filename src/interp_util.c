@@ -11,64 +11,69 @@
 
 #include "banned.h"
 
-float interp_get_f(const struct tensor_value *v, size_t i)
+/* Element i of a multi-byte type T at d (the data may be unaligned). */
+#define LOAD(T, d, i)                                                                          \
+    do {                                                                                       \
+        T x_;                                                                                  \
+        memcpy(&x_, (const char *)(d) + (i) * sizeof x_, sizeof x_);                           \
+        return x_;                                                                             \
+    } while (0)
+
+int64_t interp_get_i(const struct tensor_value *v, size_t i)
 {
     const void *d = v->data;
     switch (v->dtype) {
-    case DTYPE_F32: {
-        float f;
-        memcpy(&f, (const char *)d + i * 4, 4);
-        return f;
+    case DTYPE_U8:
+    case DTYPE_BOOL:
+        return ((const uint8_t *)d)[i];
+    case DTYPE_S8:
+        return ((const int8_t *)d)[i];
+    case DTYPE_S16:
+        LOAD(int16_t, d, i);
+    case DTYPE_U16:
+        LOAD(uint16_t, d, i);
+    case DTYPE_S32:
+        LOAD(int32_t, d, i);
+    case DTYPE_U32:
+        LOAD(uint32_t, d, i);
+    case DTYPE_S64:
+        LOAD(int64_t, d, i);
+    default:
+        return (int64_t)interp_get_f(v, i);
     }
+}
+
+float interp_get_f(const struct tensor_value *v, size_t i)
+{
+    switch (v->dtype) {
+    case DTYPE_F32:
+        LOAD(float, v->data, i);
     case DTYPE_F64: {
         double f;
-        memcpy(&f, (const char *)d + i * 8, 8);
+        memcpy(&f, (const char *)v->data + i * 8, 8);
         return (float)f;
     }
     case DTYPE_U8:
     case DTYPE_BOOL:
-        return (float)((const uint8_t *)d)[i];
     case DTYPE_S8:
-        return (float)((const int8_t *)d)[i];
-    case DTYPE_S16: {
-        int16_t x;
-        memcpy(&x, (const char *)d + i * 2, 2);
-        return (float)x;
-    }
-    case DTYPE_U16: {
-        uint16_t x;
-        memcpy(&x, (const char *)d + i * 2, 2);
-        return (float)x;
-    }
-    case DTYPE_S32: {
-        int32_t x;
-        memcpy(&x, (const char *)d + i * 4, 4);
-        return (float)x;
-    }
-    case DTYPE_S64: {
-        int64_t x;
-        memcpy(&x, (const char *)d + i * 8, 8);
-        return (float)x;
-    }
+    case DTYPE_S16:
+    case DTYPE_U16:
+    case DTYPE_S32:
+    case DTYPE_S64:
+        return (float)interp_get_i(v, i);
     default:
-        return 0.0f;
+        return 0.0f;    /* DTYPE_U32 too, as before; interp_get_i reads it */
     }
 }
+
+#undef LOAD
 
 double interp_scalar(const struct tensor_value *v, size_t i)
 {
     if (!v || interp_elems(v) <= i)
         return 0.0;
-    if (v->dtype == DTYPE_S64) {
-        int64_t x;
-        memcpy(&x, (const char *)v->data + i * 8, 8);
-        return (double)x;
-    }
-    if (v->dtype == DTYPE_S32) {
-        int32_t x;
-        memcpy(&x, (const char *)v->data + i * 4, 4);
-        return (double)x;
-    }
+    if (v->dtype == DTYPE_S64 || v->dtype == DTYPE_S32)
+        return (double)interp_get_i(v, i);
     return (double)interp_get_f(v, i);
 }
 
@@ -79,17 +84,10 @@ long interp_read_ints(const struct tensor_value *v, int64_t *out, size_t max)
     size_t n = interp_elems(v);
     if (n > max)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (v->dtype == DTYPE_S64) {
-            memcpy(&out[i], (const char *)v->data + i * 8, 8);
-        } else if (v->dtype == DTYPE_S32) {
-            int32_t x;
-            memcpy(&x, (const char *)v->data + i * 4, 4);
-            out[i] = x;
-        } else {
-            return -1;
-        }
-    }
+    if (v->dtype != DTYPE_S64 && v->dtype != DTYPE_S32)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = interp_get_i(v, i);
     return (long)n;
 }
 
