@@ -22,6 +22,7 @@
 struct interp_ctx;
 struct interp_requant;
 struct interp_kbuf;
+struct ref_shape;
 
 /*
  * Plan-time check of one node: attributes and constant inputs the implementation needs.
@@ -133,6 +134,9 @@ int interp_axis(int64_t axis, int rank);
 
 /* Float value of element i of an integer or float tensor (0 for DTYPE_U32 and other types). */
 float interp_get_f(const struct tensor_value *v, size_t i);
+
+/* A value's shape as ref/ kernels take it: dims cast to int32_t (callers keep them in range). */
+void interp_ref_shape(const struct tensor_value *v, struct ref_shape *s);
 
 /* Element i of an integer tensor, exactly (64 bits); float types truncated via interp_get_f. */
 int64_t interp_get_i(const struct tensor_value *v, size_t i);

@@ -290,13 +290,6 @@ static int check_accum(const struct graph *g, int li, struct errbuf *eb)
     return 0;
 }
 
-static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
-{
-    s->rank = v->rank;
-    for (int i = 0; i < v->rank; i++)
-        s->dims[i] = (int32_t)v->dims[i];
-}
-
 /*
  * Add: TFLM as TFLite/CMSIS-NN (left shift 20, inputs rescaled to twice the larger scale,
  * three requantizations; ARITHMETIC.md 2.4 and 3); TVM as qnn.add lowers: each input
@@ -388,9 +381,9 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
         return 0;
     }
     struct ref_shape sa, sb, so_;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[q.y_k], &so_);
+    interp_ref_shape(a, &sa);
+    interp_ref_shape(b, &sb);
+    interp_ref_shape(&c->out[q.y_k], &so_);
     int r = s8 ? ref_add_s8(&p, &sa, a->data, &sb, b->data, &so_, o)
                : ref_add_u8(&p, &sa, a->data, &sb, b->data, &so_, o);
     if (r != REF_OK)
@@ -465,9 +458,9 @@ static int run_mul(struct interp_ctx *c, struct errbuf *eb)
         p.rq.act_max = c->params->act_max;
     }
     struct ref_shape sa, sb, so;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[q.y_k], &so);
+    interp_ref_shape(a, &sa);
+    interp_ref_shape(b, &sb);
+    interp_ref_shape(&c->out[q.y_k], &so);
     int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &sa, a->data, &sb, b->data, &so, o)
                                  : ref_mul_u8(&p, &sa, a->data, &sb, b->data, &so, o);
     if (r != REF_OK)
@@ -542,8 +535,8 @@ static int run_avgpool(struct interp_ctx *c, struct errbuf *eb)
         .round = REF_ROUND_CMSIS_DOUBLE, .act_min = lo, .act_max = hi,
     };
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[q.y_k], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[q.y_k], &so);
     if (ref_avgpool_s8(&p, &si, x->data, &so, o) != REF_OK)
         return interp_node_error(g, c->node, ST_EINVAL, eb, "pool parameters out of range");
     return 0;
@@ -592,7 +585,7 @@ static int run_softmax(struct interp_ctx *c, struct errbuf *eb)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "softmax scale out of range");
     }
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_softmax_s8(&p, &s, x->data, &s, o) != REF_OK)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "softmax parameters out of range");
     return 0;

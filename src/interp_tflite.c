@@ -95,13 +95,6 @@ static int32_t sat_i32(double v)
     return v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (int32_t)v;
 }
 
-static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
-{
-    s->rank = v->rank;
-    for (int i = 0; i < v->rank; i++)
-        s->dims[i] = (int32_t)v->dims[i];
-}
-
 /* The graph's static shape of output 0, with one unknown (-1) dimension inferred from n. */
 static int static_out_dims(const struct interp_ctx *c, size_t n, int *rank, int64_t *dims,
                            struct errbuf *eb)
@@ -458,11 +451,11 @@ static int run_conv(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         goto out;
     struct ref_shape si, swt, sb, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(w, &swt);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(w, &swt);
+    interp_ref_shape(&c->out[0], &so);
     if (b)
-        to_ref_shape(b, &sb);
+        interp_ref_shape(b, &sb);
     int r;
     if (dw) {
         struct ref_dwconv2d_params p = {
@@ -531,9 +524,9 @@ static int run_fc(struct interp_ctx *c, struct errbuf *eb)
     struct ref_fc_params p = {.in_zp = in_zp, .w_zp = 0, .rq = rq};
     struct ref_shape si = {2, {(int32_t)batch, (int32_t)depth}}, swt, sb;
     struct ref_shape so = {2, {(int32_t)batch, (int32_t)units}};
-    to_ref_shape(w, &swt);
+    interp_ref_shape(w, &swt);
     if (b)
-        to_ref_shape(b, &sb);
+        interp_ref_shape(b, &sb);
     if (ref_fc_s8(&p, &si, x->data, &swt, w->data, b ? &sb : NULL, b ? b->data : NULL, &so,
                   o) != REF_OK)
         rc = fail(c, eb, ST_EINVAL, "fully connected parameters out of range");
@@ -626,8 +619,8 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
         .round = REF_ROUND_CMSIS_DOUBLE, .act_min = lo, .act_max = hi,
     };
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     int r = avg ? ref_avgpool_s8(&p, &si, x->data, &so, o) : ref_maxpool_s8(&p, &si, x->data, &so, o);
     return r == REF_OK ? 0 : fail(c, eb, ST_EINVAL, "pool parameters out of range");
 }
@@ -712,9 +705,9 @@ static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
         .out_mult = m[2], .out_shift = sh[2], .act_min = lo, .act_max = hi,
     };
     struct ref_shape sa, sb, sy;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[0], &sy);
+    interp_ref_shape(a, &sa);
+    interp_ref_shape(b, &sb);
+    interp_ref_shape(&c->out[0], &sy);
     int r = sub ? ref_sub_s8(&p, &sa, a->data, &sb, b->data, &sy, o)
                 : ref_add_s8(&p, &sa, a->data, &sb, b->data, &sy, o);
     return r == REF_OK ? 0 : fail(c, eb, ST_EINVAL, "add parameters out of range");
@@ -760,9 +753,9 @@ static int run_mul(struct interp_ctx *c, struct errbuf *eb)
                .act_min = lo, .act_max = hi},
     };
     struct ref_shape sa, sb, sy;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[0], &sy);
+    interp_ref_shape(a, &sa);
+    interp_ref_shape(b, &sb);
+    interp_ref_shape(&c->out[0], &sy);
     if (ref_mul_s8(&p, &sa, a->data, &sb, b->data, &sy, o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "mul parameters out of range");
     return 0;
@@ -813,7 +806,7 @@ static int tvm_softmax(struct interp_ctx *c, const struct tensor_value *x, struc
         f[i] = (float)(((const int8_t *)x->data)[i] - qzp(X)) * qscale(X);
     struct ref_softmax_params p = {.axis = x->rank - 1};
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     void *o;
     int rc = interp_out(c, 0, DTYPE_S8, x->rank, x->dims, &o, eb);
     if (!rc && ref_softmax_f32(&p, &s, f, &s, f + n) != REF_OK)
@@ -851,7 +844,7 @@ static int run_softmax(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_softmax_s8(&p, &s, x->data, &s, o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "softmax parameters out of range");
     return 0;
@@ -1142,7 +1135,7 @@ static int run_float_act(struct interp_ctx *c, struct errbuf *eb)
     if (p.kind != REF_ACT_HARD_SWISH && fixed_sigmoid_tanh(c, x, o) == 0)
         return 0;
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_act_s8(&p, &s, x->data, &s, o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "activation parameters out of range");
     return 0;
@@ -1255,8 +1248,8 @@ static int run_transpose(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     return ref_transpose_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "bad permutation");
 }
@@ -1300,8 +1293,8 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     return ref_pad_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "padding out of range");
 }
@@ -1346,7 +1339,7 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
     const struct ref_shape *sp[TFL_MAX_IN];
     for (size_t k = 0; k < n->n_inputs && !rc; k++) {
         const struct tensor *X = tin(c->g, n, k);
-        to_ref_shape(in[k], &shp[k]);
+        interp_ref_shape(in[k], &shp[k]);
         sp[k] = &shp[k];
         ptr[k] = in[k]->data;
         if (!q8 || X->quant.n != 1 || (qscale(X) == qscale(Y) && qzp(X) == qzp(Y)))
@@ -1373,7 +1366,7 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
         struct ref_concat_params p = {.axis = axis, .elem_bytes = dtype_bytes(x0->dtype),
                                       .n_inputs = n->n_inputs};
         struct ref_shape so;
-        to_ref_shape(&c->out[0], &so);
+        interp_ref_shape(&c->out[0], &so);
         if (ref_concat_any(&p, sp, ptr, &so, o) != REF_OK)
             rc = fail(c, eb, ST_EINVAL, "concatenation shapes out of range");
     }
@@ -1444,7 +1437,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
     if (total == 0)
         return 0;
     struct ref_shape si;
-    to_ref_shape(x, &si);
+    interp_ref_shape(x, &si);
     return ref_slice_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "slice out of range");
 }

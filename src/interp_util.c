@@ -3,11 +3,13 @@
  * requantization of an int32 accumulator under each arithmetic mode (ONNX Runtime's float
  * path, CMSIS-NN/TFLite double or single rounding, TVM's q_multiply_shift).
  */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
 #include "interp_int.h"
 #include "ref/fixedpoint.h"
+#include "ref/ref.h"
 
 #include "banned.h"
 
@@ -75,6 +77,15 @@ double interp_scalar(const struct tensor_value *v, size_t i)
     if (v->dtype == DTYPE_S64 || v->dtype == DTYPE_S32)
         return (double)interp_get_i(v, i);
     return (double)interp_get_f(v, i);
+}
+
+static_assert(GRAPH_MAX_RANK <= REF_MAX_RANK, "a graph value must fit a ref_shape");
+
+void interp_ref_shape(const struct tensor_value *v, struct ref_shape *s)
+{
+    s->rank = v->rank;
+    for (int i = 0; i < v->rank; i++)
+        s->dims[i] = (int32_t)v->dims[i];
 }
 
 long interp_read_ints(const struct tensor_value *v, int64_t *out, size_t max)
