@@ -182,4 +182,14 @@ void interp_multiplier_tvm(double m, int32_t *mult, int32_t *shift);
 /* TFLite's QuantizeMultiplier: as TVM's but shift < -31 flushes to (0, 0). */
 void interp_multiplier_tflite(double m, int32_t *mult, int32_t *shift);
 
+/*
+ * Multipliers of a quantized ADD/SUB with input scales s1, s2 and output scale so, or the
+ * layer's own (lp->n_mult >= 2 for tvm, >= 3 otherwise). tvm (qnn.add): m/sh[0..1] requantize
+ * each input to so. Otherwise TFLite's PrepareAdd (ARITHMETIC.md 2.4): m/sh[0..1] rescale the
+ * inputs to twice the larger scale, m/sh[2] that to so, with lp->left_shift (0: 20). Returns
+ * the left shift (0 for tvm); m[2], sh[2] are not written for tvm.
+ */
+int32_t interp_add_multipliers(const struct interp_layer_params *lp, enum interp_arith arith,
+                               double s1, double s2, double so, int32_t m[3], int32_t sh[3]);
+
 #endif

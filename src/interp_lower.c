@@ -327,16 +327,8 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
     bool s8 = a->dtype == DTYPE_S8;
     int32_t m[3], sh[3];
     const struct interp_layer_params *lp = c->params;
+    int32_t left_shift = interp_add_multipliers(lp, c->arith, s1, s2, so, m, sh);
     if (c->arith == INTERP_ARITH_TVM) {
-        double eff[2] = {s1 / so, s2 / so};
-        for (int i = 0; i < 2; i++) {
-            if (lp->n_mult >= 2) {
-                m[i] = lp->mult[i];
-                sh[i] = lp->shift[i];
-            } else {
-                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
-            }
-        }
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
             int32_t va = s8 ? ((const int8_t *)a->data)[it.oa] : ((const uint8_t *)a->data)[it.oa];
             int32_t vb = s8 ? ((const int8_t *)b->data)[it.ob] : ((const uint8_t *)b->data)[it.ob];
@@ -351,16 +343,6 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
                 ((uint8_t *)o)[i] = (uint8_t)v;
         }
         return 0;
-    }
-    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
-    if (lp->n_mult >= 3) {
-        memcpy(m, lp->mult, sizeof m);
-        memcpy(sh, lp->shift, sizeof sh);
-    } else {
-        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
-        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
-        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
-        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
     }
     struct ref_add_params p = {
         .round = c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE : REF_ROUND_CMSIS_DOUBLE,

@@ -665,16 +665,8 @@ static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
     double s1 = qscale(A), s2 = qscale(B), so = qscale(Y);
     int32_t z1 = qzp(A), z2 = qzp(B);
     int32_t m[3], sh[3];
+    int32_t left_shift = interp_add_multipliers(lp, mode(c), s1, s2, so, m, sh);
     if (mode(c) == INTERP_ARITH_TVM) {
-        double eff[2] = {s1 / so, s2 / so};
-        for (int i = 0; i < 2; i++) {
-            if (lp->n_mult >= 2) {
-                m[i] = lp->mult[i];
-                sh[i] = lp->shift[i];
-            } else {
-                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
-            }
-        }
         size_t n = interp_elems(&c->out[0]);
         struct interp_bcast it;
         interp_bcast_init(&it, rank, d, a, b);
@@ -687,16 +679,6 @@ static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
             ((int8_t *)o)[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
         return 0;
-    }
-    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
-    if (lp->n_mult >= 3) {
-        memcpy(m, lp->mult, sizeof m);
-        memcpy(sh, lp->shift, sizeof sh);
-    } else {
-        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
-        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
-        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
-        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
     }
     struct ref_add_params p = {
         .round = c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE : REF_ROUND_CMSIS_DOUBLE,

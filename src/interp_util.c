@@ -234,3 +234,31 @@ void interp_multiplier_tflite(double m, int32_t *mult, int32_t *shift)
         *shift = 0;
     }
 }
+
+int32_t interp_add_multipliers(const struct interp_layer_params *lp, enum interp_arith arith,
+                               double s1, double s2, double so, int32_t m[3], int32_t sh[3])
+{
+    if (arith == INTERP_ARITH_TVM) {
+        const double eff[2] = {s1 / so, s2 / so};
+        for (int i = 0; i < 2; i++) {
+            if (lp->n_mult >= 2) {
+                m[i] = lp->mult[i];
+                sh[i] = lp->shift[i];
+            } else {
+                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
+            }
+        }
+        return 0;
+    }
+    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
+    if (lp->n_mult >= 3) {
+        memcpy(m, lp->mult, 3 * sizeof m[0]);
+        memcpy(sh, lp->shift, 3 * sizeof sh[0]);
+    } else {
+        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
+        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
+        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
+        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
+    }
+    return left_shift;
+}
