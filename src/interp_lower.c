@@ -291,6 +291,39 @@ static int check_accum(const struct graph *g, int li, struct errbuf *eb)
 }
 
 /*
+ * The start of a two-input layer (Add, Mul): its tensors, its input values (same type as the
+ * output) and its output, shaped as the inputs broadcast.
+ */
+static int binary_begin(struct interp_ctx *c, struct qlayer *q, const struct tensor_value **a,
+                        const struct tensor_value **b, int *rank, int64_t *d, void **o,
+                        struct errbuf *eb)
+{
+    const struct graph *g = c->g;
+    if (resolve(g, c->layer, q) != 0)
+        return interp_node_error(g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
+    const struct tensor *Y = &g->tensors[q->y];
+    int rc = 0;
+    *a = val(c, q->x[0], eb, &rc);
+    *b = val(c, q->x[1], eb, &rc);
+    if (rc)
+        return rc;
+    if ((*a)->dtype != (*b)->dtype || (*a)->dtype != Y->dtype)
+        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
+    if (!interp_broadcast((*a)->rank, (*a)->dims, (*b)->rank, (*b)->dims, rank, d))
+        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
+    return interp_out(c, q->y_k, Y->dtype, *rank, d, o, eb);
+}
+
+/* A layer of `op` or `qop` (its QOperator form) with two quantized inputs. */
+static int check_binary(const struct graph *g, int li, const char *op, const char *qop)
+{
+    struct qlayer q;
+    if (resolve(g, li, &q) != 0 || q.x[1] < 0 || (!op_is(q.main, op) && !op_is(q.main, qop)))
+        return ST_EUNSUPPORTED;
+    return 0;
+}
+
+/*
  * Add: TFLM as TFLite/CMSIS-NN (left shift 20, inputs rescaled to twice the larger scale,
  * three requantizations; ARITHMETIC.md 2.4 and 3); TVM as qnn.add lowers: each input
  * requantized to the output scale (UPWARD), summed, clamped.
@@ -298,25 +331,16 @@ static int check_accum(const struct graph *g, int li, struct errbuf *eb)
 static int run_add(struct interp_ctx *c, struct errbuf *eb)
 {
     struct qlayer q;
-    if (resolve(c->g, c->layer, &q) != 0)
-        return interp_node_error(c->g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
+    const struct tensor_value *a, *b;
+    int rank;
+    int64_t d[GRAPH_MAX_RANK];
+    void *o;
+    int rc = binary_begin(c, &q, &a, &b, &rank, d, &o, eb);
+    if (rc)
+        return rc;
     const struct graph *g = c->g;
     const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
     const struct tensor *Y = &g->tensors[q.y];
-    int rc = 0;
-    const struct tensor_value *a = val(c, q.x[0], eb, &rc), *b = val(c, q.x[1], eb, &rc);
-    if (rc)
-        return rc;
-    if (a->dtype != b->dtype || a->dtype != Y->dtype)
-        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
-    void *o;
-    rc = interp_out(c, q.y_k, Y->dtype, rank, d, &o, eb);
-    if (rc)
-        return rc;
     double s1 = A->quant.scale[0], s2 = B->quant.scale[0], so = Y->quant.scale[0];
     int32_t z1 = A->quant.zero_point[0], z2 = B->quant.zero_point[0], zo = Y->quant.zero_point[0];
     int32_t lo, hi;
@@ -375,12 +399,8 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
 
 static int check_add(const struct graph *g, int li, struct errbuf *eb)
 {
-    struct qlayer q;
     (void)eb;
-    if (resolve(g, li, &q) != 0 || q.x[1] < 0 ||
-        (!op_is(q.main, "Add") && !op_is(q.main, "QLinearAdd")))
-        return ST_EUNSUPPORTED;
-    return 0;
+    return check_binary(g, li, "Add", "QLinearAdd");
 }
 
 /*
@@ -390,36 +410,23 @@ static int check_add(const struct graph *g, int li, struct errbuf *eb)
  */
 static int check_mul(const struct graph *g, int li, struct errbuf *eb)
 {
-    struct qlayer q;
     (void)eb;
-    if (resolve(g, li, &q) != 0 || q.x[1] < 0 ||
-        (!op_is(q.main, "Mul") && !op_is(q.main, "QLinearMul")))
-        return ST_EUNSUPPORTED;
-    return 0;
+    return check_binary(g, li, "Mul", "QLinearMul");
 }
 
 static int run_mul(struct interp_ctx *c, struct errbuf *eb)
 {
     struct qlayer q;
-    if (resolve(c->g, c->layer, &q) != 0)
-        return interp_node_error(c->g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
+    const struct tensor_value *a, *b;
+    int rank;
+    int64_t d[GRAPH_MAX_RANK];
+    void *o;
+    int rc = binary_begin(c, &q, &a, &b, &rank, d, &o, eb);
+    if (rc)
+        return rc;
     const struct graph *g = c->g;
     const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
     const struct tensor *Y = &g->tensors[q.y];
-    int rc = 0;
-    const struct tensor_value *a = val(c, q.x[0], eb, &rc), *b = val(c, q.x[1], eb, &rc);
-    if (rc)
-        return rc;
-    if (a->dtype != b->dtype || a->dtype != Y->dtype)
-        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
-    void *o;
-    rc = interp_out(c, q.y_k, Y->dtype, rank, d, &o, eb);
-    if (rc)
-        return rc;
     double eff = (double)A->quant.scale[0] * (double)B->quant.scale[0] /
                  (double)Y->quant.scale[0];
     int32_t m, sh;
