@@ -1201,6 +1201,27 @@ static void fill_kgeom(const struct geom *g, struct interp_kgeom *k)
     }
 }
 
+/*
+ * Conv's geometry (ONNX Conv / QLinearConv / ConvInteger) from x and OIHW-style weights w:
+ * same rank, C_in = group * w.dims[1], C_out divisible by group, kernel_shape as the weights.
+ */
+static int conv_geometry(struct interp_ctx *c, const struct tensor_value *x,
+                         const struct tensor_value *w, struct geom *g, int64_t *groups,
+                         struct errbuf *eb)
+{
+    if (w->rank != x->rank)
+        return err(c, eb, "weights rank differs from input rank");
+    TRY(geometry(c, x, w->dims + 2, false, g, eb));
+    int64_t grp = node_attr_int(c->node, "group", 1), M = w->dims[0];
+    if (grp < 1 || g->c % grp || M % grp || w->dims[1] * grp != g->c)
+        return err(c, eb, "channels do not match the group count");
+    for (int i = 0; i < g->nsp; i++)
+        if (w->dims[2 + i] != g->k[3 - g->nsp + i])
+            return err(c, eb, "kernel_shape differs from the weights");
+    *groups = grp;
+    return 0;
+}
+
 static int op_conv(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
@@ -1210,17 +1231,11 @@ static int op_conv(struct interp_ctx *c, struct errbuf *eb)
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (b && (int64_t)interp_elems(b) != M)
         return err(c, eb, "bias size differs from the output channels");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
     int64_t d[MAXR];
     out_dims(&g, M, d);
     float *o;
@@ -1633,15 +1648,9 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (bias && (bias->dtype != DTYPE_S32 || (int64_t)interp_elems(bias) != M))
         return err(c, eb, "bias must be int32 with one value per output channel");
     int32_t *wz = mem_alloc((size_t)M * sizeof *wz);
