@@ -129,6 +129,16 @@ void interp_bcast_next(struct interp_bcast *b);
 void interp_bcast_strides(int r, const int64_t *d, int rank, const int64_t *out_dims,
                           int64_t *strides);
 
+/* Advances idx to the next index of a [rank] shape dims in row-major order (wraps to 0). */
+static inline void interp_index_next(int rank, const int64_t *dims, int64_t *idx)
+{
+    for (int j = rank - 1; j >= 0; j--) {
+        if (++idx[j] < dims[j])
+            return;
+        idx[j] = 0;
+    }
+}
+
 /* Normalises an axis in [-rank, rank) to [0, rank); -1 when out of range. */
 int interp_axis(int64_t axis, int rank);
 

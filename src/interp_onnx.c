@@ -749,11 +749,7 @@ static int op_slice(struct interp_ctx *c, struct errbuf *eb)
         for (int j = 0; j < x->rank; j++)
             off += (st[j] + idx[j] * step[j]) * istr[j];
         memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }
@@ -919,11 +915,7 @@ static int op_pad(struct interp_ctx *c, struct errbuf *eb)
             memcpy((char *)o + i * es, cbytes, es);
         else
             memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }

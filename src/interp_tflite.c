@@ -891,11 +891,7 @@ static int run_mean(struct interp_ctx *c, struct errbuf *eb)
         for (int k = 0; k < x->rank; k++)
             off = off * (size_t)kd[k] + (size_t)(red[k] ? 0 : idx[k]);
         sum[off] += xd[i];
-        for (int k = x->rank - 1; k >= 0; k--) {
-            if (++idx[k] < x->dims[k])
-                break;
-            idx[k] = 0;
-        }
+        interp_index_next(x->rank, x->dims, idx);
     }
     int32_t in_zp = qzp(X), out_zp = qzp(Y), m, s;
     double real = (double)qscale(X) / (double)qscale(Y);
