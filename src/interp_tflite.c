@@ -127,9 +127,10 @@ static int static_out_dims(const struct interp_ctx *c, size_t n, int *rank, int6
 }
 
 /* Reads a small constant int32/int64 operand; -1 when absent or too long. */
-static long const_ints(const struct tensor_value *v, int64_t *out, size_t max)
+/* Constant integer input k of the node (after gather) into out; its count, or -1. */
+static long const_input(const struct interp_ctx *c, size_t k, int64_t *out, size_t max)
 {
-    return v ? interp_read_ints(v, out, max) : -1;
+    return k < c->node->n_inputs ? interp_read_ints(c->in[k], out, max) : -1;
 }
 
 /* ---- quantization parameters as TFLite (tflm) or TVM (tvm) derive them ---- */
@@ -850,7 +851,7 @@ static int run_mean(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *x = in[0];
     const struct tensor *X = tin(c->g, c->node, 0), *Y = tout(c->g, c->node);
     int64_t axes[GRAPH_MAX_RANK];
-    long na = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, axes, GRAPH_MAX_RANK);
+    long na = const_input(c, 1, axes, GRAPH_MAX_RANK);
     if (na < 1)
         return fail(c, eb, ST_EUNSUPPORTED, "MEAN needs constant axes");
     bool red[GRAPH_MAX_RANK] = {false};
@@ -1210,7 +1211,7 @@ static int run_transpose(struct interp_ctx *c, struct errbuf *eb)
         return rc;
     const struct tensor_value *x = in[0];
     int64_t perm[GRAPH_MAX_RANK];
-    long np = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, perm, GRAPH_MAX_RANK);
+    long np = const_input(c, 1, perm, GRAPH_MAX_RANK);
     if (np != x->rank)
         return fail(c, eb, ST_EINVAL, "permutation length is not the input rank");
     struct ref_transpose_params p = {.elem_bytes = dtype_bytes(x->dtype)};
@@ -1241,7 +1242,7 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
         return rc;
     const struct tensor_value *x = in[0];
     int64_t pads[2 * GRAPH_MAX_RANK];
-    long np = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, pads, 2 * GRAPH_MAX_RANK);
+    long np = const_input(c, 1, pads, 2 * GRAPH_MAX_RANK);
     if (np != 2 * x->rank)
         return fail(c, eb, ST_EINVAL, "paddings must be [rank, 2]");
     struct ref_pad_params p = {.elem_bytes = dtype_bytes(x->dtype)};
@@ -1353,6 +1354,18 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
     return rc;
 }
 
+/*
+ * A STRIDED_SLICE begin or end index: negative counts from the end, then clamped to [0, dim]
+ * for a positive stride s, to [-1, dim - 1] for a negative one.
+ */
+static int64_t slice_index(int64_t v, int64_t dim, int64_t s)
+{
+    v = v < 0 ? v + dim : v;
+    if (s > 0)
+        return v < 0 ? 0 : v > dim ? dim : v;
+    return v < -1 ? -1 : v > dim - 1 ? dim - 1 : v;
+}
+
 /* TFLite StridedSlice start/stop per axis (masks, negative indices, clamping). */
 static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
 {
@@ -1363,9 +1376,9 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *x = in[0];
     int64_t beg[GRAPH_MAX_RANK], end[GRAPH_MAX_RANK], str[GRAPH_MAX_RANK];
     const struct node *n = c->node;
-    long nb = const_ints(n->n_inputs > 1 ? in[1] : NULL, beg, GRAPH_MAX_RANK);
-    long ne = const_ints(n->n_inputs > 2 ? in[2] : NULL, end, GRAPH_MAX_RANK);
-    long ns = const_ints(n->n_inputs > 3 ? in[3] : NULL, str, GRAPH_MAX_RANK);
+    long nb = const_input(c, 1, beg, GRAPH_MAX_RANK);
+    long ne = const_input(c, 2, end, GRAPH_MAX_RANK);
+    long ns = const_input(c, 3, str, GRAPH_MAX_RANK);
     if (nb != x->rank || ne != x->rank || ns != x->rank)
         return fail(c, eb, ST_EINVAL, "begin, end and strides must have one entry per axis");
     int64_t bm = node_attr_int(n, "begin_mask", 0), em = node_attr_int(n, "end_mask", 0);
@@ -1381,8 +1394,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
         if ((bm >> i) & 1 && !shrink) {
             st = s > 0 ? 0 : dim - 1;
         } else {
-            st = beg[i] < 0 ? beg[i] + dim : beg[i];
-            st = s > 0 ? (st < 0 ? 0 : st > dim ? dim : st) : (st < -1 ? -1 : st > dim - 1 ? dim - 1 : st);
+            st = slice_index(beg[i], dim, s);
         }
         if (shrink) {
             if (st < 0 || st >= dim)
@@ -1392,8 +1404,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
         } else if ((em >> i) & 1) {
             sp = s > 0 ? dim : -1;
         } else {
-            sp = end[i] < 0 ? end[i] + dim : end[i];
-            sp = s > 0 ? (sp < 0 ? 0 : sp > dim ? dim : sp) : (sp < -1 ? -1 : sp > dim - 1 ? dim - 1 : sp);
+            sp = slice_index(end[i], dim, s);
         }
         int64_t cnt = s > 0 ? (sp - st + s - 1) / s : (st - sp + (-s) - 1) / (-s);
         if (cnt < 0)
