@@ -290,28 +290,34 @@ static int check_accum(const struct graph *g, int li, struct errbuf *eb)
     return 0;
 }
 
-/*
- * The start of a two-input layer (Add, Mul): its tensors, its input values (same type as the
- * output) and its output, shaped as the inputs broadcast.
- */
-static int binary_begin(struct interp_ctx *c, struct qlayer *q, const struct tensor_value **a,
-                        const struct tensor_value **b, int *rank, int64_t *d, void **o,
-                        struct errbuf *eb)
+/* A two-input layer (Add, Mul) ready to run: its tensors, input values and output. */
+struct qbin {
+    struct qlayer q;
+    const struct tensor *A, *B, *Y;         /* inputs and output (their quantization) */
+    const struct tensor_value *a, *b;       /* input values, of Y's type */
+    int rank;                               /* output shape: the inputs broadcast */
+    int64_t d[GRAPH_MAX_RANK];
+    void *o;                                /* output buffer */
+};
+
+static int binary_begin(struct interp_ctx *c, struct qbin *t, struct errbuf *eb)
 {
     const struct graph *g = c->g;
-    if (resolve(g, c->layer, q) != 0)
+    if (resolve(g, c->layer, &t->q) != 0)
         return interp_node_error(g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
-    const struct tensor *Y = &g->tensors[q->y];
+    t->A = &g->tensors[t->q.x[0]];
+    t->B = &g->tensors[t->q.x[1]];
+    t->Y = &g->tensors[t->q.y];
     int rc = 0;
-    *a = val(c, q->x[0], eb, &rc);
-    *b = val(c, q->x[1], eb, &rc);
+    t->a = val(c, t->q.x[0], eb, &rc);
+    t->b = val(c, t->q.x[1], eb, &rc);
     if (rc)
         return rc;
-    if ((*a)->dtype != (*b)->dtype || (*a)->dtype != Y->dtype)
+    if (t->a->dtype != t->b->dtype || t->a->dtype != t->Y->dtype)
         return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
-    if (!interp_broadcast((*a)->rank, (*a)->dims, (*b)->rank, (*b)->dims, rank, d))
+    if (!interp_broadcast(t->a->rank, t->a->dims, t->b->rank, t->b->dims, &t->rank, t->d))
         return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
-    return interp_out(c, q->y_k, Y->dtype, *rank, d, o, eb);
+    return interp_out(c, t->q.y_k, t->Y->dtype, t->rank, t->d, &t->o, eb);
 }
 
 /* A layer of `op` or `qop` (its QOperator form) with two quantized inputs. */
@@ -330,24 +336,19 @@ static int check_binary(const struct graph *g, int li, const char *op, const cha
  */
 static int run_add(struct interp_ctx *c, struct errbuf *eb)
 {
-    struct qlayer q;
-    const struct tensor_value *a, *b;
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    void *o;
-    int rc = binary_begin(c, &q, &a, &b, &rank, d, &o, eb);
+    struct qbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct graph *g = c->g;
-    const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
-    const struct tensor *Y = &g->tensors[q.y];
-    double s1 = A->quant.scale[0], s2 = B->quant.scale[0], so = Y->quant.scale[0];
-    int32_t z1 = A->quant.zero_point[0], z2 = B->quant.zero_point[0], zo = Y->quant.zero_point[0];
+    const struct tensor_value *a = t.a, *b = t.b;
+    double s1 = t.A->quant.scale[0], s2 = t.B->quant.scale[0], so = t.Y->quant.scale[0];
+    int32_t z1 = t.A->quant.zero_point[0], z2 = t.B->quant.zero_point[0];
+    int32_t zo = t.Y->quant.zero_point[0];
     int32_t lo, hi;
-    act_range(c, &q, &lo, &hi);
-    size_t n = interp_elems(&c->out[q.y_k]);
+    act_range(c, &t.q, &lo, &hi);
+    size_t n = interp_elems(&c->out[t.q.y_k]);
     struct interp_bcast it;
-    interp_bcast_init(&it, rank, d, a, b);
+    interp_bcast_init(&it, t.rank, t.d, a, b);
     bool s8 = a->dtype == DTYPE_S8;
     int32_t m[3], sh[3];
     const struct interp_layer_params *lp = c->params;
@@ -362,9 +363,9 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
             int32_t v = ra + rb + zo;
             v = v < lo ? lo : v > hi ? hi : v;
             if (s8)
-                ((int8_t *)o)[i] = (int8_t)v;
+                ((int8_t *)t.o)[i] = (int8_t)v;
             else
-                ((uint8_t *)o)[i] = (uint8_t)v;
+                ((uint8_t *)t.o)[i] = (uint8_t)v;
         }
         return 0;
     }
@@ -382,18 +383,18 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
     bool same = a->rank == b->rank && interp_elems(a) == n && interp_elems(b) == n;
     if (same && !c->params->single_rounding && left_shift <= 20) {
         int32_t zps[3] = {z1, z2, p.out_zp};
-        interp_k_add_q8_tflm(a->data, b->data, o, s8, n, m, sh, zps, left_shift, p.act_min,
+        interp_k_add_q8_tflm(a->data, b->data, t.o, s8, n, m, sh, zps, left_shift, p.act_min,
                              p.act_max);
         return 0;
     }
     struct ref_shape sa, sb, so_;
     interp_ref_shape(a, &sa);
     interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[q.y_k], &so_);
-    int r = s8 ? ref_add_s8(&p, &sa, a->data, &sb, b->data, &so_, o)
-               : ref_add_u8(&p, &sa, a->data, &sb, b->data, &so_, o);
+    interp_ref_shape(&c->out[t.q.y_k], &so_);
+    int r = s8 ? ref_add_s8(&p, &sa, a->data, &sb, b->data, &so_, t.o)
+               : ref_add_u8(&p, &sa, a->data, &sb, b->data, &so_, t.o);
     if (r != REF_OK)
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "add parameters out of range");
+        return interp_node_error(c->g, c->node, ST_EINVAL, eb, "add parameters out of range");
     return 0;
 }
 
@@ -416,29 +417,23 @@ static int check_mul(const struct graph *g, int li, struct errbuf *eb)
 
 static int run_mul(struct interp_ctx *c, struct errbuf *eb)
 {
-    struct qlayer q;
-    const struct tensor_value *a, *b;
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    void *o;
-    int rc = binary_begin(c, &q, &a, &b, &rank, d, &o, eb);
+    struct qbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct graph *g = c->g;
-    const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
-    const struct tensor *Y = &g->tensors[q.y];
-    double eff = (double)A->quant.scale[0] * (double)B->quant.scale[0] /
-                 (double)Y->quant.scale[0];
+    const struct tensor_value *a = t.a, *b = t.b;
+    double eff = (double)t.A->quant.scale[0] * (double)t.B->quant.scale[0] /
+                 (double)t.Y->quant.scale[0];
     int32_t m, sh;
     derive(c, &eff, 1, &m, &sh);
     int32_t lo, hi;
-    act_range(c, &q, &lo, &hi);
+    act_range(c, &t.q, &lo, &hi);
     struct ref_mul_params p = {
-        .in1_zp = A->quant.zero_point[0], .in2_zp = B->quant.zero_point[0],
+        .in1_zp = t.A->quant.zero_point[0], .in2_zp = t.B->quant.zero_point[0],
         .rq = {.round = c->arith == INTERP_ARITH_TVM ? REF_ROUND_TVM_UPWARD
                         : c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE
                                                      : REF_ROUND_CMSIS_DOUBLE,
-               .n = 1, .mult = &m, .shift = &sh, .out_zp = Y->quant.zero_point[0],
+               .n = 1, .mult = &m, .shift = &sh, .out_zp = t.Y->quant.zero_point[0],
                .act_min = lo, .act_max = hi},
     };
     if (c->params->has_offsets) {
@@ -449,11 +444,11 @@ static int run_mul(struct interp_ctx *c, struct errbuf *eb)
     struct ref_shape sa, sb, so;
     interp_ref_shape(a, &sa);
     interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[q.y_k], &so);
-    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &sa, a->data, &sb, b->data, &so, o)
-                                 : ref_mul_u8(&p, &sa, a->data, &sb, b->data, &so, o);
+    interp_ref_shape(&c->out[t.q.y_k], &so);
+    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &sa, a->data, &sb, b->data, &so, t.o)
+                                 : ref_mul_u8(&p, &sa, a->data, &sb, b->data, &so, t.o);
     if (r != REF_OK)
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "mul parameters out of range");
+        return interp_node_error(c->g, c->node, ST_EINVAL, eb, "mul parameters out of range");
     return 0;
 }
 
