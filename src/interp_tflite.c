@@ -629,6 +629,50 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
 /* ---- element-wise ---- */
 
 /*
+ * ADD, SUB, MUL ready to run: the inputs, their tensors, the output (shaped as the inputs
+ * broadcast) and its zero point and clamp (the layer's own when it gives offsets).
+ */
+struct tbin {
+    const struct tensor_value *in[TFL_MAX_IN];  /* c->in points here */
+    const struct tensor *A, *B, *Y;
+    struct ref_shape sa, sb, sy;                /* shapes of in[0], in[1] and the output */
+    int rank;
+    int64_t d[GRAPH_MAX_RANK];                  /* [rank] output shape */
+    int32_t zo, lo, hi;                         /* output zero point, clamp */
+    void *o;                                    /* output buffer, int8 */
+};
+
+static int binary_begin(struct interp_ctx *c, struct tbin *t, struct errbuf *eb)
+{
+    int rc = gather(c, t->in, eb);
+    if (rc)
+        return rc;
+    const struct tensor_value *a = t->in[0], *b = t->in[1];
+    t->A = tin(c->g, c->node, 0);
+    t->B = tin(c->g, c->node, 1);
+    t->Y = tout(c->g, c->node);
+    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &t->rank, t->d))
+        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
+    rc = act_range(c, t->Y, &t->lo, &t->hi, eb);
+    if (rc)
+        return rc;
+    const struct interp_layer_params *lp = c->params;
+    t->zo = qzp(t->Y);
+    if (lp->has_offsets) {
+        t->zo = lp->out_offset;
+        t->lo = lp->act_min;
+        t->hi = lp->act_max;
+    }
+    rc = interp_out(c, 0, DTYPE_S8, t->rank, t->d, &t->o, eb);
+    if (rc)
+        return rc;
+    interp_ref_shape(a, &t->sa);
+    interp_ref_shape(b, &t->sb);
+    interp_ref_shape(&c->out[0], &t->sy);
+    return 0;
+}
+
+/*
  * ADD / SUB. tflm: TFLite's PrepareAdd / sub CalculateOpData: left shift 20, twice the larger
  * input scale, three QuantizeMultiplier'd multipliers (arm_elementwise_add_s8 for ADD). tvm:
  * qnn.add/qnn.subtract canonicalized: each input requantized to the output scale (UPWARD,
@@ -636,48 +680,27 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
  */
 static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
 {
-    const struct tensor_value *in[TFL_MAX_IN];
-    int rc = gather(c, in, eb);
+    struct tbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct tensor_value *a = in[0], *b = in[1];
-    const struct tensor *A = tin(c->g, c->node, 0), *B = tin(c->g, c->node, 1);
-    const struct tensor *Y = tout(c->g, c->node);
+    const struct tensor_value *a = t.in[0], *b = t.in[1];
     bool sub = op_is(c->node, "SUB");
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
-    int32_t lo, hi;
-    rc = act_range(c, Y, &lo, &hi, eb);
-    if (rc)
-        return rc;
-    const struct interp_layer_params *lp = c->params;
-    int32_t zo = qzp(Y);
-    if (lp->has_offsets) {
-        zo = lp->out_offset;
-        lo = lp->act_min;
-        hi = lp->act_max;
-    }
-    void *o;
-    rc = interp_out(c, 0, DTYPE_S8, rank, d, &o, eb);
-    if (rc)
-        return rc;
-    double s1 = qscale(A), s2 = qscale(B), so = qscale(Y);
-    int32_t z1 = qzp(A), z2 = qzp(B);
+    double s1 = qscale(t.A), s2 = qscale(t.B), so = qscale(t.Y);
+    int32_t z1 = qzp(t.A), z2 = qzp(t.B), zo = t.zo, lo = t.lo, hi = t.hi;
     int32_t m[3], sh[3];
-    int32_t left_shift = interp_add_multipliers(lp, mode(c), s1, s2, so, m, sh);
+    int32_t left_shift = interp_add_multipliers(c->params, mode(c), s1, s2, so, m, sh);
     if (mode(c) == INTERP_ARITH_TVM) {
         size_t n = interp_elems(&c->out[0]);
         struct interp_bcast it;
-        interp_bcast_init(&it, rank, d, a, b);
+        interp_bcast_init(&it, t.rank, t.d, a, b);
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
             int32_t va = ((const int8_t *)a->data)[it.oa] - z1;
             int32_t vb = ((const int8_t *)b->data)[it.ob] - z2;
             int32_t ra = s1 == so ? va : ref_q_multiply_shift_tvm(va, m[0], sh[0]);
             int32_t rb = s2 == so ? vb : ref_q_multiply_shift_tvm(vb, m[1], sh[1]);
             int32_t v = (sub ? ra - rb : ra + rb) + zo;
-            ((int8_t *)o)[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+            ((int8_t *)t.o)[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
         return 0;
     }
@@ -687,59 +710,32 @@ static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
         .in1_mult = m[0], .in1_shift = sh[0], .in2_mult = m[1], .in2_shift = sh[1],
         .out_mult = m[2], .out_shift = sh[2], .act_min = lo, .act_max = hi,
     };
-    struct ref_shape sa, sb, sy;
-    interp_ref_shape(a, &sa);
-    interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[0], &sy);
-    int r = sub ? ref_sub_s8(&p, &sa, a->data, &sb, b->data, &sy, o)
-                : ref_add_s8(&p, &sa, a->data, &sb, b->data, &sy, o);
+    int r = sub ? ref_sub_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+                : ref_add_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
     return r == REF_OK ? 0 : fail(c, eb, ST_EINVAL, "add parameters out of range");
 }
 
 /* MUL: one multiplier double(s1) * double(s2) / double(so) (TFLite mul; TVM qnn.mul). */
 static int run_mul(struct interp_ctx *c, struct errbuf *eb)
 {
-    const struct tensor_value *in[TFL_MAX_IN];
-    int rc = gather(c, in, eb);
+    struct tbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct tensor_value *a = in[0], *b = in[1];
-    const struct tensor *A = tin(c->g, c->node, 0), *B = tin(c->g, c->node, 1);
-    const struct tensor *Y = tout(c->g, c->node);
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
-    int32_t lo, hi, m, s;
-    rc = act_range(c, Y, &lo, &hi, eb);
-    if (rc)
-        return rc;
-    int32_t zo = qzp(Y);
-    if (c->params->has_offsets) {
-        zo = c->params->out_offset;
-        lo = c->params->act_min;
-        hi = c->params->act_max;
-    }
+    const struct tensor *A = t.A, *B = t.B, *Y = t.Y;
+    int32_t m, s;
     if (!override(c, 0, &m, &s)) {
         double eff = mode(c) == INTERP_ARITH_TVM
                          ? (double)(qscale(A) * qscale(B)) / (double)qscale(Y)
                          : (double)qscale(A) * (double)qscale(B) / (double)qscale(Y);
         multiplier(mode(c), eff, &m, &s);
     }
-    void *o;
-    rc = interp_out(c, 0, DTYPE_S8, rank, d, &o, eb);
-    if (rc)
-        return rc;
     struct ref_mul_params p = {
         .in1_zp = qzp(A), .in2_zp = qzp(B),
-        .rq = {.round = rounding(c), .n = 1, .mult = &m, .shift = &s, .out_zp = zo,
-               .act_min = lo, .act_max = hi},
+        .rq = {.round = rounding(c), .n = 1, .mult = &m, .shift = &s, .out_zp = t.zo,
+               .act_min = t.lo, .act_max = t.hi},
     };
-    struct ref_shape sa, sb, sy;
-    interp_ref_shape(a, &sa);
-    interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[0], &sy);
-    if (ref_mul_s8(&p, &sa, a->data, &sb, b->data, &sy, o) != REF_OK)
+    if (ref_mul_s8(&p, &t.sa, t.in[0]->data, &t.sb, t.in[1]->data, &t.sy, t.o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "mul parameters out of range");
     return 0;
 }
