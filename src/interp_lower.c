@@ -295,6 +295,7 @@ struct qbin {
     struct qlayer q;
     const struct tensor *A, *B, *Y;         /* inputs and output (their quantization) */
     const struct tensor_value *a, *b;       /* input values, of Y's type */
+    struct ref_shape sa, sb, sy;            /* shapes of a, b and the output */
     int rank;                               /* output shape: the inputs broadcast */
     int64_t d[GRAPH_MAX_RANK];
     void *o;                                /* output buffer */
@@ -317,7 +318,13 @@ static int binary_begin(struct interp_ctx *c, struct qbin *t, struct errbuf *eb)
         return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
     if (!interp_broadcast(t->a->rank, t->a->dims, t->b->rank, t->b->dims, &t->rank, t->d))
         return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
-    return interp_out(c, t->q.y_k, t->Y->dtype, t->rank, t->d, &t->o, eb);
+    rc = interp_out(c, t->q.y_k, t->Y->dtype, t->rank, t->d, &t->o, eb);
+    if (rc)
+        return rc;
+    interp_ref_shape(t->a, &t->sa);
+    interp_ref_shape(t->b, &t->sb);
+    interp_ref_shape(&c->out[t->q.y_k], &t->sy);
+    return 0;
 }
 
 /* A layer of `op` or `qop` (its QOperator form) with two quantized inputs. */
@@ -387,12 +394,8 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
                              p.act_max);
         return 0;
     }
-    struct ref_shape sa, sb, so_;
-    interp_ref_shape(a, &sa);
-    interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[t.q.y_k], &so_);
-    int r = s8 ? ref_add_s8(&p, &sa, a->data, &sb, b->data, &so_, t.o)
-               : ref_add_u8(&p, &sa, a->data, &sb, b->data, &so_, t.o);
+    int r = s8 ? ref_add_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+               : ref_add_u8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
     if (r != REF_OK)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "add parameters out of range");
     return 0;
@@ -441,12 +444,8 @@ static int run_mul(struct interp_ctx *c, struct errbuf *eb)
         p.rq.act_min = c->params->act_min;
         p.rq.act_max = c->params->act_max;
     }
-    struct ref_shape sa, sb, so;
-    interp_ref_shape(a, &sa);
-    interp_ref_shape(b, &sb);
-    interp_ref_shape(&c->out[t.q.y_k], &so);
-    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &sa, a->data, &sb, b->data, &so, t.o)
-                                 : ref_mul_u8(&p, &sa, a->data, &sb, b->data, &so, t.o);
+    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+                                 : ref_mul_u8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
     if (r != REF_OK)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "mul parameters out of range");
     return 0;
