@@ -98,6 +98,12 @@ int interp_unsupported_attr(const struct graph *g, const struct node *n, const c
 int interp_node_error(const struct graph *g, const struct node *n, int code, struct errbuf *eb,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Input k of the current node; NULL when the node has fewer inputs or omits it. */
+static inline const struct tensor_value *interp_in(const struct interp_ctx *c, size_t k)
+{
+    return k < c->node->n_inputs ? c->in[k] : NULL;
+}
+
 /* Element count of a value (dims already checked when the value was made). */
 size_t interp_elems(const struct tensor_value *v);
 

@@ -1060,7 +1060,7 @@ static int op_gemm(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *a = c->in[0], *b = c->in[1];
-    const struct tensor_value *bias = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *bias = interp_in(c, 2);
     if (a->rank != 2 || b->rank != 2 || a->dtype != DTYPE_F32 || b->dtype != DTYPE_F32)
         return err(c, eb, "expected two float32 matrices");
     bool ta = node_attr_int(c->node, "transA", 0) != 0;
@@ -1219,7 +1219,7 @@ static int op_conv(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *w = c->in[1];
-    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *b = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     struct geom g;
@@ -1258,7 +1258,7 @@ static int op_convtranspose(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *w = c->in[1];
-    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *b = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     int nsp = x->rank - 2;
@@ -1491,7 +1491,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 scales supported");
     struct qaxis q;
@@ -1528,7 +1528,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 input and scale supported");
     enum dtype t = zp ? zp->dtype : DTYPE_U8;
@@ -1703,7 +1703,7 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     for (size_t k = 0; k < 8; k++)
         NEED(k);
     const struct tensor_value *x = c->in[0], *w = c->in[3], *y_zp = c->in[7];
-    const struct tensor_value *bias = c->node->n_inputs > 8 ? c->in[8] : NULL;
+    const struct tensor_value *bias = interp_in(c, 8);
     float xs = interp_get_f(c->in[1], 0), ys = interp_get_f(c->in[6], 0);
     if (interp_elems(c->in[1]) != 1 || interp_elems(c->in[2]) != 1 ||
         interp_elems(c->in[6]) != 1 || interp_elems(y_zp) != 1)
@@ -1734,8 +1734,8 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *xzp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *wzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *xzp = interp_in(c, 2);
+    const struct tensor_value *wzp = interp_in(c, 3);
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
     return interp_int_conv(c, c->in[0], xzp ? (int32_t)interp_get_i(xzp, 0) : 0, c->in[1], wzp,
@@ -1799,8 +1799,8 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *azp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *bzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *azp = interp_in(c, 2);
+    const struct tensor_value *bzp = interp_in(c, 3);
     if (azp && interp_elems(azp) != 1)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
@@ -1815,7 +1815,7 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
         if (k != 2 && k != 5)
             NEED(k);
     const struct tensor_value *a = c->in[0], *b = c->in[3];
-    const struct tensor_value *czp = c->node->n_inputs > 7 ? c->in[7] : NULL;
+    const struct tensor_value *czp = interp_in(c, 7);
     TRY(check_q8(c, a, eb));
     if (b->dtype != a->dtype)
         return err(c, eb, "inputs have different types");
@@ -1892,9 +1892,8 @@ static int op_resize(struct interp_ctx *c, struct errbuf *eb)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "unsupported input rank %d (4-D NCHW only)", x->rank);
     bool old = opset(c) < 11;
-    const struct tensor_value *scales = old ? (c->node->n_inputs > 1 ? c->in[1] : NULL)
-                                            : (c->node->n_inputs > 2 ? c->in[2] : NULL);
-    const struct tensor_value *sizes = !old && c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *scales = old ? interp_in(c, 1) : interp_in(c, 2);
+    const struct tensor_value *sizes = old ? NULL : interp_in(c, 3);
     if (scales && interp_elems(scales) == 0)
         scales = NULL;
     if (sizes && interp_elems(sizes) == 0)

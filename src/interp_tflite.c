@@ -130,7 +130,7 @@ static int static_out_dims(const struct interp_ctx *c, size_t n, int *rank, int6
 /* Constant integer input k of the node (after gather) into out; its count, or -1. */
 static long const_input(const struct interp_ctx *c, size_t k, int64_t *out, size_t max)
 {
-    return k < c->node->n_inputs ? interp_read_ints(c->in[k], out, max) : -1;
+    return interp_read_ints(interp_in(c, k), out, max);
 }
 
 /* ---- quantization parameters as TFLite (tflm) or TVM (tvm) derive them ---- */
@@ -415,7 +415,7 @@ static int run_conv(struct interp_ctx *c, struct errbuf *eb)
     int rc = gather(c, in, eb);
     if (rc)
         return rc;
-    const struct tensor_value *x = in[0], *w = in[1], *b = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *x = in[0], *w = in[1], *b = interp_in(c, 2);
     bool dw = op_is(c->node, "DEPTHWISE_CONV_2D");
     if (x->rank != 4 || w->rank != 4)
         return fail(c, eb, ST_EINVAL, "expected 4-D input and weights");
@@ -492,7 +492,7 @@ static int run_fc(struct interp_ctx *c, struct errbuf *eb)
     int rc = gather(c, in, eb);
     if (rc)
         return rc;
-    const struct tensor_value *x = in[0], *w = in[1], *b = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *x = in[0], *w = in[1], *b = interp_in(c, 2);
     if (w->rank != 2 || w->dims[1] <= 0)
         return fail(c, eb, ST_EINVAL, "expected 2-D weights");
     size_t depth = (size_t)w->dims[1], units = (size_t)w->dims[0], n = interp_elems(x);
@@ -1253,7 +1253,7 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
     }
     unsigned char value[8] = {0};
     const struct tensor *Y = tout(c->g, c->node);
-    const struct tensor_value *cv = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *cv = interp_in(c, 2);
     if (op_is(c->node, "PADV2") && cv) {
         if (cv->dtype != x->dtype || cv->bytes < p.elem_bytes)
             return fail(c, eb, ST_EINVAL, "constant_values must be one element of the input type");
