@@ -47,45 +47,6 @@ static bool is_int_type(enum dtype t)
            t == DTYPE_S16 || t == DTYPE_U16 || t == DTYPE_BOOL || t == DTYPE_U32;
 }
 
-static int64_t get_i(const struct tensor_value *v, size_t i)
-{
-    const char *d = v->data;
-    switch (v->dtype) {
-    case DTYPE_U8:
-    case DTYPE_BOOL:
-        return ((const uint8_t *)d)[i];
-    case DTYPE_S8:
-        return ((const int8_t *)d)[i];
-    case DTYPE_S16: {
-        int16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_U16: {
-        uint16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_S32: {
-        int32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_U32: {
-        uint32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_S64: {
-        int64_t x;
-        memcpy(&x, d + i * 8, 8);
-        return x;
-    }
-    default:
-        return (int64_t)interp_get_f(v, i);
-    }
-}
-
 /* Stores x into element i, wrapping to the type (as numpy casts do). */
 static void set_i(void *data, enum dtype t, size_t i, int64_t x)
 {
@@ -235,7 +196,8 @@ static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
         }
     } else if (is_int_type(a->dtype)) {
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
-            set_i(o, a->dtype, i, ibin(op, get_i(a, (size_t)it.oa), get_i(b, (size_t)it.ob)));
+            set_i(o, a->dtype, i,
+                  ibin(op, interp_get_i(a, (size_t)it.oa), interp_get_i(b, (size_t)it.ob)));
     } else {
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb, "unsupported type %s",
                                  dtype_name(a->dtype));
@@ -298,7 +260,7 @@ static int unary(struct interp_ctx *c, enum unop op, struct errbuf *eb)
     if (x->dtype != DTYPE_F32) {
         if (op == U_RELU || op == U_NEG || op == U_ABS) {
             for (size_t i = 0; i < n; i++) {
-                int64_t v = get_i(x, i);
+                int64_t v = interp_get_i(x, i);
                 set_i(o, x->dtype, i, op == U_RELU ? (v > 0 ? v : 0) : op == U_NEG ? -v
                                       : (v < 0 ? -v : v));
             }
@@ -385,7 +347,7 @@ static int op_clip(struct interp_ctx *c, struct errbuf *eb)
         }
     } else if (is_int_type(x->dtype)) {
         for (size_t i = 0; i < n; i++) {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             if (has_lo && v < (int64_t)lo)
                 v = (int64_t)lo;
             if (has_hi && v > (int64_t)hi)
@@ -453,7 +415,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
     size_t n = interp_elems(x);
     for (size_t i = 0; i < n; i++) {
         if (t == DTYPE_F32) {
-            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)get_i(x, i);
+            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)interp_get_i(x, i);
             ((float *)o)[i] = f;
         } else if (x->dtype == DTYPE_F32) {
             float f = interp_get_f(x, i);
@@ -462,7 +424,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
             int64_t v = isfinite(f) ? (int64_t)f : 0;
             set_i(o, t, i, t == DTYPE_BOOL ? (f != 0.0f) : v);
         } else {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             set_i(o, t, i, t == DTYPE_BOOL ? (v != 0) : v);
         }
     }
@@ -787,11 +749,7 @@ static int op_slice(struct interp_ctx *c, struct errbuf *eb)
         for (int j = 0; j < x->rank; j++)
             off += (st[j] + idx[j] * step[j]) * istr[j];
         memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }
@@ -822,7 +780,7 @@ static int op_gather(struct interp_ctx *c, struct errbuf *eb)
     int64_t dim = x->dims[axis];
     for (size_t a = 0; a < outer; a++) {
         for (size_t j = 0; j < ni; j++) {
-            int64_t k = get_i(ix, j);
+            int64_t k = interp_get_i(ix, j);
             if (k < 0)
                 k += dim;
             if (k < 0 || k >= dim)
@@ -957,11 +915,7 @@ static int op_pad(struct interp_ctx *c, struct errbuf *eb)
             memcpy((char *)o + i * es, cbytes, es);
         else
             memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }
@@ -1106,7 +1060,7 @@ static int op_gemm(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *a = c->in[0], *b = c->in[1];
-    const struct tensor_value *bias = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *bias = interp_in(c, 2);
     if (a->rank != 2 || b->rank != 2 || a->dtype != DTYPE_F32 || b->dtype != DTYPE_F32)
         return err(c, eb, "expected two float32 matrices");
     bool ta = node_attr_int(c->node, "transA", 0) != 0;
@@ -1239,26 +1193,41 @@ static void fill_kgeom(const struct geom *g, struct interp_kgeom *k)
     }
 }
 
+/*
+ * Conv's geometry (ONNX Conv / QLinearConv / ConvInteger) from x and OIHW-style weights w:
+ * same rank, C_in = group * w.dims[1], C_out divisible by group, kernel_shape as the weights.
+ */
+static int conv_geometry(struct interp_ctx *c, const struct tensor_value *x,
+                         const struct tensor_value *w, struct geom *g, int64_t *groups,
+                         struct errbuf *eb)
+{
+    if (w->rank != x->rank)
+        return err(c, eb, "weights rank differs from input rank");
+    TRY(geometry(c, x, w->dims + 2, false, g, eb));
+    int64_t grp = node_attr_int(c->node, "group", 1), M = w->dims[0];
+    if (grp < 1 || g->c % grp || M % grp || w->dims[1] * grp != g->c)
+        return err(c, eb, "channels do not match the group count");
+    for (int i = 0; i < g->nsp; i++)
+        if (w->dims[2 + i] != g->k[3 - g->nsp + i])
+            return err(c, eb, "kernel_shape differs from the weights");
+    *groups = grp;
+    return 0;
+}
+
 static int op_conv(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *w = c->in[1];
-    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *b = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (b && (int64_t)interp_elems(b) != M)
         return err(c, eb, "bias size differs from the output channels");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
     int64_t d[MAXR];
     out_dims(&g, M, d);
     float *o;
@@ -1289,7 +1258,7 @@ static int op_convtranspose(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *w = c->in[1];
-    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *b = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     int nsp = x->rank - 2;
@@ -1522,7 +1491,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 scales supported");
     struct qaxis q;
@@ -1539,7 +1508,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_dequantize((const char *)x->data + r * run, x->dtype == DTYPE_S8,
-                                o + r * run, run, s[k], zp ? (int32_t)get_i(zp, k) : 0);
+                                o + r * run, run, s[k], zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1547,9 +1516,9 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                int32_t z = zp ? (int32_t)get_i(zp, k) : 0;
+                int32_t z = zp ? (int32_t)interp_get_i(zp, k) : 0;
                 /* ORT: float(int32(x) - zp) * scale */
-                o[j] = (float)((int32_t)get_i(x, j) - z) * s[k];
+                o[j] = (float)((int32_t)interp_get_i(x, j) - z) * s[k];
             }
     return 0;
 }
@@ -1559,7 +1528,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 input and scale supported");
     enum dtype t = zp ? zp->dtype : DTYPE_U8;
@@ -1584,7 +1553,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_quantize(p + r * run, (char *)o + r * run, t == DTYPE_S8, run, s[k],
-                              zp ? (int32_t)get_i(zp, k) : 0);
+                              zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1592,7 +1561,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                float z = zp ? (float)get_i(zp, k) : 0.0f;
+                float z = zp ? (float)interp_get_i(zp, k) : 0.0f;
                 /* MLAS: x / scale in float32, round half to even, + zp, saturate */
                 float v = nearbyintf(p[j] / s[k]) + z;
                 v = v < lo ? lo : v > hi ? hi : v;
@@ -1647,7 +1616,7 @@ static int zp_vec(struct interp_ctx *c, const struct tensor_value *zp, size_t n,
     if (m != 1 && m != n)
         return err(c, eb, "zero point size differs from the channels");
     for (size_t i = 0; i < n; i++)
-        out[i] = (int32_t)get_i(zp, m == 1 ? 0 : i);
+        out[i] = (int32_t)interp_get_i(zp, m == 1 ? 0 : i);
     return 0;
 }
 
@@ -1671,15 +1640,9 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (bias && (bias->dtype != DTYPE_S32 || (int64_t)interp_elems(bias) != M))
         return err(c, eb, "bias must be int32 with one value per output channel");
     int32_t *wz = mem_alloc((size_t)M * sizeof *wz);
@@ -1740,7 +1703,7 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     for (size_t k = 0; k < 8; k++)
         NEED(k);
     const struct tensor_value *x = c->in[0], *w = c->in[3], *y_zp = c->in[7];
-    const struct tensor_value *bias = c->node->n_inputs > 8 ? c->in[8] : NULL;
+    const struct tensor_value *bias = interp_in(c, 8);
     float xs = interp_get_f(c->in[1], 0), ys = interp_get_f(c->in[6], 0);
     if (interp_elems(c->in[1]) != 1 || interp_elems(c->in[2]) != 1 ||
         interp_elems(c->in[6]) != 1 || interp_elems(y_zp) != 1)
@@ -1750,7 +1713,8 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     TRY(ort_scales(c, xs, c->in[4], ys, M, &sc, eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
     /* prepared weights can be kept when weights, bias and zero points are constants (the
        cache is keyed on their data pointers, which constants keep between runs) */
@@ -1760,7 +1724,7 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
         if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
             cacheable = false;
     }
-    int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
+    int rc = interp_int_conv(c, x, (int32_t)interp_get_i(c->in[2], 0), w, c->in[5], bias, &rq,
                              y_zp->dtype, 0, cacheable, eb);
     mem_free(sc);
     return rc;
@@ -1770,12 +1734,12 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *xzp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *wzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *xzp = interp_in(c, 2);
+    const struct tensor_value *wzp = interp_in(c, 3);
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
-    return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
-                           NULL, DTYPE_S32, 0, false, eb);
+    return interp_int_conv(c, c->in[0], xzp ? (int32_t)interp_get_i(xzp, 0) : 0, c->in[1], wzp,
+                           NULL, NULL, DTYPE_S32, 0, false, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
@@ -1822,9 +1786,10 @@ static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
                    eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = interp_int_matmul(c, c->in[0], (int32_t)get_i(c->in[2], 0), b, c->in[5], &rq,
+    int rc = interp_int_matmul(c, c->in[0], (int32_t)interp_get_i(c->in[2], 0), b, c->in[5], &rq,
                                y_zp->dtype, 0, eb);
     mem_free(sc);
     return rc;
@@ -1834,13 +1799,13 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *azp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *bzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *azp = interp_in(c, 2);
+    const struct tensor_value *bzp = interp_in(c, 3);
     if (azp && interp_elems(azp) != 1)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
-    return interp_int_matmul(c, c->in[0], azp ? (int32_t)get_i(azp, 0) : 0, c->in[1], bzp, NULL,
-                             DTYPE_S32, 0, eb);
+    return interp_int_matmul(c, c->in[0], azp ? (int32_t)interp_get_i(azp, 0) : 0, c->in[1], bzp,
+                             NULL, DTYPE_S32, 0, eb);
 }
 
 /* com.microsoft QLinearAdd / QLinearMul, as MLAS's scalar path: float per element. */
@@ -1850,15 +1815,15 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
         if (k != 2 && k != 5)
             NEED(k);
     const struct tensor_value *a = c->in[0], *b = c->in[3];
-    const struct tensor_value *czp = c->node->n_inputs > 7 ? c->in[7] : NULL;
+    const struct tensor_value *czp = interp_in(c, 7);
     TRY(check_q8(c, a, eb));
     if (b->dtype != a->dtype)
         return err(c, eb, "inputs have different types");
     float sa = interp_get_f(c->in[1], 0), sb = interp_get_f(c->in[4], 0);
     float sc = interp_get_f(c->in[6], 0);
-    int32_t za = c->in[2] ? (int32_t)get_i(c->in[2], 0) : 0;
-    int32_t zb = c->in[5] ? (int32_t)get_i(c->in[5], 0) : 0;
-    int32_t zc = czp ? (int32_t)get_i(czp, 0) : 0;
+    int32_t za = c->in[2] ? (int32_t)interp_get_i(c->in[2], 0) : 0;
+    int32_t zb = c->in[5] ? (int32_t)interp_get_i(c->in[5], 0) : 0;
+    int32_t zc = czp ? (int32_t)interp_get_i(czp, 0) : 0;
     int rank;
     int64_t d[MAXR];
     if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
@@ -1870,8 +1835,8 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
     struct interp_bcast it;
     interp_bcast_init(&it, rank, d, a, b);
     for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
-        float va = sa * (float)((int32_t)get_i(a, (size_t)it.oa) - za);
-        float vb = sb * (float)((int32_t)get_i(b, (size_t)it.ob) - zb);
+        float va = sa * (float)((int32_t)interp_get_i(a, (size_t)it.oa) - za);
+        float vb = sb * (float)((int32_t)interp_get_i(b, (size_t)it.ob) - zb);
         float r = mul ? va * vb / sc : (va + vb) / sc;
         int32_t q = (int32_t)nearbyintf(r) + zc;
         q = q < lo ? lo : q > hi ? hi : q;
@@ -1927,9 +1892,8 @@ static int op_resize(struct interp_ctx *c, struct errbuf *eb)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "unsupported input rank %d (4-D NCHW only)", x->rank);
     bool old = opset(c) < 11;
-    const struct tensor_value *scales = old ? (c->node->n_inputs > 1 ? c->in[1] : NULL)
-                                            : (c->node->n_inputs > 2 ? c->in[2] : NULL);
-    const struct tensor_value *sizes = !old && c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *scales = old ? interp_in(c, 1) : interp_in(c, 2);
+    const struct tensor_value *sizes = old ? NULL : interp_in(c, 3);
     if (scales && interp_elems(scales) == 0)
         scales = NULL;
     if (sizes && interp_elems(sizes) == 0)
