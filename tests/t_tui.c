@@ -1379,8 +1379,24 @@ static void put_sbuf(char c, void *user)
  * damaged values (as a board would). Writes its path to path[cap]; false (test failed) when
  * something is missing.
  */
+static bool kws_damaged_log_named(struct test_ctx *t_, char *path, size_t cap,
+                                  bool by_buffer);
+
 static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
 {
+    return kws_damaged_log_named(t_, path, cap, false);
+}
+
+/*
+ * As kws_damaged_log; with by_buffer the records are named as instrumented firmware names
+ * them: by the MLF step's output buffer ("sid_7_let"), and the layer TVM folded is absent.
+ */
+static bool kws_damaged_log_named(struct test_ctx *t_, char *path, size_t cap, bool by_buffer)
+{
+    struct mlf m;
+    struct map mp;
+    mlf_init(&m);
+    map_init(&mp);
     struct graph g;
     struct interp_inputs in = {0};
     struct trace ref, b;
@@ -1399,7 +1415,8 @@ static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
     struct diff_model dm = {.g = &g, .arith = INTERP_ARITH_TFLM};
     if (cmd_parse_shape(shape, &sh, &eb) < 0 || model_load(&g, KWS_MODEL, NULL, &eb) < 0 ||
         interp_inputs_load(&g, 1, specs, DTYPE_S8, 1, &sh, &in, &eb) < 0 ||
-        diff_model_trace(&dm, &in, &ref, &eb) < 0) {
+        diff_model_trace(&dm, &in, &ref, &eb) < 0 ||
+        (by_buffer && (mlf_open(&m, KWS_MLF, &eb) < 0 || map_build(&mp, &g, &m, NULL, &eb) < 0))) {
         test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
         goto out;
     }
@@ -1433,11 +1450,24 @@ static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
     mlfscope_dump_begin(&d, "run-1", "kws_ref_model");
     for (size_t i = 0; i < b.n_entries; i++) {
         const struct tensor_value *e = &b.entries[i].value;
+        const char *name = b.entries[i].name;
+        long step = (long)i;
+        if (by_buffer) {
+            /* The model input has no layer: firmware prints layer outputs only. */
+            int li = b.entries[i].layer ? map_find_layer(&mp, b.entries[i].layer) : -1;
+            if (li < 0)
+                continue;
+            const struct map_layer *ml = &mp.layers[li];
+            if (ml->status != MAP_STEP)
+                continue;
+            name = ml->out.var;
+            step = ml->step;
+        }
         int32_t dims[GRAPH_MAX_RANK];
         for (int r = 0; r < e->rank; r++)
             dims[r] = (int32_t)e->dims[r];
-        mlfscope_dump_tensor(&d, (uint32_t)i, b.entries[i].name, MLFSCOPE_DUMP_INT8, dims,
-                             e->rank, e->data, (uint32_t)e->bytes);
+        mlfscope_dump_tensor(&d, (uint32_t)step, name, MLFSCOPE_DUMP_INT8, dims, e->rank,
+                             e->data, (uint32_t)e->bytes);
         sbuf_printf(&log, "step %zu took %zu us\n", i, 900 + i);
     }
     mlfscope_dump_end(&d);
@@ -1457,6 +1487,8 @@ out:
     trace_release(&b);
     trace_release(&ref);
     interp_inputs_release(&in);
+    map_release(&mp);
+    mlf_release(&m);
     graph_release(&g);
     return ok;
 }
@@ -1600,6 +1632,34 @@ TEST(tui, e2e_tmux_twin)
     sh("tmux -L %s send-keys -t e2e G 3", sock);
     WAIT("ref|board");
     WAIT("[0,0] ref -128 board -128");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
+}
+
+/*
+ * The same damaged board, but its log names records as instrumented firmware does (MLF step
+ * index, output buffer "sid_N_let"): the TUI matches them to layers through the MLF's map,
+ * so the verdicts are those of the layer-named log.
+ */
+TEST(tui, e2e_tmux_mlf_log_named_by_buffer)
+{
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    char log[512];
+    REQUIRE(kws_damaged_log_named(t_, log, sizeof log, true));
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-buf-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 140 -y 50 "
+               "'LANG=C.UTF-8 %s tui %s --mlf %s --input %s --input-dtype int8 "
+               "--input-shape 1,49,10,1 --log %s; echo EXIT=$?; sleep 5'", sock, bin,
+               KWS_MODEL, KWS_MLF, KWS_LEFT, log) == 0);
+    WAIT("13 layers");
+    WAIT("1 diverged; first: functional_1/activation_4/Relu");
+    sh("tmux -L %s send-keys -t e2e d", sock);
+    WAIT(" 5/13 ");
     sh("tmux -L %s send-keys -t e2e q", sock);
     WAIT("EXIT=0");
     sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
