@@ -313,7 +313,9 @@ static void draw_pane(struct tensor_state *st, struct screen *s, enum pane_kind 
 {
     double lo, hi;
     int width;
-    size_t vis_r = h > 2 ? (size_t)h - 2 : 0, vis_c = (size_t)((w - labw) / cw);
+    /* One blank column on the right keeps a full-width value off the next pane's labels. */
+    int cells_w = w - labw - 1 > 0 ? w - labw - 1 : 0;
+    size_t vis_r = h > 2 ? (size_t)h - 2 : 0, vis_c = (size_t)(cells_w / cw);
     size_t r1 = st->row_off + vis_r < rows ? st->row_off + vis_r : rows;
     size_t c1 = st->col_off + vis_c < cols ? st->col_off + vis_c : cols;
     bool all = rows * cols <= TENSOR_SCAN_LIMIT;
@@ -439,7 +441,7 @@ static void tensor_draw(void *state, const struct tui *t, struct screen *s, stru
                         (st->row_axis < 0 ? st->wrap_cols : 1) : 0) + 1;
     int grid_h = h - 3;     /* two info lines, one line for the cursor value */
     st->rows = grid_h - 2;     /* pane title and column labels */
-    st->cols_vis = (pw - labw) / cw > 0 ? (pw - labw) / cw : 1;
+    st->cols_vis = (pw - labw - 1) / cw > 0 ? (pw - labw - 1) / cw : 1;
     /* Keep the cursor visible. */
     if (st->cur_row >= rows)
         st->cur_row = rows ? rows - 1 : 0;
