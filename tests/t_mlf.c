@@ -1085,3 +1085,29 @@ TEST(mlf, unnamed_params_and_second_main)
     CHECK(warned);
     mlf_release(&m);
 }
+
+/* Initialisers hold every declared value; a huge count is refused before its memory is taken. */
+TEST(mlf, initialiser_counts)
+{
+    static const char *const bad[][2] = {
+        {"static const int8_t w[2147483648] = {1};\n", "2147483648 values declared"},
+        {"static const int32_t w[4] = {1, -2};\n", "'}' after 2 of 4 values"},
+        {"static struct global_const_workspace {\n"
+         "  int8_t constant_0_let[4]; // 4 bytes, aligned offset: 0\n"
+         "} global_const_workspace = {\n"
+         "  .constant_0_let = {1, 2, 3}\n"
+         "};// of total size 4 bytes\n",
+         "'}' after 3 of 4 values"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mlf m;
+        struct errbuf eb;
+        errbuf_init(&eb);
+        mlf_init(&m);
+        CHECK_EQ_INT(mlf_parse_c(&m, "default_lib0.c", bad[i][0], strlen(bad[i][0]), &eb),
+                     ST_EPARSE);
+        CHECK(strstr(eb.msg, "default_lib0.c:") == eb.msg);
+        CHECK(strstr(eb.msg, bad[i][1]) != NULL);
+        mlf_release(&m);
+    }
+}
