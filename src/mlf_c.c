@@ -1197,12 +1197,13 @@ static int add_literal(struct fctx *fc, const struct tok *t, size_t n)
         }
         if (i >= n)
             break;
+        /* the token is kept for numbers too: an unparsable one is then a name that matches
+           nothing, never an empty token with a NULL text */
+        l->id[l->n] = t[i];
         if (t[i].kind == TK_NUM) {
             int64_t v = 0;
             l->is_num[l->n] = parse_int(neg, &t[i], &v);
             l->num[l->n] = v;
-        } else {
-            l->id[l->n] = t[i];
         }
         l->n++;
         i++;
