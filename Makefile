@@ -36,7 +36,11 @@ GEN_C := $(patsubst src/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard ref/*.c) \
             $(wildcard dump/*.c) $(wildcard dump/firmware/*.c) $(wildcard views/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
+# Files `twin` and `instrument` write out, embedded into the binary (scripts/embed.sh).
+EMBED_FILES := $(sort $(wildcard ref/*.c ref/*.h ref/cmsis/*.c ref/cmsis/include/*.h \
+               ref/twin/*.c ref/twin/*.h) $(shell find ref/twin/include -name '*.h') \
+               dump/firmware/mlfscope_dump.c dump/firmware/mlfscope_dump.h)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o) $(BUILD)/gen/twin_files.o
 TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/fuzz/fuzz_*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -73,6 +77,13 @@ $(BUILD)/obj/views/term.o: views/term.c
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/twin_files.c: $(EMBED_FILES) scripts/embed.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/embed.sh $@ $(EMBED_FILES)
+
+$(BUILD)/gen/twin_files.o: $(BUILD)/gen/twin_files.c src/twin_files.h
+	$(CC) -std=c11 $(OPT) $(SANFLAGS) $(VISIBILITY) -I. -c $< -o $@
 
 CMD_SRCS := $(wildcard src/cmd_*.c)
 $(BUILD)/gen/cmd_list.h: $(CMD_SRCS) scripts/gen-cmd-list.sh

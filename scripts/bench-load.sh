@@ -47,21 +47,11 @@ layers=$(echo "$times" | awk '/^load-ms/ {print $8}')
 
 ort_ms=""
 ort_note=""
-if ! command -v node > /dev/null 2>&1; then
-    ort_note="node not installed"
-else
-    if [ ! -d "$nodedir/node_modules/onnxruntime-node" ]; then
-        mkdir -p "$nodedir"
-        timeout 600 npm install --prefix "$nodedir" --ignore-scripts --no-audit --no-fund \
-            onnxruntime-node > "$nodedir/npm-install.log" 2>&1 ||
-            ort_note="npm install onnxruntime-node failed (see $nodedir/npm-install.log)"
-    fi
-    if [ -z "$ort_note" ]; then
-        out=$(node scripts/ort-session-time.js "$model" "$nodedir/node_modules" 3 2>&1)
-        ort_ms=$(echo "$out" | awk '/^ort-session-ms/ {printf "%d", $2 + 0.5}')
-        ort_ver=$(echo "$out" | awk '/^ort-version/ {print $2}')
-        [ -n "$ort_ms" ] || ort_note="ort-session-time.js failed: $out"
-    fi
+if ort_note=$(sh scripts/ort-install.sh); then
+    out=$(node scripts/ort-session-time.js "$model" "$nodedir/node_modules" 3 2>&1)
+    ort_ms=$(echo "$out" | awk '/^ort-session-ms/ {printf "%d", $2 + 0.5}')
+    ort_ver=$(echo "$out" | awk '/^ort-version/ {print $2}')
+    [ -n "$ort_ms" ] || ort_note="ort-session-time.js failed: $out"
 fi
 
 echo "model: $model ($(du -m "$model" | cut -f1) MB, $layers layers)"

@@ -54,7 +54,8 @@ function readNpy(file) {
     const raw = buf.subarray(start);
     const copy = new Uint8Array(raw.length);
     copy.set(raw);
-    const data = new ARRAY_OF[dtype](copy.buffer, 0, raw.length / ARRAY_OF[dtype].BYTES_PER_ELEMENT);
+    const n = raw.length / ARRAY_OF[dtype].BYTES_PER_ELEMENT;
+    const data = new ARRAY_OF[dtype](copy.buffer, 0, n);
     return { dtype, shape, data };
 }
 

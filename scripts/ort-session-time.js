@@ -1,7 +1,7 @@
 // Times ONNX Runtime session creation (onnxruntime-node, CPU) for one model: prints the
 // median of N InferenceSession.create calls in milliseconds, as "ort-session-ms <median>".
 // Usage: node scripts/ort-session-time.js MODEL.onnx [NODE_MODULES_DIR] [N]
-// onnxruntime-node is installed by scripts/bench-load.sh into build/node (npm install
+// onnxruntime-node is installed by scripts/ort-install.sh into build/node (npm install
 // --ignore-scripts): the CPU binding and libonnxruntime.so.1 ship inside the package
 // (bin/napi-v6/linux/x64, found through the binding's $ORIGIN runpath).
 'use strict';

@@ -137,7 +137,8 @@ int cmd_bench(int argc, char **argv)
     if (!rc && !arith_given)
         opts.arith = interp_default_arith(&g);
     if (!rc)
-        rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
+        rc = interp_inputs_load(&g, n_inputs, (const char *const *)inputs, raw_dtype, n_shapes,
+                                shapes, &in, &eb);
     if (!rc)
         rc = interp_new(&g, &opts, &ip, &eb);
     if (!rc)

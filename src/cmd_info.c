@@ -198,26 +198,6 @@ static void print_tensors(const struct graph *g, const char *title, const int *l
     }
 }
 
-/*
- * A layer name that fits the table column. TFLite's converter joins the names of every op
- * it fused with ';': the first part names the layer (".../Relu" of a conv+bn+relu), so that
- * part is shown, and a name still too long keeps its informative tail. JSON keeps full names.
- */
-static const char *short_name(const char *name, char *buf, size_t buf_bytes)
-{
-    const char *semi = strchr(name, ';');
-    size_t len = semi ? (size_t)(semi - name) : strlen(name);
-    if (len < buf_bytes && semi == NULL)
-        return name;
-    if (len >= buf_bytes) {
-        size_t keep = buf_bytes - 4;
-        snprintf(buf, buf_bytes, "...%.*s", (int)keep, name + len - keep);
-    } else {
-        snprintf(buf, buf_bytes, "%.*s", (int)len, name);
-    }
-    return buf;
-}
-
 static void info_text(const struct graph *g, const struct op_count *ops, size_t n_ops,
                       const struct totals *tot)
 {
@@ -249,7 +229,7 @@ static void info_text(const struct graph *g, const struct op_count *ops, size_t 
         const char *s = l->n_outputs > 0
                             ? tensor_shape_str(&g->tensors[l->outputs[0]], shape, sizeof shape)
                             : "-";
-        printf("%4zu  %-40s %-18s %-9s %-14s %10lld\n", i, short_name(l->name, name, sizeof name),
+        printf("%4zu  %-40s %-18s %-9s %-14s %10lld\n", i, graph_short_name(l->name, 40, name, sizeof name),
                l->op, layer_kind_name(l->kind), s, (long long)l->macs);
     }
 }

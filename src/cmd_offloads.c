@@ -45,19 +45,6 @@ static bool looks_like_mlf(const char *path)
            fileio_has_suffix(path, ".tar.gz") || fileio_has_suffix(path, ".tgz");
 }
 
-/* The first ';'-separated part of a TFLite fused name, cut to `width` characters. */
-static void short_name(const char *name, char *out, size_t out_bytes, size_t width)
-{
-    size_t n = strcspn(name, ";");
-    if (n >= out_bytes)
-        n = out_bytes - 1;
-    if (n > width && width > 3) {
-        snprintf(out, out_bytes, "...%.*s", (int)(width - 3), name + n - (width - 3));
-        return;
-    }
-    snprintf(out, out_bytes, "%.*s", (int)n, name);
-}
-
 static void print_text(const struct offload_report *r)
 {
     char nm[64];
@@ -65,7 +52,7 @@ static void print_text(const struct offload_report *r)
            "target", "step", "kernel / function", "MACs");
     for (size_t i = 0; i < r->n_rows; i++) {
         const struct offload_row *row = &r->rows[i];
-        short_name(row->name ? row->name : "?", nm, sizeof nm, 40);
+        graph_short_name(row->name ? row->name : "?", 40, nm, sizeof nm);
         char step[16] = "-";
         if (row->step >= 0)
             snprintf(step, sizeof step, "%d", row->step);
@@ -87,7 +74,7 @@ static void print_text(const struct offload_report *r)
             char st[16] = "-";
             if (h->step >= 0)
                 snprintf(st, sizeof st, "%d", h->step);
-            short_name(h->layer_name ? h->layer_name : "-", nm, sizeof nm, 40);
+            graph_short_name(h->layer_name ? h->layer_name : "-", 40, nm, sizeof nm);
             printf("  %-25s step %-4s %-40s %s\n", offload_hazard_name(h->kind), st, nm,
                    h->detail);
         }

@@ -18,9 +18,7 @@
 #include "fileio.h"
 #include "graph.h"
 #include "interp.h"
-#include "map.h"
 #include "map_deployed.h"
-#include "mlf.h"
 #include "mem.h"
 #include "model.h"
 
@@ -275,25 +273,17 @@ int cmd_run(int argc, char **argv)
     int rc = model_load(&g, model, &lo, &eb);
     if (!rc && !arith_given)
         opts.arith = interp_default_arith(&g);
-    struct mlf m;
-    struct map mp;
-    struct arena dep_arena;
-    mlf_init(&m);
-    map_init(&mp);
-    arena_init(&dep_arena);
+    struct map_deployed dep;
+    map_deployed_init(&dep);
     if (!rc && deployed) {
         /* each layer in the arithmetic of the path the MLF gave it, with its constants */
-        struct interp_layer_params *lp = NULL;
-        rc = mlf_open(&m, mlf_path, &eb);
-        if (!rc)
-            rc = map_build(&mp, &g, &m, &map_opt, &eb);
-        if (!rc)
-            rc = map_deployed_params(&mp, &dep_arena, &lp, &eb);
+        rc = map_deployed_open(&dep, &g, mlf_path, &map_opt, &eb);
         opts.arith = INTERP_ARITH_TFLM;
-        opts.layer_params = lp;
+        opts.layer_params = dep.params;
     }
     if (!rc)
-        rc = interp_inputs_load(&g, n_inputs, inputs, raw_dtype, n_shapes, shapes, &in, &eb);
+        rc = interp_inputs_load(&g, n_inputs, (const char *const *)inputs, raw_dtype, n_shapes,
+                                shapes, &in, &eb);
     if (!rc)
         rc = fileio_mkdirs(dir, &eb);
     st.tensors = cJSON_CreateArray();
@@ -317,9 +307,7 @@ int cmd_run(int argc, char **argv)
     cJSON_Delete(st.tensors);
     interp_free(ip);
     interp_inputs_release(&in);
-    arena_release(&dep_arena);
-    map_release(&mp);
-    mlf_release(&m);
+    map_deployed_release(&dep);
     graph_release(&g);
     if (rc)
         return cmd_fail(&eb);

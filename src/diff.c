@@ -416,12 +416,26 @@ static void metrics(struct cmp *c, struct diff_layer *L)
 
 /* --- hints ------------------------------------------------------------------------------- */
 
-static bool is_shift_hazard(const struct diff_options *opt, const char *name, const char *layer)
+static bool listed(const char *const *names, size_t n, const char *name, const char *layer)
 {
-    for (size_t i = 0; opt && i < opt->n_hazards; i++)
-        if (strcmp(opt->hazards[i], name) == 0 || (layer && strcmp(opt->hazards[i], layer) == 0))
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0 || (layer && strcmp(names[i], layer) == 0))
             return true;
     return false;
+}
+
+/* Hazards the caller knows from the MLF (offload), whatever the numbers say. */
+static void known_hazards(const struct diff_options *opt, struct diff_layer *L, char *detail,
+                          size_t cap)
+{
+    if (opt && listed(opt->hazards, opt->n_hazards, L->name, L->layer)) {
+        L->hints |= 1u << DIFF_HINT_SHIFT;
+        add_note(detail, cap, "the MLF has a per-channel shift below -31 here");
+    }
+    if (opt && listed(opt->overlaps, opt->n_overlaps, L->name, L->layer)) {
+        L->hints |= 1u << DIFF_HINT_OVERLAP;
+        add_note(detail, cap, "the MLF lets this output overlap a buffer still to be read");
+    }
 }
 
 /* Searches the other board tensors for the bytes that differ; detail written to buf. */
@@ -470,16 +484,12 @@ static bool find_overlap(const struct trace *board, long self, const struct cmp 
 }
 
 static int hints(struct cmp *c, struct diff_layer *L, const struct trace *board, long self,
-                 const struct diff_options *opt, char *detail, size_t cap)
+                 char *detail, size_t cap)
 {
     size_t n = c->n;
     double tol = c->tolerance, band = tol > 1 ? tol : 1;
     if (n == 0)
         return 0;
-    if (is_shift_hazard(opt, L->name, L->layer)) {
-        L->hints |= 1u << DIFF_HINT_SHIFT;
-        add_note(detail, cap, "the MLF has a per-channel shift below -31 here");
-    }
     /* all zeros, by the board's own bytes */
     const uint8_t *bp = c->board->data;
     bool zeros = true, ref_zero = true;
@@ -641,6 +651,35 @@ static long report_find(const struct diff_report *rep, size_t upto, const char *
 }
 
 /* Upstream layers of report layer i: through the model, else the previous entry. */
+/*
+ * Adds to layer i the report layers feeding tensor t's producer. An input the report left out
+ * (a layer the board never shows: a reshape TVM folded away, a layer fused into a step) is
+ * looked through to what feeds it.
+ */
+static void add_inputs(struct ctx *x, size_t i, const struct graph *g, int t, int depth)
+{
+    struct diff_layer *L = &x->rep->layers[i];
+    const struct node *nd = &g->nodes[g->tensors[t].producer];
+    const int *ins = nd->inputs;
+    size_t n_ins = nd->n_inputs;
+    if (nd->layer >= 0) {
+        ins = g->layers[nd->layer].inputs;
+        n_ins = g->layers[nd->layer].n_inputs;
+    }
+    for (size_t k = 0; k < n_ins && L->n_inputs < DIFF_MAX_INPUTS; k++) {
+        if (ins[k] < 0 || (g->tensors[ins[k]].flags & TENSOR_CONST))
+            continue;
+        long j = report_find(x->rep, i, g->tensors[ins[k]].name);
+        bool dup = false;
+        for (int q = 0; q < L->n_inputs && j >= 0; q++)
+            dup = dup || L->inputs[q] == j;
+        if (j >= 0 && !dup)
+            L->inputs[L->n_inputs++] = j;
+        else if (j < 0 && depth < 8 && g->tensors[ins[k]].producer >= 0)
+            add_inputs(x, i, g, ins[k], depth + 1);
+    }
+}
+
 static void find_inputs(struct ctx *x, size_t i)
 {
     struct diff_layer *L = &x->rep->layers[i];
@@ -659,20 +698,7 @@ static void find_inputs(struct ctx *x, size_t i)
             L->inputs[L->n_inputs++] = (long)i - 1;
         return;
     }
-    const struct node *nd = &g->nodes[g->tensors[t].producer];
-    const int *ins = nd->inputs;
-    size_t n_ins = nd->n_inputs;
-    if (nd->layer >= 0) {
-        ins = g->layers[nd->layer].inputs;
-        n_ins = g->layers[nd->layer].n_inputs;
-    }
-    for (size_t k = 0; k < n_ins && L->n_inputs < DIFF_MAX_INPUTS; k++) {
-        if (ins[k] < 0 || (g->tensors[ins[k]].flags & TENSOR_CONST))
-            continue;
-        long j = report_find(x->rep, i, g->tensors[ins[k]].name);
-        if (j >= 0)
-            L->inputs[L->n_inputs++] = j;
-    }
+    add_inputs(x, i, g, t, 0);
 }
 
 /* Whether a layer's output already differs from the reference, looking through gaps. */
@@ -765,22 +791,25 @@ static int compare_layer(struct ctx *x, size_t i, struct errbuf *eb)
     const struct trace_entry *be = L->board_entry >= 0 ? &x->board->entries[L->board_entry]
                                                        : NULL;
     int rc = 0;
+    char detail[256] = "";
+    known_hazards(x->opt, L, detail, sizeof detail);
     if (re->status != TRACE_OK || be == NULL || be->status == TRACE_MISSING) {
         L->status = DIFF_MISSING;
         const char *why = re->status != TRACE_OK ? "reference missing" : "not in the board trace";
         L->note = arena_str_or_null(&rep->arena, be && be->note ? be->note : why, &rc);
+        L->hint_detail = arena_str_or_null(&rep->arena, detail, &rc);
         return rc ? errbuf_set(eb, ST_ENOMEM, "out of memory") : 0;
     }
     if (be->status == TRACE_CORRUPT) {
         L->status = DIFF_CORRUPT;
         L->note = arena_str_or_null(&rep->arena, be->note ? be->note : "corrupt", &rc);
+        L->hint_detail = arena_str_or_null(&rep->arena, detail, &rc);
         return rc ? errbuf_set(eb, ST_ENOMEM, "out of memory") : 0;
     }
     const struct graph *g = x->opt ? x->opt->model : NULL;
     struct cmp c = {.ref = &re->value, .board = &be->value, .model_t = model_tensor(g, L),
                     .tolerance = x->opt ? x->opt->tolerance : 0};
     c.ch_axis = channel_axis(c.model_t, c.ref);
-    char detail[256] = "";
     rc = reconcile(&c, L);
     if (rc == 1) {
         L->status = (L->hints & (1u << DIFF_HINT_SHAPE)) ? DIFF_DIVERGED : DIFF_CORRUPT;
@@ -793,7 +822,7 @@ static int compare_layer(struct ctx *x, size_t i, struct errbuf *eb)
         else if (L->max_abs <= 1)
             L->status = DIFF_ROUNDING;
         else {
-            if (hints(&c, L, x->board, L->board_entry, x->opt, detail, sizeof detail) != 0) {
+            if (hints(&c, L, x->board, L->board_entry, detail, sizeof detail) != 0) {
                 cmp_free(&c);
                 return errbuf_set(eb, ST_ENOMEM, "out of memory");
             }
@@ -918,4 +947,60 @@ const struct tensor_value *diff_board_value(const struct diff_report *rep,
         return NULL;
     const struct trace_entry *e = &board->entries[rep->layers[i].board_entry];
     return e->status == TRACE_OK ? &e->value : NULL;
+}
+
+const char *diff_blame_name(enum diff_blame b)
+{
+    static const char *const names[] = {
+#define DIFF_BLAME_NAME(e, name) name,
+        DIFF_BLAME_LIST(DIFF_BLAME_NAME)
+#undef DIFF_BLAME_NAME
+    };
+    return (unsigned)b < DIFF_BLAME_COUNT ? names[b] : "?";
+}
+
+int diff_report_add_twin(struct diff_report *rep, const struct diff_report *twin,
+                         struct errbuf *eb)
+{
+    for (size_t i = 0; i < rep->n_layers; i++) {
+        struct diff_layer *L = &rep->layers[i];
+        long k = report_find(twin, twin->n_layers, L->name);
+        L->has_twin = k >= 0;
+        L->twin = k >= 0 ? twin->layers[k].status : DIFF_MISSING;
+    }
+    rep->twin_known = true;
+    rep->blame = DIFF_BLAME_NONE;
+    rep->blame_text = NULL;
+    if (rep->first_diverged < 0)
+        return 0;
+    const struct diff_layer *F = &rep->layers[rep->first_diverged];
+    const char *tf = twin->first_diverged >= 0 ? twin->layers[twin->first_diverged].name : NULL;
+    char text[1024], name[128], twin_name[128];
+    graph_short_name(F->name, sizeof name - 1, name, sizeof name);
+    if (tf != NULL)
+        tf = graph_short_name(tf, sizeof twin_name - 1, twin_name, sizeof twin_name);
+    if (!F->has_twin || F->twin == DIFF_MISSING || F->twin == DIFF_CORRUPT) {
+        rep->blame = DIFF_BLAME_UNKNOWN;
+        snprintf(text, sizeof text, "the twin has no usable value for %s, so it cannot tell "
+                 "the compiler from the board", name);
+    } else if (F->twin == DIFF_EXACT || F->twin == DIFF_ROUNDING) {
+        rep->blame = DIFF_BLAME_BOARD;
+        snprintf(text, sizeof text, "the board is to blame: the twin (the MLF's own C run on "
+                 "this host) agrees with the reference at %s and the board does not; look at "
+                 "the board's build (CMSIS-NN version, compiler flags), its memory and the "
+                 "data it was given", name);
+    } else {
+        rep->blame = DIFF_BLAME_COMPILER;
+        snprintf(text, sizeof text, "the compiler is to blame: the twin (the MLF's own C run "
+                 "on this host) disagrees with the reference at %s as the board does%s%s%s; "
+                 "look at the MLF's code and constants (TVM), not at the board", name,
+                 tf ? " (the twin's first divergence: " : "", tf ? tf : "", tf ? ")" : "");
+    }
+    rep->blame_text = arena_strdup(&rep->arena, text);
+    if (rep->blame_text == NULL) {
+        rep->twin_known = false;
+        rep->blame = DIFF_BLAME_NONE;
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    return 0;
 }

@@ -115,7 +115,26 @@ struct diff_layer {
     const char *note;           /* arena: why missing/corrupt, or NULL */
     int n_inputs;
     long inputs[DIFF_MAX_INPUTS];   /* report layers feeding this one (upstream) */
+    bool has_twin;              /* the host twin's trace has this layer (diff_report_add_twin) */
+    enum diff_status twin;      /* its status against the same reference */
 };
+
+/* X(enum, name in JSON): who is to blame for the first divergence, from the twin. */
+#define DIFF_BLAME_LIST(X)                  \
+    X(DIFF_BLAME_NONE, "none")              \
+    X(DIFF_BLAME_BOARD, "board")            \
+    X(DIFF_BLAME_COMPILER, "compiler")      \
+    X(DIFF_BLAME_UNKNOWN, "unknown")
+
+enum diff_blame {
+#define DIFF_BLAME_ENUM(e, name) e,
+    DIFF_BLAME_LIST(DIFF_BLAME_ENUM)
+#undef DIFF_BLAME_ENUM
+    DIFF_BLAME_COUNT
+};
+
+/* "none", "board", "compiler", "unknown". */
+const char *diff_blame_name(enum diff_blame b);
 
 struct diff_report {
     struct arena arena;             /* owns every string below */
@@ -131,6 +150,9 @@ struct diff_report {
     const char *board;              /* source of the board trace (arena) */
     size_t n_extra;
     const char **extra;             /* arena: board entries that matched nothing */
+    bool twin_known;                /* diff_report_add_twin was called */
+    enum diff_blame blame;          /* for the first divergence; NONE without one */
+    const char *blame_text;         /* arena: one sentence for people, or NULL */
 };
 
 
@@ -162,6 +184,10 @@ struct diff_options {
     void *rerun_user;
     size_t n_hazards;
     const char *const *hazards;     /* layer/tensor names with a known shift hazard (offload) */
+    size_t n_overlaps;
+    const char *const *overlaps;    /* layer/tensor names whose buffer overlaps a live one
+                                       (offload). Known hazards are marked on the layer
+                                       whatever its status */
 };
 
 /* Makes an empty report (allocates nothing). */
@@ -184,6 +210,16 @@ int diff_traces(const struct trace *ref, const struct trace *board,
  */
 const struct tensor_value *diff_board_value(const struct diff_report *rep,
                                             const struct trace *board, const char *name);
+
+/*
+ * Adds the host twin's verdicts: `twin` is the report of the twin's trace against the same
+ * reference. Each layer of rep gets the twin's status (by name); the first divergence gets a
+ * culprit: the board when the twin agrees with the reference there (exact or rounding), the
+ * compiler (the MLF's code and constants) when the twin disagrees too, unknown when the twin
+ * lacks the layer. Returns 0 or ST_ENOMEM (rep then has no twin data).
+ */
+int diff_report_add_twin(struct diff_report *rep, const struct diff_report *twin,
+                         struct errbuf *eb);
 
 /* True when any layer is diverged or missing (the command exits 1). */
 bool diff_report_failed(const struct diff_report *rep);

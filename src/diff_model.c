@@ -41,11 +41,13 @@ int diff_model_trace(const struct diff_model *m, const struct interp_inputs *in,
     t.kind = TRACE_KIND_MEMORY;
     struct collect c = {m->g, &t};
     struct interp_options o = {.arith = m->arith, .single_rounding = m->single_rounding,
-                               .dump = INTERP_DUMP_LAYERS, .callback = on_value, .user = &c};
+                               .dump = INTERP_DUMP_LAYERS, .callback = on_value, .user = &c,
+                               .layer_params = m->layer_params};
+    const char *arith = m->layer_params ? "deployed" : interp_arith_name(m->arith);
     struct interp *ip = NULL;
     int rc = 0;
     if ((t.source = arena_strdup(&t.arena, m->g->path ? m->g->path : "")) == NULL ||
-        (t.arith = arena_strdup(&t.arena, interp_arith_name(m->arith))) == NULL)
+        (t.arith = arena_strdup(&t.arena, arith)) == NULL)
         rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
     /* the inputs first: a board log usually dumps them too, and they must agree */
     for (size_t i = 0; i < in->n && !rc; i++) {
@@ -235,16 +237,20 @@ static int layer_of_name(const struct graph *g, const char *name)
 }
 
 /* Looks input values up: through the diff report when given, else by name in src. */
-typedef const struct tensor_value *(*value_fn)(const void *ctx, const char *name);
+typedef const struct tensor_value *(*value_fn)(void *ctx, const char *name);
+
+#define BY_TRACE_VIEWS 8
 
 struct by_trace {
     const struct trace *t;
     const struct diff_report *rep;
+    const struct graph *g;
+    size_t n_views;
+    struct tensor_value views[BY_TRACE_VIEWS];  /* reshaped values handed out (borrowed data) */
 };
 
-static const struct tensor_value *value_in(const void *ctx, const char *name)
+static const struct tensor_value *value_direct(const struct by_trace *b, const char *name)
 {
-    const struct by_trace *b = ctx;
     if (b->rep) {
         const struct tensor_value *v = diff_board_value(b->rep, b->t, name);
         if (v)
@@ -254,8 +260,55 @@ static const struct tensor_value *value_in(const void *ctx, const char *name)
     return e && e->status == TRACE_OK ? &e->value : NULL;
 }
 
+static bool is_view_op(const char *op)
+{
+    static const char *const views[] = {"RESHAPE", "Reshape", "Flatten", "SQUEEZE", "Squeeze",
+                                        "Unsqueeze", "EXPAND_DIMS"};
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+        if (strcmp(op, views[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * A value the board never shows because no step computes it (a reshape TVM folded into a
+ * buffer alias) is the same bytes as the view's input: found there, given this tensor's dims.
+ */
+static const struct tensor_value *value_in(void *ctx, const char *name)
+{
+    struct by_trace *b = ctx;
+    const struct tensor_value *v = value_direct(b, name);
+    int t = b->g ? graph_find_tensor(b->g, name) : -1;
+    const struct tensor *want = t >= 0 ? &b->g->tensors[t] : NULL;
+    for (int depth = 0; v == NULL && t >= 0 && depth < 4; depth++) {
+        const struct tensor *T = &b->g->tensors[t];
+        if (T->producer < 0 || b->n_views == BY_TRACE_VIEWS || want->rank < 0)
+            return NULL;
+        const struct node *nd = &b->g->nodes[T->producer];
+        if (!is_view_op(nd->op) || nd->n_inputs < 1 || nd->inputs[0] < 0)
+            return NULL;
+        int src = nd->inputs[0];
+        const struct tensor_value *u = value_direct(b, b->g->tensors[src].name);
+        if (u == NULL) {
+            t = src;
+            continue;
+        }
+        size_t n = 1;
+        for (int k = 0; k < want->rank; k++)
+            n *= want->dims[k] > 0 ? (size_t)want->dims[k] : 0;
+        if (u->dtype != want->dtype || n * dtype_bytes(want->dtype) != u->bytes)
+            return NULL;
+        struct tensor_value *w = &b->views[b->n_views++];
+        *w = *u;
+        w->rank = want->rank;
+        memcpy(w->dims, want->dims, sizeof w->dims);
+        v = w;
+    }
+    return v;
+}
+
 static int run_layer(const struct diff_model *m, const char *name, value_fn lookup,
-                     const void *ctx, struct tensor_value *out, struct errbuf *eb)
+                     void *ctx, struct tensor_value *out, struct errbuf *eb)
 {
     const struct graph *g = m->g;
     int li = layer_of_name(g, name);
@@ -272,6 +325,16 @@ static int run_layer(const struct diff_model *m, const char *name, value_fn look
     struct interp_options o = {.arith = m->arith, .single_rounding = m->single_rounding,
                                .dump = INTERP_DUMP_OUTPUTS};
     int rc = build_sub(&s, eb);
+    /* the layer keeps its deployed settings in the small graph, whatever it was cut into */
+    struct interp_layer_params *lp = NULL;
+    if (!rc && m->layer_params) {
+        lp = mem_alloc((s.m.n_layers ? s.m.n_layers : 1) * sizeof *lp);
+        if (lp == NULL)
+            rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        for (size_t i = 0; lp && i < s.m.n_layers; i++)
+            lp[i] = m->layer_params[li];
+        o.layer_params = lp;
+    }
     if (!rc)
         rc = interp_new(&s.m, &o, &ip, eb);
     for (size_t i = 0; i < s.m.n_inputs && !rc; i++) {
@@ -305,6 +368,7 @@ static int run_layer(const struct diff_model *m, const char *name, value_fn look
         }
     }
     interp_free(ip);
+    mem_free(lp);
     graph_release(&s.m);
     mem_free(s.map);
     /* what the interpreter refuses here is "cannot re-run", not a failure of the diff */
@@ -316,13 +380,13 @@ static int run_layer(const struct diff_model *m, const char *name, value_fn look
 int diff_model_run_layer(const struct diff_model *m, const char *name, const struct trace *src,
                          struct tensor_value *out, struct errbuf *eb)
 {
-    struct by_trace b = {src, NULL};
+    struct by_trace b = {.t = src, .g = m->g};
     return run_layer(m, name, value_in, &b, out, eb);
 }
 
 int diff_model_rerun(void *user, const char *name, const struct diff_report *rep,
                      const struct trace *board, struct tensor_value *out, struct errbuf *eb)
 {
-    struct by_trace b = {board, rep};
+    struct by_trace b = {.t = board, .rep = rep, .g = ((const struct diff_model *)user)->g};
     return run_layer(user, name, value_in, &b, out, eb);
 }

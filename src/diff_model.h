@@ -20,12 +20,15 @@ struct diff_model {
     const struct graph *g;          /* finished, layers formed; borrowed */
     enum interp_arith arith;        /* the reference arithmetic */
     bool single_rounding;           /* TFLM single rounding */
+    const struct interp_layer_params *layer_params; /* [g->n_layers] per-layer settings of a
+                                       deployed MLF (map_deployed), or NULL; borrowed. The
+                                       full run and every single-layer re-run use them */
 };
 
 /*
  * Runs m->g on the bound inputs `in` and appends to *out (initialised, empty) every graph
  * input value, then every layer output in execution order (name = tensor name, layer = layer
- * name, op, index = position). out->arith names the arithmetic. Fails with the interpreter's
+ * name, op, index = position). out->arith names the arithmetic ("deployed" with layer_params). Fails with the interpreter's
  * error (ST_EUNSUPPORTED naming the node) or ST_ENOMEM; *out is empty on failure.
  */
 int diff_model_trace(const struct diff_model *m, const struct interp_inputs *in,

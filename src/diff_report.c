@@ -58,7 +58,7 @@ static bool push(cJSON *a, cJSON *item)
     return true;
 }
 
-static cJSON *layer_json(const struct diff_layer *L)
+static cJSON *layer_json(const struct diff_report *rep, const struct diff_layer *L)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
@@ -67,7 +67,10 @@ static cJSON *layer_json(const struct diff_layer *L)
               add(o, "layer", str_or_null(L->layer)) &&
               add(o, "board_name", str_or_null(L->board_name)) &&
               add(o, "status", cJSON_CreateString(diff_status_name(L->status))) &&
-              add(o, "reran", cJSON_CreateBool(L->reran));
+              add(o, "reran", cJSON_CreateBool(L->reran)) &&
+              add(o, "twin", rep->twin_known && L->has_twin
+                                 ? cJSON_CreateString(diff_status_name(L->twin))
+                                 : cJSON_CreateNull());
     if (ok && L->compared) {
         ok = add(o, "elements", cJSON_CreateNumber((double)L->n_elems)) &&
              add(o, "exact_pct", num(L->exact_pct)) &&
@@ -123,11 +126,21 @@ int diff_report_json(const struct diff_report *rep, char **out, struct errbuf *e
     cJSON *layers = root ? cJSON_CreateArray() : NULL;
     bool ok = root && add(root, "layers", layers);
     for (size_t i = 0; ok && i < rep->n_layers; i++)
-        ok = push(layers, layer_json(&rep->layers[i]));
+        ok = push(layers, layer_json(rep, &rep->layers[i]));
     ok = ok && add(root, "first_diverged",
                    rep->first_diverged >= 0 ? cJSON_CreateString(rep->layers[rep->first_diverged]
                                                                      .name)
                                             : cJSON_CreateNull());
+    cJSON *bl = ok && rep->twin_known && rep->blame != DIFF_BLAME_NONE ? cJSON_CreateObject()
+                                                                        : NULL;
+    if (bl) {
+        ok = add(root, "blame", bl) &&
+             add(bl, "culprit", cJSON_CreateString(diff_blame_name(rep->blame))) &&
+             add(bl, "layer", cJSON_CreateString(rep->layers[rep->first_diverged].name)) &&
+             add(bl, "text", str_or_null(rep->blame_text));
+    } else {
+        ok = ok && add(root, "blame", cJSON_CreateNull());
+    }
     cJSON *s = ok ? cJSON_CreateObject() : NULL;
     ok = ok && add(root, "summary", s) &&
          add(s, "layers", cJSON_CreateNumber((double)rep->n_layers));
@@ -164,24 +177,28 @@ static void fmt_num(char *buf, size_t n, double x, int prec)
 
 void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *sb)
 {
+    char shown[48];
     size_t w = 5;
     for (size_t i = 0; i < rep->n_layers; i++) {
-        size_t l = strlen(rep->layers[i].name);
+        size_t l = strlen(graph_short_name(rep->layers[i].name, 40, shown, sizeof shown));
         if (l > w)
             w = l;
     }
-    if (w > 40)
-        w = 40;
-    sbuf_printf(sb, "  %3s  %-*s  %-9s %7s %7s %6s %8s %7s %7s  %s\n", "#", (int)w, "layer",
-                "status", "exact%", "±1%", "max|Δ|", "mean|Δ|", "cosine", "SNR dB",
-                "first difference / hints");
+    sbuf_printf(sb, "  %3s  %-*s  %-9s ", "#", (int)w, "layer", "status");
+    if (rep->twin_known)
+        sbuf_printf(sb, "%-9s ", "twin");
+    sbuf_printf(sb, "%7s %7s %6s %8s %7s %7s  %s\n", "exact%", "±1%", "max|Δ|", "mean|Δ|",
+                "cosine", "SNR dB", "first difference / hints");
     for (size_t i = 0; i < rep->n_layers; i++) {
         const struct diff_layer *L = &rep->layers[i];
         bool first = (long)i == rep->first_diverged;
         if (first && colour)
             sbuf_add(sb, "\033[1;31m");
-        sbuf_printf(sb, "%c %3zu  %-*.*s  %-9s", first ? '>' : ' ', i, (int)w, (int)w, L->name,
+        sbuf_printf(sb, "%c %3zu  %-*s  %-9s", first ? '>' : ' ', i, (int)w,
+                    graph_short_name(L->name, w, shown, sizeof shown),
                     diff_status_name(L->status));
+        if (rep->twin_known)
+            sbuf_printf(sb, " %-9s", L->has_twin ? diff_status_name(L->twin) : "-");
         if (L->compared) {
             char c[32], s[32];
             fmt_num(c, sizeof c, L->cosine, 4);
@@ -218,7 +235,10 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
     sbuf_add(sb, "\n");
     if (rep->first_diverged >= 0) {
         const struct diff_layer *L = &rep->layers[rep->first_diverged];
-        sbuf_printf(sb, "first divergence: %s (layer %ld)", L->name, rep->first_diverged);
+        char name[128];
+        sbuf_printf(sb, "first divergence: %s (layer %ld)",
+                    graph_short_name(L->name, sizeof name - 1, name, sizeof name),
+                    rep->first_diverged);
         if (L->has_first_diff)
             sbuf_printf(sb, ", element %zu: reference %g, board %g", L->first_index,
                         L->first_ref, L->first_board);
@@ -227,6 +247,8 @@ void diff_report_table(const struct diff_report *rep, bool colour, struct sbuf *
             if (L->hints & (1u << h))
                 sbuf_printf(sb, "  hint %s: %s\n", diff_hint_name((enum diff_hint)h),
                             diff_hint_text((enum diff_hint)h));
+        if (rep->blame_text)
+            sbuf_printf(sb, "blame: %s\n", rep->blame_text);
     } else {
         sbuf_add(sb, "first divergence: none\n");
     }

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,6 +134,41 @@ int fileio_mkdirs(const char *path, struct errbuf *eb)
     if (!fileio_is_dir(path))
         return errbuf_set(eb, ST_EIO, "%s: exists and is not a folder", path);
     return 0;
+}
+
+static int remove_tree(const char *path, int depth, struct errbuf *eb)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : errbuf_set(eb, ST_EIO, "%s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlink(path) != 0)
+            return errbuf_set(eb, ST_EIO, "%s: cannot remove: %s", path, strerror(errno));
+        return 0;
+    }
+    if (depth > 64)
+        return errbuf_set(eb, ST_EIO, "%s: folders nested too deep to remove", path);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return errbuf_set(eb, ST_EIO, "%s: cannot open folder: %s", path, strerror(errno));
+    int rc = 0;
+    const struct dirent *de;
+    while (!rc && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char *child = fileio_join(path, de->d_name);
+        rc = child ? remove_tree(child, depth + 1, eb) : errbuf_set(eb, ST_ENOMEM, "out of memory");
+        mem_free(child);
+    }
+    closedir(d);
+    if (!rc && rmdir(path) != 0)
+        rc = errbuf_set(eb, ST_EIO, "%s: cannot remove folder: %s", path, strerror(errno));
+    return rc;
+}
+
+int fileio_remove_tree(const char *path, struct errbuf *eb)
+{
+    return remove_tree(path, 0, eb);
 }
 
 bool fileio_is_dir(const char *path)

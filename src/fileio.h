@@ -33,6 +33,13 @@ int fileio_write(const char *path, const void *data, size_t bytes, struct errbuf
 /* mkdir -p; ok if it exists. */
 int fileio_mkdirs(const char *path, struct errbuf *eb);
 
+/*
+ * rm -r: removes path and, for a folder, everything under it. Symbolic links are removed,
+ * never followed. A path that does not exist is fine. ST_EIO naming the first entry that
+ * could not be removed.
+ */
+int fileio_remove_tree(const char *path, struct errbuf *eb);
+
 bool fileio_is_dir(const char *path);
 bool fileio_exists(const char *path);
 

@@ -432,6 +432,18 @@ char *tensor_shape_str(const struct tensor *t, char *buf, size_t buf_bytes)
     return buf;
 }
 
+const char *graph_short_name(const char *name, size_t width, char *out, size_t out_bytes)
+{
+    size_t n = strcspn(name, ";");
+    if (width >= out_bytes)
+        width = out_bytes - 1;
+    if (n > width && width > 3)
+        snprintf(out, out_bytes, "...%.*s", (int)(width - 3), name + n - (width - 3));
+    else
+        snprintf(out, out_bytes, "%.*s", (int)n, name);
+    return out;
+}
+
 int64_t graph_opset(const struct graph *g, const char *domain)
 {
     for (size_t i = 0; i < g->n_opsets; i++)

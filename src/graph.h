@@ -260,6 +260,14 @@ bool tensor_elems(const struct tensor *t, size_t *out);
 /* "1x3x224x224" (or "?" for unknown dims) into buf; returns buf. */
 char *tensor_shape_str(const struct tensor *t, char *buf, size_t buf_bytes);
 
+/*
+ * A tensor or layer name shortened for a table column of `width` characters, into out:
+ * TFLite's converter joins the names of every op it fused with ';' ("a/Relu;a/BiasAdd;..."),
+ * and the first part names the layer, so only that part is kept; a part still longer than
+ * `width` keeps its informative tail after "...". Returns out.
+ */
+const char *graph_short_name(const char *name, size_t width, char *out, size_t out_bytes);
+
 /* The opset version of a domain ("" = ai.onnx), or 0 when not imported. */
 int64_t graph_opset(const struct graph *g, const char *domain);
 

@@ -82,6 +82,7 @@ struct interp {
     const struct tensor_value **in;
     size_t cap_in;
     struct interp_kbuf scratch[INTERP_N_KBUF];  /* kernel scratch, reused between steps */
+    void **cache;                   /* [n_nodes] prepared weights per node, mem_free'd */
 };
 
 /* ---- helpers shared with the op files ---- */
@@ -153,8 +154,8 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
     int t = c->out_tensors[k];
     struct buf *old = t >= 0 ? c->ip->bufs[t] : NULL;
     if (old && old->refs == 1 && old->cap >= bytes) {
-        /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in) */
-        memset(old->data, 0, bytes);
+        /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in);
+           every op writes all of its output, so it is not cleared */
         struct tensor_value *v = &c->out[k];
         v->dtype = dt;
         v->rank = rank;
@@ -330,8 +331,9 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
     ip->vals = mem_calloc(nt ? nt : 1, sizeof *ip->vals);
     ip->bufs = mem_calloc(nt ? nt : 1, sizeof *ip->bufs);
     ip->has = mem_calloc(nt ? nt : 1, sizeof *ip->has);
-    if (!ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals || !ip->bufs ||
-        !ip->has) {
+    ip->cache = mem_calloc(nn ? nn : 1, sizeof *ip->cache);
+    if (!ip->cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
+        !ip->bufs || !ip->has) {
         interp_free(ip);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     }
@@ -462,6 +464,10 @@ void interp_free(struct interp *ip)
     mem_free(ip->bufs);
     mem_free(ip->has);
     mem_free(ip->in);
+    if (ip->cache)
+        for (size_t i = 0; i < ip->g->n_nodes; i++)
+            mem_free(ip->cache[i]);
+    mem_free(ip->cache);
     for (size_t i = 0; i < INTERP_N_KBUF; i++)
         interp_kbuf_release(&ip->scratch[i]);
     mem_free(ip);
@@ -634,6 +640,7 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
         .out_tensors = s->kind == STEP_LAYER ? g->layers[li].outputs : n->outputs,
         .opts = &ip->opts,
         .scratch = ip->scratch,
+        .cache = &ip->cache[i],
     };
     static const struct interp_layer_params onnx_params = {.arith = INTERP_ARITH_ONNX};
     if (!c.params)

@@ -153,8 +153,9 @@ void interp_free(struct interp *ip);
  * name) when `raw_dtype` != DTYPE_UNKNOWN with `raw_shape` (rank > 0) giving its shape.
  * out->data is heap memory the caller owns (mem_free). On failure *out is untouched.
  */
-int interp_read_input(const char *path, enum dtype raw_dtype, const struct shape_override *raw_shape,
-                      struct tensor_value *out, struct errbuf *eb);
+int interp_read_input(const char *path, enum dtype raw_dtype,
+                      const struct shape_override *raw_shape, struct tensor_value *out,
+                      struct errbuf *eb);
 
 /* Input values bound to graph inputs, as read from the command line's --input list. */
 struct interp_inputs {
@@ -171,7 +172,7 @@ struct interp_inputs {
  * twice, or when a graph input gets no value. On success *out is filled (release with
  * interp_inputs_release); on failure nothing is kept.
  */
-int interp_inputs_load(const struct graph *g, size_t n_specs, char *const *specs,
+int interp_inputs_load(const struct graph *g, size_t n_specs, const char *const *specs,
                        enum dtype raw_dtype, size_t n_shapes, const struct shape_override *shapes,
                        struct interp_inputs *out, struct errbuf *eb);
 

@@ -22,6 +22,7 @@
 struct interp_ctx;
 struct interp_requant;
 struct interp_kbuf;
+struct ref_shape;
 
 /*
  * Plan-time check of one node: attributes and constant inputs the implementation needs.
@@ -76,6 +77,8 @@ struct interp_ctx {
     const int *out_tensors;             /* the tensors out[] become (node or layer outputs) */
     const struct interp_options *opts;  /* the run's options */
     struct interp_kbuf *scratch;        /* [INTERP_N_KBUF] kernel scratch, reused */
+    void **cache;                       /* this node's slot for prepared data (mem_free'd by
+                                           interp_free) */
 };
 
 /*
@@ -94,6 +97,12 @@ int interp_unsupported_attr(const struct graph *g, const struct node *n, const c
                             const char *why, struct errbuf *eb);
 int interp_node_error(const struct graph *g, const struct node *n, int code, struct errbuf *eb,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Input k of the current node; NULL when the node has fewer inputs or omits it. */
+static inline const struct tensor_value *interp_in(const struct interp_ctx *c, size_t k)
+{
+    return k < c->node->n_inputs ? c->in[k] : NULL;
+}
 
 /* Element count of a value (dims already checked when the value was made). */
 size_t interp_elems(const struct tensor_value *v);
@@ -126,21 +135,39 @@ void interp_bcast_next(struct interp_bcast *b);
 void interp_bcast_strides(int r, const int64_t *d, int rank, const int64_t *out_dims,
                           int64_t *strides);
 
+/* Advances idx to the next index of a [rank] shape dims in row-major order (wraps to 0). */
+static inline void interp_index_next(int rank, const int64_t *dims, int64_t *idx)
+{
+    for (int j = rank - 1; j >= 0; j--) {
+        if (++idx[j] < dims[j])
+            return;
+        idx[j] = 0;
+    }
+}
+
 /* Normalises an axis in [-rank, rank) to [0, rank); -1 when out of range. */
 int interp_axis(int64_t axis, int rank);
 
-/* Float value of element i of an integer or float tensor. */
+/* Float value of element i of an integer or float tensor (0 for DTYPE_U32 and other types). */
 float interp_get_f(const struct tensor_value *v, size_t i);
+
+/* A value's shape as ref/ kernels take it: dims cast to int32_t (callers keep them in range). */
+void interp_ref_shape(const struct tensor_value *v, struct ref_shape *s);
+
+/* Element i of an integer tensor, exactly (64 bits); float types truncated via interp_get_f. */
+int64_t interp_get_i(const struct tensor_value *v, size_t i);
 
 /*
  * 8-bit convolution (the current node's conv attributes) / matmul: int32 accumulation of
  * (x - xzp)(w - wzp[ch]) + bias, requantized by rq (NULL: int32 output), written to output
  * out_k of the context as out_t. Shared by the ONNX ops and the integer-mode lowerings.
+ * cacheable: w, bias and zero points are constants, so prepared weights may be kept in the
+ * node's cache slot between runs.
  */
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, size_t out_k, struct errbuf *eb);
+                    enum dtype out_t, size_t out_k, bool cacheable, struct errbuf *eb);
 int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
                       const struct tensor_value *b, const struct tensor_value *bzp,
                       const struct interp_requant *rq, enum dtype out_t, size_t out_k,
@@ -170,5 +197,15 @@ void interp_multiplier_tvm(double m, int32_t *mult, int32_t *shift);
 
 /* TFLite's QuantizeMultiplier: as TVM's but shift < -31 flushes to (0, 0). */
 void interp_multiplier_tflite(double m, int32_t *mult, int32_t *shift);
+
+/*
+ * Multipliers of a quantized ADD/SUB with input scales s1, s2 and output scale so, or the
+ * layer's own (lp->n_mult >= 2 for tvm, >= 3 otherwise). tvm (qnn.add): m/sh[0..1] requantize
+ * each input to so. Otherwise TFLite's PrepareAdd (ARITHMETIC.md 2.4): m/sh[0..1] rescale the
+ * inputs to twice the larger scale, m/sh[2] that to so, with lp->left_shift (0: 20). Returns
+ * the left shift (0 for tvm); m[2], sh[2] are not written for tvm.
+ */
+int32_t interp_add_multipliers(const struct interp_layer_params *lp, enum interp_arith arith,
+                               double s1, double s2, double so, int32_t m[3], int32_t sh[3]);
 
 #endif

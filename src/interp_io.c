@@ -97,7 +97,7 @@ void interp_inputs_release(struct interp_inputs *in)
     memset(in, 0, sizeof *in);
 }
 
-int interp_inputs_load(const struct graph *g, size_t n_specs, char *const *specs,
+int interp_inputs_load(const struct graph *g, size_t n_specs, const char *const *specs,
                        enum dtype raw_dtype, size_t n_shapes, const struct shape_override *shapes,
                        struct interp_inputs *out, struct errbuf *eb)
 {

@@ -20,12 +20,19 @@
 #include "banned.h"
 
 #define TILE_Q 256      /* output pixels per tile: 4 channels x 256 x 4 bytes stay in L1 */
+#define SGEMM_KBLOCK 256    /* MLAS SGEMM's K block on x86-64 (packed B holds 256 rows) */
 
 /* Hot loops get an AVX2 clone on x86-64 (chosen at load time), like ONNX Runtime's kernels. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define INTERP_HOT __attribute__((target_clones("avx2", "default")))
+/* float GEMMs need FMA too: an always-inline body, instantiated plain and for AVX2+FMA */
+#define INTERP_FMA_BODY static inline __attribute__((always_inline))
+#define INTERP_FMA __attribute__((target("avx2,fma")))
+#define INTERP_HAVE_FMA_CLONE 1
 #else
 #define INTERP_HOT
+#define INTERP_FMA_BODY static inline
 #endif
 
 void interp_k_permute(const void *x, void *o, size_t esize, int rank, const int64_t *d,
@@ -183,33 +190,46 @@ void interp_k_matmul_f32(const struct interp_mm *mm, const float *a, const float
     });
 }
 
+INTERP_FMA_BODY void gemm_f32_any(const float *a, const float *b, float *o, size_t M, size_t N,
+                                  size_t K, bool ta, bool tb, float alpha)
+{
+    /* MLAS order as in gemm_f32: FMA chains per block of SGEMM_KBLOCK, blocks added up */
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < N; j++) {
+            float c = 0.0f;
+            for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+                size_t kn = K - k0 < SGEMM_KBLOCK ? K - k0 : SGEMM_KBLOCK;
+                float acc = 0.0f;
+                for (size_t k = k0; k < k0 + kn; k++) {
+                    float av = ta ? a[k * M + i] : a[i * K + k];
+                    float bv = tb ? b[j * K + k] : b[k * N + j];
+                    acc = __builtin_fmaf(av, bv, acc);
+                }
+                c = k0 == 0 ? acc : c + acc;
+            }
+            o[i * N + j] = c * alpha;
+        }
+    }
+}
+
+#ifdef INTERP_HAVE_FMA_CLONE
+INTERP_FMA static void gemm_f32_any_fma(const float *a, const float *b, float *o, size_t M,
+                                        size_t N, size_t K, bool ta, bool tb, float alpha)
+{
+    gemm_f32_any(a, b, o, M, N, K, ta, tb, alpha);
+}
+#endif
+
 void interp_k_gemm_f32(const float *a, const float *b, float *o, size_t M, size_t N, size_t K,
                        bool ta, bool tb, float alpha)
 {
-    for (size_t i = 0; i < M; i++) {
-        float *row = o + i * N;
-        for (size_t j = 0; j < N; j++)
-            row[j] = 0.0f;
-        if (!tb) {
-            for (size_t k = 0; k < K; k++) {
-                float av = ta ? a[k * M + i] : a[i * K + k];
-                const float *brow = b + k * N;
-                for (size_t j = 0; j < N; j++)
-                    row[j] += av * brow[j];
-            }
-        } else {
-            for (size_t j = 0; j < N; j++) {
-                float s = 0.0f;
-                const float *bcol = b + j * K;
-                for (size_t k = 0; k < K; k++)
-                    s += (ta ? a[k * M + i] : a[i * K + k]) * bcol[k];
-                row[j] = s;
-            }
-        }
-        if (alpha != 1.0f)
-            for (size_t j = 0; j < N; j++)
-                row[j] *= alpha;
+#ifdef INTERP_HAVE_FMA_CLONE
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        gemm_f32_any_fma(a, b, o, M, N, K, ta, tb, alpha);
+        return;
     }
+#endif
+    gemm_f32_any(a, b, o, M, N, K, ta, tb, alpha);
 }
 
 /* Number of output pixels and kernel taps of a geometry. */
@@ -297,7 +317,8 @@ IM2COL_ROW(float, float, row_f32, VAL_F)
  * (rs = 1, tap_step = P: plain rows; the interleaved layout passes its own via dst()).
  */
 #define IM2COL(T, C, NAME, ROW)                                                             \
-    static void NAME(const struct interp_kgeom *g, const T *x, C *col, size_t first_k,      \
+    INTERP_HOT static void NAME(const struct interp_kgeom *g, const T *x, C *col,           \
+                                size_t first_k,                                             \
                      bool pairs, C pad, int32_t sub)                                        \
     {                                                                                       \
         size_t P = n_out(g);                                                                \
@@ -333,47 +354,159 @@ IM2COL(int8_t, int16_t, im2col_s8, row_s8)
 IM2COL(float, float, im2col_f32, row_f32)
 
 /*
- * out[m][p] = bias[m] + sum_k w[m][k] * col[k][p], four output channels at a time so each
- * col row is loaded once per four; the p loop vectorises. Per output the sum runs in k order.
+ * out[m][p] = sum_k w[m][k] * col[k][p] (+ bias[m] afterwards), summed as ONNX Runtime's MLAS
+ * SGEMM does on x86-64 with FMA3: a fused multiply-add chain from zero over each block of
+ * SGEMM_KBLOCK taps in k order, blocks added to the output one after another, then the bias.
+ * Equal rounding steps give ORT's float results bit for bit, so the QuantizeLinear after a
+ * QDQ convolution rounds the same way. Four output channels at a time; p vectorises.
  */
-INTERP_HOT static void gemm_f32(float *restrict out, const float *restrict w,
-                                const float *restrict col, const float *restrict bias,
-                                size_t M, size_t K, size_t P)
+#ifdef INTERP_HAVE_FMA_CLONE
+/* One output channel, pixels [p0, P): FMA chains per 256-tap block, blocks added. */
+INTERP_FMA_BODY void gemm_f32_cols(float *restrict o, const float *restrict w,
+                                   const float *restrict col, size_t K, size_t P, size_t p0)
 {
-    size_t m = 0;
-    for (; m + 4 <= M; m += 4) {
-        float *restrict o0 = out + m * P, *restrict o1 = o0 + P, *restrict o2 = o1 + P,
-                        *restrict o3 = o2 + P;
-        for (size_t p = 0; p < P; p++)
-            o0[p] = o1[p] = o2[p] = o3[p] = 0.0f;
-        const float *w0 = w + m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        for (size_t k = 0; k < K; k++) {
-            const float *restrict c = col + k * P;
-            float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
-            for (size_t p = 0; p < P; p++) {
-                float v = c[p];
-                o0[p] += a0 * v;
-                o1[p] += a1 * v;
-                o2[p] += a2 * v;
-                o3[p] += a3 * v;
+    for (size_t p = p0; p < P; p++) {
+        float c = 0.0f;
+        for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+            size_t k1 = K - k0 < SGEMM_KBLOCK ? K : k0 + SGEMM_KBLOCK;
+            float acc = 0.0f;
+            for (size_t k = k0; k < k1; k++)
+                acc = __builtin_fmaf(w[k], col[k * P + p], acc);
+            c = k0 == 0 ? acc : c + acc;
+        }
+        o[p] = c;
+    }
+}
+#endif
+
+INTERP_FMA_BODY void gemm_f32_body(float *restrict out, const float *restrict w,
+                                   const float *restrict col, const float *restrict bias,
+                                   size_t M, size_t K, size_t P)
+{
+    float part[4][TILE_Q];
+    for (size_t p0 = 0; p0 < P; p0 += TILE_Q) {
+        size_t pn = P - p0 < TILE_Q ? P - p0 : TILE_Q;
+        for (size_t m = 0; m < M; m += 4) {
+            size_t mn = M - m < 4 ? M - m : 4;
+            for (size_t k0 = 0; k0 < K || k0 == 0; k0 += SGEMM_KBLOCK) {
+                size_t kn = K - k0 < SGEMM_KBLOCK ? K - k0 : SGEMM_KBLOCK;
+                for (size_t j = 0; j < 4; j++)
+                    for (size_t p = 0; p < pn; p++)
+                        part[j][p] = 0.0f;
+                if (mn == 4) {
+                    const float *w0 = w + m * K + k0, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+                    for (size_t k = 0; k < kn; k++) {
+                        const float *restrict c = col + (k0 + k) * P + p0;
+                        float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
+                        for (size_t p = 0; p < pn; p++) {
+                            float v = c[p];
+                            part[0][p] = __builtin_fmaf(a0, v, part[0][p]);
+                            part[1][p] = __builtin_fmaf(a1, v, part[1][p]);
+                            part[2][p] = __builtin_fmaf(a2, v, part[2][p]);
+                            part[3][p] = __builtin_fmaf(a3, v, part[3][p]);
+                        }
+                    }
+                } else {
+                    for (size_t j = 0; j < mn; j++) {
+                        const float *wj = w + (m + j) * K + k0;
+                        for (size_t k = 0; k < kn; k++) {
+                            const float *restrict c = col + (k0 + k) * P + p0;
+                            float a = wj[k];
+                            for (size_t p = 0; p < pn; p++)
+                                part[j][p] = __builtin_fmaf(a, c[p], part[j][p]);
+                        }
+                    }
+                }
+                for (size_t j = 0; j < mn; j++) {
+                    float *o = out + (m + j) * P + p0;
+                    if (k0 == 0)
+                        for (size_t p = 0; p < pn; p++)
+                            o[p] = part[j][p];
+                    else
+                        for (size_t p = 0; p < pn; p++)
+                            o[p] += part[j][p];
+                }
+                if (K == 0)
+                    break;
             }
         }
     }
-    for (; m < M; m++) {
-        float *restrict o0 = out + m * P;
-        for (size_t p = 0; p < P; p++)
-            o0[p] = 0.0f;
-        for (size_t k = 0; k < K; k++) {
-            const float *restrict c = col + k * P;
-            float a0 = w[m * K + k];
+    if (bias)
+        for (size_t m = 0; m < M; m++)
             for (size_t p = 0; p < P; p++)
-                o0[p] += a0 * c[p];
+                out[m * P + p] += bias[m];
+}
+
+#ifdef INTERP_HAVE_FMA_CLONE
+/*
+ * gemm_f32_body with AVX2/FMA intrinsics: 4 channels x 16 pixels of FMA chains held in
+ * registers for a whole 256-tap block. Each output still sees one fused multiply-add per tap
+ * in k order, so the values equal gemm_f32_body's.
+ */
+INTERP_FMA static void gemm_f32_fma(float *restrict out, const float *restrict w,
+                                    const float *restrict col, const float *restrict bias,
+                                    size_t M, size_t K, size_t P)
+{
+    size_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+        const float *w0 = w + m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+        size_t p = 0;
+        for (; p + 16 <= P; p += 16) {
+            for (size_t k0 = 0; k0 < K; k0 += SGEMM_KBLOCK) {
+                size_t k1 = K - k0 < SGEMM_KBLOCK ? K : k0 + SGEMM_KBLOCK;
+                __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
+                __m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                for (size_t k = k0; k < k1; k++) {
+                    const float *c = col + k * P + p;
+                    __m256 c0 = _mm256_loadu_ps(c), c1 = _mm256_loadu_ps(c + 8);
+                    __m256 v = _mm256_broadcast_ss(w0 + k);
+                    a00 = _mm256_fmadd_ps(v, c0, a00);
+                    a01 = _mm256_fmadd_ps(v, c1, a01);
+                    v = _mm256_broadcast_ss(w1 + k);
+                    a10 = _mm256_fmadd_ps(v, c0, a10);
+                    a11 = _mm256_fmadd_ps(v, c1, a11);
+                    v = _mm256_broadcast_ss(w2 + k);
+                    a20 = _mm256_fmadd_ps(v, c0, a20);
+                    a21 = _mm256_fmadd_ps(v, c1, a21);
+                    v = _mm256_broadcast_ss(w3 + k);
+                    a30 = _mm256_fmadd_ps(v, c0, a30);
+                    a31 = _mm256_fmadd_ps(v, c1, a31);
+                }
+                float *o = out + m * P + p;
+                __m256 r[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+                for (size_t j = 0; j < 4; j++)
+                    for (size_t h = 0; h < 2; h++) {
+                        float *d = o + j * P + h * 8;
+                        if (k0 == 0)
+                            _mm256_storeu_ps(d, r[2 * j + h]);
+                        else
+                            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), r[2 * j + h]));
+                    }
+            }
         }
+        if (p < P)
+            for (size_t j = 0; j < 4; j++)
+                gemm_f32_cols(out + (m + j) * P, w + (m + j) * K, col, K, P, p);
     }
+    for (; m < M; m++)
+        gemm_f32_cols(out + m * P, w + m * K, col, K, P, 0);
     if (bias)
         for (m = 0; m < M; m++)
             for (size_t p = 0; p < P; p++)
                 out[m * P + p] += bias[m];
+}
+#endif
+
+static void gemm_f32(float *restrict out, const float *restrict w, const float *restrict col,
+                     const float *restrict bias, size_t M, size_t K, size_t P)
+{
+#ifdef INTERP_HAVE_FMA_CLONE
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        gemm_f32_fma(out, w, col, bias, M, K, P);
+        return;
+    }
+#endif
+    gemm_f32_body(out, w, col, bias, M, K, P);
 }
 
 int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m, size_t groups,
@@ -455,6 +588,14 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
                     int32_t thr = half + (q < 0);
                     v[p] = q + ((h & mask) > thr);
                 }
+            } else if (!rq->single_rounding && rq->shift[c] > 0 && rq->shift[c] < 31) {
+                /* left shift (wrapping, as the 32-bit core), then the doubling high multiply */
+                int64_t M = rq->mult[c];
+                int32_t ls = rq->shift[c];
+                for (size_t p = 0; p < pn; p++) {
+                    int32_t x = (int32_t)((uint32_t)a[p] << ls);
+                    v[p] = (int32_t)(((int64_t)x * M + ((int64_t)1 << 30)) >> 31);
+                }
             } else if (rq->single_rounding)
                 for (size_t p = 0; p < pn; p++)
                     v[p] = ref_requantize_cmsis_single(a[p], rq->mult[c], rq->shift[c]);
@@ -462,8 +603,9 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
                 for (size_t p = 0; p < pn; p++)
                     v[p] = ref_requantize_cmsis(a[p], rq->mult[c], rq->shift[c]);
             for (size_t p = 0; p < pn; p++) {
-                int32_t t = ref_add_wrap(v[p], rq->zp);
-                v[p] = t < rq->qmin ? rq->qmin : t > rq->qmax ? rq->qmax : t;
+                int32_t t = (int32_t)((uint32_t)v[p] + (uint32_t)rq->zp);   /* wraps */
+                t = t < rq->qmin ? rq->qmin : t;
+                v[p] = t > rq->qmax ? rq->qmax : t;
             }
             break;
         case INTERP_ARITH_TVM:
@@ -513,12 +655,14 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
             for (size_t k = 0; k < K; k++) {
                 const int16_t *restrict c = col + k * P + p0;
                 int32_t x0 = w0[k], x1 = w1[k], x2 = w2[k], x3 = w3[k];
+                /* wrapping adds, as the int32 accumulators of the runtimes wrap (a saturated
+                   int32 bias of a dead channel does reach the limits) */
                 for (size_t p = 0; p < pn; p++) {
                     int32_t v = c[p];
-                    a0[p] += x0 * v;
-                    a1[p] += x1 * v;
-                    a2[p] += x2 * v;
-                    a3[p] += x3 * v;
+                    a0[p] = (int32_t)((uint32_t)a0[p] + (uint32_t)(x0 * v));
+                    a1[p] = (int32_t)((uint32_t)a1[p] + (uint32_t)(x1 * v));
+                    a2[p] = (int32_t)((uint32_t)a2[p] + (uint32_t)(x2 * v));
+                    a3[p] = (int32_t)((uint32_t)a3[p] + (uint32_t)(x3 * v));
                 }
             }
         }
@@ -531,7 +675,7 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
                 const int16_t *restrict c = col + k * P + p0;
                 int32_t x0 = w[m * K + k];
                 for (size_t p = 0; p < pn; p++)
-                    a0[p] += x0 * (int32_t)c[p];
+                    a0[p] = (int32_t)((uint32_t)a0[p] + (uint32_t)(x0 * (int32_t)c[p]));
             }
         }
     }
@@ -545,9 +689,29 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
  * and |w - zp| <= 255), so the result equals gemm_q8's. 4 channels x 16 pixels per block,
  * accumulators in registers.
  */
+/* dst[p][0..1] = (r0[p], r1[p]) for p < P: two im2col rows into vpmaddwd pairs. */
+__attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, const int16_t *r1,
+                                                            int16_t *dst, size_t P)
+{
+    size_t p = 0;
+    for (; r1 && p + 16 <= P; p += 16) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(r0 + p));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(r1 + p));
+        __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+        /* unpack works per 128-bit lane: put lanes back in order */
+        _mm256_storeu_si256((__m256i *)(dst + 2 * p), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(dst + 2 * p + 16),
+                            _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+    for (; p < P; p++) {
+        dst[2 * p] = r0[p];
+        dst[2 * p + 1] = r1 ? r1[p] : 0;
+    }
+}
+
 __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          const int32_t *restrict wp,
-                                                         const int16_t *restrict col2,
+                                                         const int16_t *const *rows,
                                                          const int32_t *bias, size_t M,
                                                          size_t K2, size_t P)
 {
@@ -561,7 +725,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
             __m256i a20 = _mm256_set1_epi32(bias ? bias[m + 2] : 0), a21 = a20;
             __m256i a30 = _mm256_set1_epi32(bias ? bias[m + 3] : 0), a31 = a30;
             for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = col2 + (k * P + p) * 2;
+                const int16_t *c = rows[k] + p * 2;
                 __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
                 __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
                 __m256i v = _mm256_set1_epi32(w0[k]);
@@ -592,19 +756,36 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                 int32_t s = bias ? bias[m + j] : 0;
                 for (size_t k = 0; k < K2; k++) {
                     int32_t w = wp[(m + j) * K2 + k];
-                    const int16_t *c = col2 + (k * P + p) * 2;
-                    s += (int32_t)c[0] * (int16_t)(w & 0xffff) + (int32_t)c[1] * (w >> 16);
+                    const int16_t *c = rows[k] + p * 2;
+                    s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
+                                                           (int32_t)c[1] * (w >> 16)));
                 }
                 acc[(m + j) * P + p] = s;
             }
     }
     for (; m < M; m++) {
-        for (size_t p = 0; p < P; p++) {
+        const int32_t *w0 = wp + m * K2;
+        size_t p = 0;
+        for (; p + 16 <= P; p += 16) {
+            __m256i a0 = _mm256_set1_epi32(bias ? bias[m] : 0), a1 = a0;
+            for (size_t k = 0; k < K2; k++) {
+                const int16_t *c = rows[k] + p * 2;
+                __m256i v = _mm256_set1_epi32(w0[k]);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
+                    _mm256_loadu_si256((const __m256i *)c), v));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
+                    _mm256_loadu_si256((const __m256i *)(c + 16)), v));
+            }
+            _mm256_storeu_si256((__m256i *)(acc + m * P + p), a0);
+            _mm256_storeu_si256((__m256i *)(acc + m * P + p + 8), a1);
+        }
+        for (; p < P; p++) {
             int32_t s = bias ? bias[m] : 0;
             for (size_t k = 0; k < K2; k++) {
                 int32_t w = wp[m * K2 + k];
-                const int16_t *c = col2 + (k * P + p) * 2;
-                s += (int32_t)c[0] * (int16_t)(w & 0xffff) + (int32_t)c[1] * (w >> 16);
+                const int16_t *c = rows[k] + p * 2;
+                s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
+                                                       (int32_t)c[1] * (w >> 16)));
             }
             acc[m * P + p] = s;
         }
@@ -627,7 +808,8 @@ INTERP_HOT static void gemm_q8_pairs(int32_t *restrict acc, const int16_t *restr
             const int16_t *restrict c0 = col + k * P, *restrict c1 = c0 + P;
             for (size_t p = 0; p < P; p++) {
                 int32_t v = w0 * (int32_t)c0[p] + w1 * (int32_t)c1[p];
-                a[p] += v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+                v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+                a[p] = (int32_t)((uint32_t)a[p] + (uint32_t)v);
             }
         }
     }
@@ -694,6 +876,259 @@ void interp_kbuf_release(struct interp_kbuf *b)
     b->bytes = 0;
 }
 
+/*
+ * Depthwise (one input and one output channel per group): acc[p] = bias + sum over taps of
+ * w[t] * (x - x_zp), tap by tap over whole output rows, in-bounds ranges precomputed, so no
+ * im2col. Exact int32 (wrapping) sums: the same values as the GEMM path.
+ */
+INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x_signed,
+                             int32_t x_zp, const int16_t *w, int32_t bias, int32_t *acc,
+                             int16_t *split)
+{
+    size_t P = n_out(g);
+    size_t W = g->in[2], rows = g->in[0] * g->in[1], half = (W + 1) / 2;
+    size_t s2 = g->s[2];
+    for (size_t p = 0; p < P; p++)
+        acc[p] = bias;
+    /*
+     * x - x_zp as int16, for stride 2 split into even and odd columns (split[row][0][j] =
+     * column 2j, split[row][1][j] = column 2j + 1), so every tap reads contiguously.
+     */
+    for (size_t r = 0; r < rows; r++) {
+        int16_t *ev = split + r * 2 * half, *od = ev + half;
+        if (x_signed) {
+            const int8_t *xr = (const int8_t *)x + r * W;
+            if (s2 == 2) {
+                for (size_t j = 0; j < W / 2; j++) {
+                    ev[j] = (int16_t)(xr[2 * j] - x_zp);
+                    od[j] = (int16_t)(xr[2 * j + 1] - x_zp);
+                }
+                if (W & 1)
+                    ev[W / 2] = (int16_t)(xr[W - 1] - x_zp);
+            } else {
+                for (size_t c = 0; c < W; c++)      /* one contiguous row */
+                    ev[c] = (int16_t)(xr[c] - x_zp);
+            }
+        } else {
+            const uint8_t *xr = (const uint8_t *)x + r * W;
+            if (s2 == 2) {
+                for (size_t j = 0; j < W / 2; j++) {
+                    ev[j] = (int16_t)(xr[2 * j] - x_zp);
+                    od[j] = (int16_t)(xr[2 * j + 1] - x_zp);
+                }
+                if (W & 1)
+                    ev[W / 2] = (int16_t)(xr[W - 1] - x_zp);
+            } else {
+                for (size_t c = 0; c < W; c++)
+                    ev[c] = (int16_t)(xr[c] - x_zp);
+            }
+        }
+    }
+    size_t row_len = 2 * half;
+    size_t t = 0;
+    for (size_t k0 = 0; k0 < g->k[0]; k0++)
+        for (size_t k1 = 0; k1 < g->k[1]; k1++)
+            for (size_t k2 = 0; k2 < g->k[2]; k2++, t++) {
+                int32_t wv = w[t];
+                if (wv == 0)
+                    continue;
+                int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];
+                size_t lo, hi;
+                inner_range(g->out[2], s2, base, (int64_t)W, &lo, &hi);
+                for (size_t o0 = 0; o0 < g->out[0]; o0++) {
+                    int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) - (int64_t)g->pb[0];
+                    if (i0 < 0 || i0 >= (int64_t)g->in[0])
+                        continue;
+                    for (size_t o1 = 0; o1 < g->out[1]; o1++) {
+                        int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) - (int64_t)g->pb[1];
+                        if (i1 < 0 || i1 >= (int64_t)g->in[1] || lo >= hi)
+                            continue;
+                        const int16_t *xr = split + ((size_t)i0 * g->in[1] + (size_t)i1) *
+                                                        row_len;
+                        int32_t *a = acc + (o0 * g->out[1] + o1) * g->out[2];
+                        /* input column of output q: q * s2 + base */
+                        if (s2 == 2) {
+                            /* column 2q + base: even base -> ev[q + base/2], odd -> od[...] */
+                            const int16_t *src = (base & 1) ? xr + half : xr;
+                            int64_t off = (base & 1) ? (base - 1) / 2 : base / 2;
+                            const int16_t *sp = src + off + (int64_t)lo;
+                            for (size_t q = lo; q < hi; q++)
+                                a[q] = (int32_t)((uint32_t)a[q] +
+                                                 (uint32_t)(wv * (int32_t)sp[q - lo]));
+                        } else {
+                            const int16_t *sp = xr + base + (int64_t)(lo * s2);
+                            for (size_t q = lo; q < hi; q++)
+                                a[q] = (int32_t)((uint32_t)a[q] +
+                                                 (uint32_t)(wv * (int32_t)sp[(q - lo) * s2]));
+                        }
+                    }
+                }
+            }
+}
+
+/* Weights prepared for the GEMMs; cached per node (q->cache) when the weights are constant. */
+struct wprep {
+    const void *w;              /* key: the weights, bias, zero point and layout it was made for */
+    const int32_t *bias;
+    int32_t x_zp;
+    bool pairs, avx2, direct;
+    size_t m, K;
+    int16_t *wq;                /* [m][Kp] w - w_zp (pairs: raw w in ORT's tap order) */
+    int32_t *bias_adj;          /* [m] bias (pairs: minus x_zp * sum(w - w_zp)) */
+    int32_t *wpk;               /* [m][K2] tap pairs packed for vpmaddwd (avx2); direct:
+                                   [m][T][cg/2 rounded up] channel pairs per tap */
+};
+
+static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, bool avx2,
+                                     bool direct, size_t K, size_t Kp, size_t K2, size_t T,
+                                     size_t cg)
+{
+    struct wprep *wp = q->cache ? *q->cache : NULL;
+    if (wp && wp->w == q->w && wp->bias == q->bias && wp->x_zp == q->x_zp &&
+        wp->pairs == pairs && wp->avx2 == avx2 && wp->direct == direct && wp->m == q->m &&
+        wp->K == K)
+        return wp;
+    size_t m = q->m ? q->m : 1;
+    size_t cp2 = (cg + 1) / 2;
+    if (direct && T * cp2 > K2)
+        K2 = T * cp2;
+    size_t bytes = sizeof *wp + m * Kp * sizeof(int16_t) + 2 * m * sizeof(int32_t) +
+                   (avx2 ? m * K2 * sizeof(int32_t) : 0) + 16;
+    struct wprep *n = mem_calloc(1, bytes);
+    if (!n)
+        return NULL;
+    n->w = q->w;
+    n->bias = q->bias;
+    n->x_zp = q->x_zp;
+    n->pairs = pairs;
+    n->avx2 = avx2;
+    n->direct = direct;
+    n->m = q->m;
+    n->K = K;
+    /* int32 arrays first (aligned after the header), then the int16 one */
+    n->bias_adj = (int32_t *)(void *)(n + 1);
+    int32_t *wsum = n->bias_adj + m;
+    n->wpk = avx2 ? wsum + m : NULL;
+    n->wq = (int16_t *)(void *)((avx2 ? n->wpk + m * K2 : wsum + m));
+    for (size_t oc = 0; oc < q->m; oc++)
+        for (size_t k = 0; k < K; k++) {
+            int32_t wv = q->w_signed ? ((const int8_t *)q->w)[oc * K + k]
+                                     : ((const uint8_t *)q->w)[oc * K + k];
+            if (pairs) {
+                /* weights stored [m][c][taps]; ORT's K runs over (tap, c) */
+                size_t ci = k / T, t = k % T;
+                n->wq[oc * Kp + t * cg + ci] = (int16_t)wv;
+                wsum[oc] += wv - q->w_zp[oc];
+            } else {
+                n->wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
+            }
+        }
+    /* the pairs path works on raw x: take x_zp * sum(w) back out through the bias */
+    for (size_t oc = 0; oc < q->m; oc++)
+        n->bias_adj[oc] = (int32_t)((uint32_t)(q->bias ? q->bias[oc] : 0) -
+                                    (uint32_t)(pairs ? q->x_zp * wsum[oc] : 0));
+    if (avx2 && direct) {
+        /* per tap t, channel pairs (2c, 2c + 1): the rows the direct path reads */
+        size_t K2d = T * cp2;
+        for (size_t oc = 0; oc < q->m; oc++)
+            for (size_t t = 0; t < T; t++)
+                for (size_t c = 0; c < cg; c++) {
+                    uint32_t h = (uint32_t)(uint16_t)n->wq[oc * K + c * T + t];
+                    uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2d + t * cp2 + c / 2];
+                    *slot |= c & 1 ? h << 16 : h;
+                }
+    } else if (avx2) {
+        for (size_t oc = 0; oc < q->m; oc++)
+            for (size_t k = 0; k < K; k++) {
+                uint32_t h = (uint32_t)(uint16_t)n->wq[oc * K + k];
+                uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2 + k / 2];
+                *slot |= k & 1 ? h << 16 : h;
+            }
+    }
+    if (q->cache) {
+        mem_free(*q->cache);
+        *q->cache = n;
+    }
+    return n;
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * Stride-1 convolution without im2col: each channel pair is copied once into a zero-padded
+ * plane of interleaved int16 pairs (x - x_zp), Hp x Wp with Wp = OW + (KW-1)*dw. Output
+ * pixel (oy, ox) of tap (ky, kx) reads plane[(oy + ky*dh) * Wp + ox + kx*dw], so the GEMM's
+ * row for (tap, channel pair) is the plane shifted by the tap: the GEMM runs over OH x Wp
+ * positions and the Wp - OW extra columns of each row are dropped. Same sums as im2col.
+ */
+static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
+                          struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
+                          struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
+    size_t KH = g->k[1], KW = g->k[2], dh = g->d[1], dw = g->d[2];
+    size_t Wp = OW + (KW - 1) * dw, Hp = OH + (KH - 1) * dh;
+    size_t P = OH * OW, Pw = OH * Wp, I = H * W;
+    size_t cp2 = (cg + 1) / 2, K2 = T * cp2;
+    size_t plane = Hp * Wp + (KW - 1) * dw + 16;    /* tail: the last tap's overrun */
+    size_t bytes;
+    if (!size_mul(plane * 2, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *planes = interp_kbuf_get(&sb[4], bytes);
+    const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (Pw ? Pw : 1) * sizeof *acc);
+    int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
+    int16_t *tmp = interp_kbuf_get(&sb[3], 2 * (W ? W : 1) * sizeof *tmp);
+    if (!planes || !rowp || !acc || !cmp || !tmp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
+    for (size_t t = 0; t < T; t++) {
+        size_t ky = t / KW, kx = t % KW;
+        for (size_t c = 0; c < cp2; c++)
+            rowp[t * cp2 + c] = planes + c * plane * 2 + (ky * dh * Wp + kx * dw) * 2;
+    }
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            /* padded, interleaved planes of this group's channels: each input row segment
+               is converted to int16 (x - x_zp) and interleaved with its pair's */
+            memset(planes, 0, bytes);
+            int64_t ix0 = -(int64_t)g->pb[2];
+            size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
+            size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
+            size_t seg = px_hi > px_lo ? px_hi - px_lo : 0;
+            for (size_t c = 0; c < cg; c += 2) {
+                int16_t *pl = planes + (c / 2) * plane * 2;
+                for (size_t py = 0; py < Hp; py++) {
+                    int64_t iy = (int64_t)py - (int64_t)g->pb[1];
+                    if (iy < 0 || iy >= (int64_t)H || seg == 0)
+                        continue;
+                    for (size_t j = 0; j < 2 && c + j < cg; j++) {
+                        size_t xi = (b * q->c + gi * cg + c + j) * I + (size_t)iy * W +
+                                    (size_t)(ix0 + (int64_t)px_lo);
+                        int16_t *r = tmp + j * seg;
+                        if (q->x_signed)
+                            for (size_t k = 0; k < seg; k++)
+                                r[k] = (int16_t)(((const int8_t *)q->x)[xi + k] - q->x_zp);
+                        else
+                            for (size_t k = 0; k < seg; k++)
+                                r[k] = (int16_t)(((const uint8_t *)q->x)[xi + k] - q->x_zp);
+                    }
+                    interleave_avx2(tmp, c + 1 < cg ? tmp + seg : NULL,
+                                    pl + (py * Wp + px_lo) * 2, seg);
+                }
+            }
+            gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
+                         Pw);
+            for (size_t mi = 0; mi < mg; mi++) {
+                size_t oc = gi * mg + mi;
+                for (size_t oy = 0; oy < OH; oy++)
+                    memcpy(cmp + oy * OW, acc + mi * Pw + oy * Wp, OW * sizeof *cmp);
+                finish_row(q->rq, cmp, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
+            }
+        }
+    return 0;
+}
+#endif
+
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
@@ -705,64 +1140,72 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
     size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
     size_t col_bytes, w_bytes;
     if (!size_mul(Kp, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
-        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, sizeof(int16_t), &w_bytes))
+        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     size_t acc_n;
     if (!size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     struct interp_kbuf *sb = q->scratch;
     int16_t *col = interp_kbuf_get(&sb[0], col_bytes);
-    int16_t *wq = interp_kbuf_get(&sb[1], w_bytes);
     int32_t *acc = interp_kbuf_get(&sb[2], acc_n * sizeof *acc);
-    int32_t *wsum = interp_kbuf_get(&sb[3], 2 * (q->m ? q->m : 1) * sizeof *wsum);
-    if (!col || !wq || !acc || !wsum)
+    if (!col || !acc)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
-    int32_t *bias_adj = wsum + (q->m ? q->m : 1);
-    memset(wsum, 0, (q->m ? q->m : 1) * sizeof *wsum);
-    memset(wq, 0, w_bytes);
     if (Kp > K)     /* the zero tap closing an odd pair */
         memset(col + K * P, 0, (Kp - K) * P * sizeof *col);
-    for (size_t oc = 0; oc < q->m; oc++)
-        for (size_t k = 0; k < K; k++) {
-            int32_t wv = q->w_signed ? ((const int8_t *)q->w)[oc * K + k]
-                                     : ((const uint8_t *)q->w)[oc * K + k];
-            if (pairs) {
-                /* weights stored [m][c][taps]; ORT's K runs over (tap, c) */
-                size_t ci = k / T, t = k % T;
-                wq[oc * Kp + t * cg + ci] = (int16_t)wv;
-                wsum[oc] += wv - q->w_zp[oc];
-            } else {
-                wq[oc * K + k] = (int16_t)(wv - q->w_zp[oc]);
-            }
-        }
-    /* the pairs path works on raw x: take x_zp * sum(w) back out through the bias */
-    for (size_t oc = 0; oc < q->m; oc++)
-        bias_adj[oc] = (q->bias ? q->bias[oc] : 0) - (pairs ? q->x_zp * wsum[oc] : 0);
-    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
     size_t K2 = (K + 1) / 2;
-    int16_t *col2 = NULL;
-    int32_t *wpk = NULL;
+    bool avx2 = false;
 #ifdef INTERP_HAVE_AVX2_GEMM
-    if (!pairs && __builtin_cpu_supports("avx2")) {
+    avx2 = !pairs && __builtin_cpu_supports("avx2");
+#endif
+    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
+    bool direct = avx2 && !(cg == 1 && mg == 1) && g->k[0] == 1 && g->in[0] == 1 &&
+                  g->s[1] == 1 && g->s[2] == 1;
+    struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
+    if (!wp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
+    const int16_t *wq = wp->wq;
+    const int32_t *bias_adj = wp->bias_adj;
+    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
+    int16_t *col2 = NULL;
+    const int32_t *wpk = wp->wpk;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    const int16_t **rowp = NULL;
+    if (avx2 && !direct) {
         col2 = interp_kbuf_get(&sb[4], K2 * 2 * (P ? P : 1) * sizeof *col2);
-        wpk = interp_kbuf_get(&sb[5], K2 * (q->m ? q->m : 1) * sizeof *wpk);
-        if (!col2 || !wpk) {
-            col2 = NULL;
-            wpk = NULL;
-        } else {
-            memset(wpk, 0, K2 * (q->m ? q->m : 1) * sizeof *wpk);
-            if (K & 1)      /* odd K: the last pair's second tap is zero */
-                for (size_t p = 0; p < P; p++)
-                    col2[((K2 - 1) * P + p) * 2 + 1] = 0;
-            for (size_t oc = 0; oc < q->m; oc++)
-                for (size_t k = 0; k < K; k++) {
-                    uint32_t h = (uint32_t)(uint16_t)wq[oc * K + k];
-                    wpk[oc * K2 + k / 2] = ref_s32_from_bits(
-                        (uint32_t)wpk[oc * K2 + k / 2] | (k & 1 ? h << 16 : h));
-                }
+        rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+        if (!col2 || !rowp) {
+            if (!q->cache)
+                mem_free(wp);
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
         }
     }
 #endif
+#ifdef INTERP_HAVE_AVX2_GEMM
+    if (direct) {
+        int rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
+        if (!q->cache)
+            mem_free(wp);
+        return rc;
+    }
+#endif
+    if (cg == 1 && mg == 1 && !pairs) {
+        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
+        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
+        if (!split) {
+            if (!q->cache)
+                mem_free(wp);
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+        }
+        for (size_t b = 0; b < q->n; b++)
+            for (size_t gi = 0; gi < q->groups; gi++) {
+                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
+                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc, split);
+                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+            }
+        if (!q->cache)
+            mem_free(wp);
+        return 0;
+    }
     for (size_t b = 0; b < q->n; b++) {
         for (size_t gi = 0; gi < q->groups; gi++) {
             size_t x_off = (b * q->c + gi * cg) * I;
@@ -770,23 +1213,29 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
                 im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
                                  (int16_t)q->x_zp);
             } else {
-                /* straight into the interleaved pairs when the AVX2 GEMM runs */
-                int16_t *dst = col2 ? col2 : col;
                 for (size_t ci = 0; ci < cg; ci++) {
                     if (q->x_signed)
-                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, dst, ci * T,
-                                  col2 != NULL, 0, q->x_zp);
+                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, false,
+                                  0, q->x_zp);
                     else
-                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, dst, ci * T,
-                                  col2 != NULL, 0, q->x_zp);
+                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, false,
+                                  0, q->x_zp);
                 }
             }
-            int32_t *bg = bias_adj + gi * mg;
+            const int32_t *bg = bias_adj + gi * mg;
             if (pairs) {
                 gemm_q8_pairs(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
             } else if (col2) {
 #ifdef INTERP_HAVE_AVX2_GEMM
-                gemm_q8_avx2(acc, wpk + gi * mg * K2, col2, bg, mg, K2, P);
+                /* tap pairs interleaved for vpmaddwd (an odd K pairs its last tap with 0) */
+                for (size_t k = 0; k < K; k += 2)
+                    interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
+                                    col2 + k * P, P);
+                for (size_t k = 0; k < K2; k++)
+                    rowp[k] = col2 + k * P * 2;
+                gemm_q8_avx2(acc, wpk + gi * mg * K2, rowp, bg, mg, K2, P);
+#else
+                (void)wpk;
 #endif
             } else {
                 gemm_q8(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
@@ -798,7 +1247,46 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
             }
         }
     }
+    if (!q->cache)
+        mem_free(wp);
     return 0;
+}
+
+/* One output row tile of the exact 8-bit matmul: acc[j] over k, j innermost (vectorises). */
+INTERP_HOT static void mm_row_tile(const struct interp_mm *mm, const void *a, bool a_signed,
+                                   int32_t a_zp, const void *b, bool b_signed,
+                                   const int32_t *b_zp, const struct interp_requant *rq, void *o,
+                                   bool out_signed, size_t oa, size_t ob, size_t bi, size_t i,
+                                   size_t j0)
+{
+    size_t M = mm->m, N = mm->n, K = mm->k;
+    size_t jn = N - j0 < TILE_Q ? N - j0 : TILE_Q;
+    int32_t acc[TILE_Q], bz[TILE_Q];
+    for (size_t j = 0; j < jn; j++) {
+        acc[j] = 0;
+        bz[j] = b_zp[j0 + j];
+    }
+    for (size_t k = 0; k < K; k++) {
+        size_t ia = oa + i * K + k;
+        int32_t av = (a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia]) - a_zp;
+        size_t ib = ob + k * N + j0;
+        if (b_signed) {
+            const int8_t *br = (const int8_t *)b + ib;
+            for (size_t j = 0; j < jn; j++)
+                acc[j] = (int32_t)((uint32_t)acc[j] + (uint32_t)(av * ((int32_t)br[j] - bz[j])));
+        } else {
+            const uint8_t *br = (const uint8_t *)b + ib;
+            for (size_t j = 0; j < jn; j++)
+                acc[j] = (int32_t)((uint32_t)acc[j] + (uint32_t)(av * ((int32_t)br[j] - bz[j])));
+        }
+    }
+    size_t io = bi * M * N + i * N + j0;
+    for (size_t j = 0; j < jn; j++) {
+        if (!rq)
+            ((int32_t *)o)[io + j] = acc[j];
+        else
+            store_q(o, out_signed, io + j, interp_requant(rq, acc[j], j0 + j));
+    }
 }
 
 void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed, int32_t a_zp,
@@ -810,10 +1298,17 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
     bool pairs = ort_u8s8_pairs && !a_signed && b_signed;
     for (size_t j = 0; pairs && j < N; j++)
         pairs = b_zp[j] == 0;
+    if (!pairs) {
+        FOR_BATCH(mm, {
+            for (size_t i = 0; i < M; i++)
+                for (size_t j0 = 0; j0 < N; j0 += TILE_Q)
+                    mm_row_tile(mm, a, a_signed, a_zp, b, b_signed, b_zp, rq, o, out_signed,
+                                (size_t)oa, (size_t)ob, bi, i, j0);
+        });
+        return;
+    }
     FOR_BATCH(mm, {
         const uint8_t *au = (const uint8_t *)a + oa;
-        const int8_t *as = (const int8_t *)a + oa;
-        const uint8_t *bu = (const uint8_t *)b + ob;
         const int8_t *bs = (const int8_t *)b + ob;
         for (size_t i = 0; i < M; i++) {
             for (size_t j = 0; j < N; j++) {
@@ -827,15 +1322,13 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
                             s += (int32_t)au[i * K + k + 1] * bs[(k + 1) * N + j];
                             bsum += bs[(k + 1) * N + j];
                         }
-                        acc += s < -32768 ? -32768 : s > 32767 ? 32767 : s;
+                        s = s < -32768 ? -32768 : s > 32767 ? 32767 : s;
+                        acc = (int32_t)((uint32_t)acc + (uint32_t)s);
                     }
-                    acc -= a_zp * bsum;
+                    acc = (int32_t)((uint32_t)acc - (uint32_t)(a_zp * bsum));
                 } else {
-                    for (size_t k = 0; k < K; k++) {
-                        int32_t av = a_signed ? as[i * K + k] : au[i * K + k];
-                        int32_t bv = b_signed ? bs[k * N + j] : bu[k * N + j];
-                        acc += (av - a_zp) * (bv - b_zp[j]);
-                    }
+                    /* (the exact path is done row-wise below) */
+                    continue;
                 }
                 size_t io = bi * M * N + i * N + j;
                 if (!rq)
@@ -847,40 +1340,45 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
     });
 }
 
+/*
+ * Max pool, tap by tap over whole output rows (in-bounds ranges precomputed, as in dw_q8):
+ * out = max over in-bounds taps, LOWEST when there is none. Order-independent.
+ */
 #define MAXPOOL(T, NAME, LOWEST)                                                          \
-    void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)              \
+    INTERP_HOT void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)   \
     {                                                                                     \
-        size_t I = n_in(g), P = n_out(g);                                                 \
+        size_t I = n_in(g), P = n_out(g), s2 = g->s[2];                                   \
         for (size_t pl = 0; pl < planes; pl++) {                                          \
             const T *xp = x + pl * I;                                                     \
             T *op = o + pl * P;                                                           \
-            size_t p = 0;                                                                 \
-            for (size_t o0 = 0; o0 < g->out[0]; o0++)                                     \
-                for (size_t o1 = 0; o1 < g->out[1]; o1++)                                 \
-                    for (size_t o2 = 0; o2 < g->out[2]; o2++, p++) {                      \
-                        T best = LOWEST;                                                  \
-                        for (size_t k0 = 0; k0 < g->k[0]; k0++) {                         \
+            for (size_t p = 0; p < P; p++)                                                \
+                op[p] = LOWEST;                                                           \
+            for (size_t k0 = 0; k0 < g->k[0]; k0++)                                       \
+                for (size_t k1 = 0; k1 < g->k[1]; k1++)                                   \
+                    for (size_t k2 = 0; k2 < g->k[2]; k2++) {                             \
+                        int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];       \
+                        size_t lo, hi;                                                    \
+                        inner_range(g->out[2], s2, base, (int64_t)g->in[2], &lo, &hi);    \
+                        for (size_t o0 = 0; o0 < g->out[0]; o0++) {                       \
                             int64_t i0 = (int64_t)(o0 * g->s[0] + k0 * g->d[0]) -         \
                                          (int64_t)g->pb[0];                               \
                             if (i0 < 0 || i0 >= (int64_t)g->in[0])                        \
                                 continue;                                                 \
-                            for (size_t k1 = 0; k1 < g->k[1]; k1++) {                     \
+                            for (size_t o1 = 0; o1 < g->out[1]; o1++) {                   \
                                 int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) -     \
                                              (int64_t)g->pb[1];                           \
                                 if (i1 < 0 || i1 >= (int64_t)g->in[1])                    \
                                     continue;                                             \
-                                for (size_t k2 = 0; k2 < g->k[2]; k2++) {                 \
-                                    int64_t i2 = (int64_t)(o2 * g->s[2] + k2 * g->d[2]) - \
-                                                 (int64_t)g->pb[2];                       \
-                                    if (i2 < 0 || i2 >= (int64_t)g->in[2])                \
-                                        continue;                                         \
-                                    T v = xp[((size_t)i0 * g->in[1] + (size_t)i1) *       \
-                                                 g->in[2] + (size_t)i2];                  \
-                                    best = v > best ? v : best;                           \
+                                const T *xr = xp + ((size_t)i0 * g->in[1] + (size_t)i1) * \
+                                                       g->in[2] +                         \
+                                              (size_t)(base + (int64_t)(lo * s2));        \
+                                T *orow = op + (o0 * g->out[1] + o1) * g->out[2];         \
+                                for (size_t q = lo; q < hi; q++) {                        \
+                                    T v = xr[(q - lo) * s2];                              \
+                                    orow[q] = v > orow[q] ? v : orow[q];                  \
                                 }                                                         \
                             }                                                             \
                         }                                                                 \
-                        op[p] = best;                                                     \
                     }                                                                     \
         }                                                                                 \
     }
@@ -973,16 +1471,22 @@ INTERP_HOT void interp_k_dequantize(const void *x, bool is_signed, float *out, s
     }
 }
 
-/* arm_nn_requantize (double rounding) for any shift, branch-free for shifts in [-31, 0]. */
-static inline int32_t rq_double(int32_t x, int32_t m, int32_t sh)
+
+/* rq_double over n values in place; shifts in [-31, 0] take a branch-free loop that vectorises. */
+static inline void rq_double_n(int32_t *v, size_t n, int32_t m, int32_t sh)
 {
-    if (sh > 0 || sh < -31)
-        return ref_requantize_cmsis(x, m, sh);
+    if (sh > 0 || sh < -31) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = ref_requantize_cmsis(v[i], m, sh);
+        return;
+    }
     int32_t rs = -sh;
-    int32_t mask = (int32_t)(((uint32_t)1 << rs) - 1u);
-    int32_t h = (int32_t)(((int64_t)x * m + ((int64_t)1 << 30)) >> 31);
-    int32_t q = h >> rs;
-    return q + ((h & mask) > ((mask >> 1) + (q < 0)));
+    int32_t mask = (int32_t)(((uint32_t)1 << rs) - 1u), half = mask >> 1;
+    for (size_t i = 0; i < n; i++) {
+        int32_t h = (int32_t)(((int64_t)v[i] * m + ((int64_t)1 << 30)) >> 31);
+        int32_t q = h >> rs;
+        v[i] = q + ((h & mask) > half + (q < 0));
+    }
 }
 
 INTERP_HOT void interp_k_add_q8_tflm(const void *a, const void *b, void *out, bool is_signed,
@@ -990,17 +1494,29 @@ INTERP_HOT void interp_k_add_q8_tflm(const void *a, const void *b, void *out, bo
                                      const int32_t *zp, int32_t left_shift, int32_t lo,
                                      int32_t hi)
 {
-    for (size_t i = 0; i < n; i++) {
-        int32_t va = is_signed ? ((const int8_t *)a)[i] : ((const uint8_t *)a)[i];
-        int32_t vb = is_signed ? ((const int8_t *)b)[i] : ((const uint8_t *)b)[i];
-        /* (x - zp) << 20 fits: |x - zp| <= 255 */
-        int32_t a2 = rq_double((va - zp[0]) * (1 << left_shift), m[0], sh[0]);
-        int32_t b2 = rq_double((vb - zp[1]) * (1 << left_shift), m[1], sh[1]);
-        int32_t r = rq_double(a2 + b2, m[2], sh[2]) + zp[2];
-        r = r < lo ? lo : r > hi ? hi : r;
-        if (is_signed)
-            ((int8_t *)out)[i] = (int8_t)r;
-        else
-            ((uint8_t *)out)[i] = (uint8_t)r;
+    int32_t va[TILE_Q], vb[TILE_Q];
+    for (size_t i0 = 0; i0 < n; i0 += TILE_Q) {
+        size_t len = n - i0 < TILE_Q ? n - i0 : TILE_Q;
+        /* (x - zp) << left_shift fits in int32: |x - zp| <= 255, left_shift <= 20 */
+        for (size_t i = 0; i < len; i++) {
+            int32_t x = is_signed ? ((const int8_t *)a)[i0 + i] : ((const uint8_t *)a)[i0 + i];
+            int32_t y = is_signed ? ((const int8_t *)b)[i0 + i] : ((const uint8_t *)b)[i0 + i];
+            va[i] = (x - zp[0]) * (1 << left_shift);
+            vb[i] = (y - zp[1]) * (1 << left_shift);
+        }
+        rq_double_n(va, len, m[0], sh[0]);
+        rq_double_n(vb, len, m[1], sh[1]);
+        for (size_t i = 0; i < len; i++)
+            va[i] += vb[i];
+        rq_double_n(va, len, m[2], sh[2]);
+        for (size_t i = 0; i < len; i++) {
+            int32_t r = va[i] + zp[2];
+            r = r < lo ? lo : r;
+            r = r > hi ? hi : r;
+            if (is_signed)
+                ((int8_t *)out)[i0 + i] = (int8_t)r;
+            else
+                ((uint8_t *)out)[i0 + i] = (uint8_t)r;
+        }
     }
 }

@@ -88,6 +88,8 @@ struct interp_qconv {
      */
     bool ort_u8s8_pairs;
     struct interp_kbuf *scratch;    /* [INTERP_N_KBUF], reused between calls */
+    void **cache;                   /* prepared weights of this node (constant weights), owned
+                                       by the caller (mem_free), or NULL: prepare each call */
 };
 int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb);
 

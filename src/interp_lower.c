@@ -262,7 +262,7 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
                                .data = (void *)(uintptr_t)W->quant.zero_point,
                                .bytes = nw * sizeof(int32_t)};
     if (op_is(q.main, "Conv") || op_is(q.main, "QLinearConv")) {
-        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, eb);
+        rc = interp_int_conv(c, x, in_zp, w, &wzp, b, &rq, Y->dtype, q.y_k, true, eb);
     } else if (op_is(q.main, "MatMul") || op_is(q.main, "QLinearMatMul")) {
         if (b)
             rc = interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "matmul with bias");
@@ -290,11 +290,50 @@ static int check_accum(const struct graph *g, int li, struct errbuf *eb)
     return 0;
 }
 
-static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
+/* A two-input layer (Add, Mul) ready to run: its tensors, input values and output. */
+struct qbin {
+    struct qlayer q;
+    const struct tensor *A, *B, *Y;         /* inputs and output (their quantization) */
+    const struct tensor_value *a, *b;       /* input values, of Y's type */
+    struct ref_shape sa, sb, sy;            /* shapes of a, b and the output */
+    int rank;                               /* output shape: the inputs broadcast */
+    int64_t d[GRAPH_MAX_RANK];
+    void *o;                                /* output buffer */
+};
+
+static int binary_begin(struct interp_ctx *c, struct qbin *t, struct errbuf *eb)
 {
-    s->rank = v->rank;
-    for (int i = 0; i < v->rank; i++)
-        s->dims[i] = (int32_t)v->dims[i];
+    const struct graph *g = c->g;
+    if (resolve(g, c->layer, &t->q) != 0)
+        return interp_node_error(g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
+    t->A = &g->tensors[t->q.x[0]];
+    t->B = &g->tensors[t->q.x[1]];
+    t->Y = &g->tensors[t->q.y];
+    int rc = 0;
+    t->a = val(c, t->q.x[0], eb, &rc);
+    t->b = val(c, t->q.x[1], eb, &rc);
+    if (rc)
+        return rc;
+    if (t->a->dtype != t->b->dtype || t->a->dtype != t->Y->dtype)
+        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
+    if (!interp_broadcast(t->a->rank, t->a->dims, t->b->rank, t->b->dims, &t->rank, t->d))
+        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
+    rc = interp_out(c, t->q.y_k, t->Y->dtype, t->rank, t->d, &t->o, eb);
+    if (rc)
+        return rc;
+    interp_ref_shape(t->a, &t->sa);
+    interp_ref_shape(t->b, &t->sb);
+    interp_ref_shape(&c->out[t->q.y_k], &t->sy);
+    return 0;
+}
+
+/* A layer of `op` or `qop` (its QOperator form) with two quantized inputs. */
+static int check_binary(const struct graph *g, int li, const char *op, const char *qop)
+{
+    struct qlayer q;
+    if (resolve(g, li, &q) != 0 || q.x[1] < 0 || (!op_is(q.main, op) && !op_is(q.main, qop)))
+        return ST_EUNSUPPORTED;
+    return 0;
 }
 
 /*
@@ -304,46 +343,24 @@ static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
  */
 static int run_add(struct interp_ctx *c, struct errbuf *eb)
 {
-    struct qlayer q;
-    if (resolve(c->g, c->layer, &q) != 0)
-        return interp_node_error(c->g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
-    const struct graph *g = c->g;
-    const struct tensor *A = &g->tensors[q.x[0]], *B = &g->tensors[q.x[1]];
-    const struct tensor *Y = &g->tensors[q.y];
-    int rc = 0;
-    const struct tensor_value *a = val(c, q.x[0], eb, &rc), *b = val(c, q.x[1], eb, &rc);
+    struct qbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    if (a->dtype != b->dtype || a->dtype != Y->dtype)
-        return interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "mixed input/output types");
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "input shapes do not broadcast");
-    void *o;
-    rc = interp_out(c, q.y_k, Y->dtype, rank, d, &o, eb);
-    if (rc)
-        return rc;
-    double s1 = A->quant.scale[0], s2 = B->quant.scale[0], so = Y->quant.scale[0];
-    int32_t z1 = A->quant.zero_point[0], z2 = B->quant.zero_point[0], zo = Y->quant.zero_point[0];
+    const struct tensor_value *a = t.a, *b = t.b;
+    double s1 = t.A->quant.scale[0], s2 = t.B->quant.scale[0], so = t.Y->quant.scale[0];
+    int32_t z1 = t.A->quant.zero_point[0], z2 = t.B->quant.zero_point[0];
+    int32_t zo = t.Y->quant.zero_point[0];
     int32_t lo, hi;
-    act_range(c, &q, &lo, &hi);
-    size_t n = interp_elems(&c->out[q.y_k]);
+    act_range(c, &t.q, &lo, &hi);
+    size_t n = interp_elems(&c->out[t.q.y_k]);
     struct interp_bcast it;
-    interp_bcast_init(&it, rank, d, a, b);
+    interp_bcast_init(&it, t.rank, t.d, a, b);
     bool s8 = a->dtype == DTYPE_S8;
     int32_t m[3], sh[3];
     const struct interp_layer_params *lp = c->params;
+    int32_t left_shift = interp_add_multipliers(lp, c->arith, s1, s2, so, m, sh);
     if (c->arith == INTERP_ARITH_TVM) {
-        double eff[2] = {s1 / so, s2 / so};
-        for (int i = 0; i < 2; i++) {
-            if (lp->n_mult >= 2) {
-                m[i] = lp->mult[i];
-                sh[i] = lp->shift[i];
-            } else {
-                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
-            }
-        }
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
             int32_t va = s8 ? ((const int8_t *)a->data)[it.oa] : ((const uint8_t *)a->data)[it.oa];
             int32_t vb = s8 ? ((const int8_t *)b->data)[it.ob] : ((const uint8_t *)b->data)[it.ob];
@@ -353,21 +370,11 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
             int32_t v = ra + rb + zo;
             v = v < lo ? lo : v > hi ? hi : v;
             if (s8)
-                ((int8_t *)o)[i] = (int8_t)v;
+                ((int8_t *)t.o)[i] = (int8_t)v;
             else
-                ((uint8_t *)o)[i] = (uint8_t)v;
+                ((uint8_t *)t.o)[i] = (uint8_t)v;
         }
         return 0;
-    }
-    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
-    if (lp->n_mult >= 3) {
-        memcpy(m, lp->mult, sizeof m);
-        memcpy(sh, lp->shift, sizeof sh);
-    } else {
-        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
-        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
-        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
-        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
     }
     struct ref_add_params p = {
         .round = c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE : REF_ROUND_CMSIS_DOUBLE,
@@ -383,28 +390,64 @@ static int run_add(struct interp_ctx *c, struct errbuf *eb)
     bool same = a->rank == b->rank && interp_elems(a) == n && interp_elems(b) == n;
     if (same && !c->params->single_rounding && left_shift <= 20) {
         int32_t zps[3] = {z1, z2, p.out_zp};
-        interp_k_add_q8_tflm(a->data, b->data, o, s8, n, m, sh, zps, left_shift, p.act_min,
+        interp_k_add_q8_tflm(a->data, b->data, t.o, s8, n, m, sh, zps, left_shift, p.act_min,
                              p.act_max);
         return 0;
     }
-    struct ref_shape sa, sb, so_;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[q.y_k], &so_);
-    int r = s8 ? ref_add_s8(&p, &sa, a->data, &sb, b->data, &so_, o)
-               : ref_add_u8(&p, &sa, a->data, &sb, b->data, &so_, o);
+    int r = s8 ? ref_add_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+               : ref_add_u8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
     if (r != REF_OK)
-        return interp_node_error(g, c->node, ST_EINVAL, eb, "add parameters out of range");
+        return interp_node_error(c->g, c->node, ST_EINVAL, eb, "add parameters out of range");
     return 0;
 }
 
 static int check_add(const struct graph *g, int li, struct errbuf *eb)
 {
-    struct qlayer q;
     (void)eb;
-    if (resolve(g, li, &q) != 0 || q.x[1] < 0 ||
-        (!op_is(q.main, "Add") && !op_is(q.main, "QLinearAdd")))
-        return ST_EUNSUPPORTED;
+    return check_binary(g, li, "Add", "QLinearAdd");
+}
+
+/*
+ * Mul (QDQ Mul, com.microsoft QLinearMul): requantize((a - za)(b - zb), f(s1 * s2 / so)) +
+ * zo, clamp (ARITHMETIC.md 2.5); TFLM rounds as CMSIS-NN (double or single), TVM as
+ * qnn.mul lowers (int32 product, requantize UPWARD).
+ */
+static int check_mul(const struct graph *g, int li, struct errbuf *eb)
+{
+    (void)eb;
+    return check_binary(g, li, "Mul", "QLinearMul");
+}
+
+static int run_mul(struct interp_ctx *c, struct errbuf *eb)
+{
+    struct qbin t;
+    int rc = binary_begin(c, &t, eb);
+    if (rc)
+        return rc;
+    const struct tensor_value *a = t.a, *b = t.b;
+    double eff = (double)t.A->quant.scale[0] * (double)t.B->quant.scale[0] /
+                 (double)t.Y->quant.scale[0];
+    int32_t m, sh;
+    derive(c, &eff, 1, &m, &sh);
+    int32_t lo, hi;
+    act_range(c, &t.q, &lo, &hi);
+    struct ref_mul_params p = {
+        .in1_zp = t.A->quant.zero_point[0], .in2_zp = t.B->quant.zero_point[0],
+        .rq = {.round = c->arith == INTERP_ARITH_TVM ? REF_ROUND_TVM_UPWARD
+                        : c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE
+                                                     : REF_ROUND_CMSIS_DOUBLE,
+               .n = 1, .mult = &m, .shift = &sh, .out_zp = t.Y->quant.zero_point[0],
+               .act_min = lo, .act_max = hi},
+    };
+    if (c->params->has_offsets) {
+        p.rq.out_zp = c->params->out_offset;
+        p.rq.act_min = c->params->act_min;
+        p.rq.act_max = c->params->act_max;
+    }
+    int r = a->dtype == DTYPE_S8 ? ref_mul_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+                                 : ref_mul_u8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
+    if (r != REF_OK)
+        return interp_node_error(c->g, c->node, ST_EINVAL, eb, "mul parameters out of range");
     return 0;
 }
 
@@ -475,8 +518,8 @@ static int run_avgpool(struct interp_ctx *c, struct errbuf *eb)
         .round = REF_ROUND_CMSIS_DOUBLE, .act_min = lo, .act_max = hi,
     };
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[q.y_k], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[q.y_k], &so);
     if (ref_avgpool_s8(&p, &si, x->data, &so, o) != REF_OK)
         return interp_node_error(g, c->node, ST_EINVAL, eb, "pool parameters out of range");
     return 0;
@@ -525,7 +568,7 @@ static int run_softmax(struct interp_ctx *c, struct errbuf *eb)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "softmax scale out of range");
     }
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_softmax_s8(&p, &s, x->data, &s, o) != REF_OK)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb, "softmax parameters out of range");
     return 0;
@@ -542,6 +585,8 @@ static const struct interp_lowering lowerings[] = {
     {"", "QLinearMatMul", BOTH, check_accum, run_accum},
     {"", "Add", BOTH, check_add, run_add},
     {"com.microsoft", "QLinearAdd", BOTH, check_add, run_add},
+    {"", "Mul", BOTH, check_mul, run_mul},
+    {"com.microsoft", "QLinearMul", BOTH, check_mul, run_mul},
     {"", "AveragePool", TFLM, check_avgpool, run_avgpool},
     {"", "GlobalAveragePool", TFLM, check_avgpool, run_avgpool},
     {"", "Softmax", TFLM, check_softmax, run_softmax},

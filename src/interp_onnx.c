@@ -12,6 +12,7 @@
 #include "interp_int.h"
 #include "interp_kernels.h"
 #include "mem.h"
+#include "ref/ref.h"
 
 #include "banned.h"
 
@@ -44,45 +45,6 @@ static bool is_int_type(enum dtype t)
 {
     return t == DTYPE_S8 || t == DTYPE_U8 || t == DTYPE_S32 || t == DTYPE_S64 ||
            t == DTYPE_S16 || t == DTYPE_U16 || t == DTYPE_BOOL || t == DTYPE_U32;
-}
-
-static int64_t get_i(const struct tensor_value *v, size_t i)
-{
-    const char *d = v->data;
-    switch (v->dtype) {
-    case DTYPE_U8:
-    case DTYPE_BOOL:
-        return ((const uint8_t *)d)[i];
-    case DTYPE_S8:
-        return ((const int8_t *)d)[i];
-    case DTYPE_S16: {
-        int16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_U16: {
-        uint16_t x;
-        memcpy(&x, d + i * 2, 2);
-        return x;
-    }
-    case DTYPE_S32: {
-        int32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_U32: {
-        uint32_t x;
-        memcpy(&x, d + i * 4, 4);
-        return x;
-    }
-    case DTYPE_S64: {
-        int64_t x;
-        memcpy(&x, d + i * 8, 8);
-        return x;
-    }
-    default:
-        return (int64_t)interp_get_f(v, i);
-    }
 }
 
 /* Stores x into element i, wrapping to the type (as numpy casts do). */
@@ -234,7 +196,8 @@ static int binary(struct interp_ctx *c, enum binop op, struct errbuf *eb)
         }
     } else if (is_int_type(a->dtype)) {
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it))
-            set_i(o, a->dtype, i, ibin(op, get_i(a, (size_t)it.oa), get_i(b, (size_t)it.ob)));
+            set_i(o, a->dtype, i,
+                  ibin(op, interp_get_i(a, (size_t)it.oa), interp_get_i(b, (size_t)it.ob)));
     } else {
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb, "unsupported type %s",
                                  dtype_name(a->dtype));
@@ -297,7 +260,7 @@ static int unary(struct interp_ctx *c, enum unop op, struct errbuf *eb)
     if (x->dtype != DTYPE_F32) {
         if (op == U_RELU || op == U_NEG || op == U_ABS) {
             for (size_t i = 0; i < n; i++) {
-                int64_t v = get_i(x, i);
+                int64_t v = interp_get_i(x, i);
                 set_i(o, x->dtype, i, op == U_RELU ? (v > 0 ? v : 0) : op == U_NEG ? -v
                                       : (v < 0 ? -v : v));
             }
@@ -384,7 +347,7 @@ static int op_clip(struct interp_ctx *c, struct errbuf *eb)
         }
     } else if (is_int_type(x->dtype)) {
         for (size_t i = 0; i < n; i++) {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             if (has_lo && v < (int64_t)lo)
                 v = (int64_t)lo;
             if (has_hi && v > (int64_t)hi)
@@ -452,7 +415,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
     size_t n = interp_elems(x);
     for (size_t i = 0; i < n; i++) {
         if (t == DTYPE_F32) {
-            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)get_i(x, i);
+            float f = x->dtype == DTYPE_F32 ? interp_get_f(x, i) : (float)interp_get_i(x, i);
             ((float *)o)[i] = f;
         } else if (x->dtype == DTYPE_F32) {
             float f = interp_get_f(x, i);
@@ -461,7 +424,7 @@ static int op_cast(struct interp_ctx *c, struct errbuf *eb)
             int64_t v = isfinite(f) ? (int64_t)f : 0;
             set_i(o, t, i, t == DTYPE_BOOL ? (f != 0.0f) : v);
         } else {
-            int64_t v = get_i(x, i);
+            int64_t v = interp_get_i(x, i);
             set_i(o, t, i, t == DTYPE_BOOL ? (v != 0) : v);
         }
     }
@@ -786,11 +749,7 @@ static int op_slice(struct interp_ctx *c, struct errbuf *eb)
         for (int j = 0; j < x->rank; j++)
             off += (st[j] + idx[j] * step[j]) * istr[j];
         memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }
@@ -821,7 +780,7 @@ static int op_gather(struct interp_ctx *c, struct errbuf *eb)
     int64_t dim = x->dims[axis];
     for (size_t a = 0; a < outer; a++) {
         for (size_t j = 0; j < ni; j++) {
-            int64_t k = get_i(ix, j);
+            int64_t k = interp_get_i(ix, j);
             if (k < 0)
                 k += dim;
             if (k < 0 || k >= dim)
@@ -956,11 +915,7 @@ static int op_pad(struct interp_ctx *c, struct errbuf *eb)
             memcpy((char *)o + i * es, cbytes, es);
         else
             memcpy((char *)o + i * es, (const char *)x->data + (size_t)off * es, es);
-        for (int j = x->rank - 1; j >= 0; j--) {
-            if (++idx[j] < d[j])
-                break;
-            idx[j] = 0;
-        }
+        interp_index_next(x->rank, d, idx);
     }
     return 0;
 }
@@ -1105,7 +1060,7 @@ static int op_gemm(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *a = c->in[0], *b = c->in[1];
-    const struct tensor_value *bias = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *bias = interp_in(c, 2);
     if (a->rank != 2 || b->rank != 2 || a->dtype != DTYPE_F32 || b->dtype != DTYPE_F32)
         return err(c, eb, "expected two float32 matrices");
     bool ta = node_attr_int(c->node, "transA", 0) != 0;
@@ -1238,26 +1193,41 @@ static void fill_kgeom(const struct geom *g, struct interp_kgeom *k)
     }
 }
 
+/*
+ * Conv's geometry (ONNX Conv / QLinearConv / ConvInteger) from x and OIHW-style weights w:
+ * same rank, C_in = group * w.dims[1], C_out divisible by group, kernel_shape as the weights.
+ */
+static int conv_geometry(struct interp_ctx *c, const struct tensor_value *x,
+                         const struct tensor_value *w, struct geom *g, int64_t *groups,
+                         struct errbuf *eb)
+{
+    if (w->rank != x->rank)
+        return err(c, eb, "weights rank differs from input rank");
+    TRY(geometry(c, x, w->dims + 2, false, g, eb));
+    int64_t grp = node_attr_int(c->node, "group", 1), M = w->dims[0];
+    if (grp < 1 || g->c % grp || M % grp || w->dims[1] * grp != g->c)
+        return err(c, eb, "channels do not match the group count");
+    for (int i = 0; i < g->nsp; i++)
+        if (w->dims[2 + i] != g->k[3 - g->nsp + i])
+            return err(c, eb, "kernel_shape differs from the weights");
+    *groups = grp;
+    return 0;
+}
+
 static int op_conv(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *w = c->in[1];
-    const struct tensor_value *b = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *b = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
         return err(c, eb, "only float32 supported");
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (b && (int64_t)interp_elems(b) != M)
         return err(c, eb, "bias size differs from the output channels");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
     int64_t d[MAXR];
     out_dims(&g, M, d);
     float *o;
@@ -1268,7 +1238,116 @@ static int op_conv(struct interp_ctx *c, struct errbuf *eb)
                              w->data, b ? b->data : NULL, o, eb);
 }
 
+/*
+ * ConvTranspose (float32, 1-D to 3-D): every input pixel scatters x * w over the kernel
+ * window into the output, which is then cropped by the pads. Explicit pads and
+ * output_padding; output_shape and auto_pad are not supported.
+ */
+static int check_convtranspose(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    if (node_attr(n, "output_shape") != NULL)
+        return interp_unsupported_attr(g, n, "output_shape", NULL, eb);
+    const char *ap = node_attr_string(n, "auto_pad", "NOTSET");
+    if (strcmp(ap, "NOTSET") != 0)
+        return interp_unsupported_attr(g, n, "auto_pad", ap, eb);
+    return 0;
+}
+
+static int op_convtranspose(struct interp_ctx *c, struct errbuf *eb)
+{
+    NEED(0);
+    NEED(1);
+    const struct tensor_value *x = c->in[0], *w = c->in[1];
+    const struct tensor_value *b = interp_in(c, 2);
+    if (x->dtype != DTYPE_F32 || w->dtype != DTYPE_F32 || (b && b->dtype != DTYPE_F32))
+        return err(c, eb, "only float32 supported");
+    int nsp = x->rank - 2;
+    if (nsp < 1 || nsp > 3 || w->rank != x->rank)
+        return err(c, eb, "unsupported input rank");
+    int64_t groups = node_attr_int(c->node, "group", 1);
+    int64_t C = x->dims[1], N = x->dims[0];
+    if (groups < 1 || C % groups || w->dims[0] != C)
+        return err(c, eb, "weights do not match the input channels and group");
+    int64_t mg = w->dims[1], M = mg * groups, cg = C / groups;
+    int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pads[6] = {0}, op[3] = {0, 0, 0};
+    int64_t tmp[6];
+    long r;
+    if ((r = attr_ints(c->node, "strides", tmp, 3)) == nsp)
+        memcpy(st, tmp, sizeof(int64_t) * (size_t)nsp);
+    if ((r = attr_ints(c->node, "dilations", tmp, 3)) == nsp)
+        memcpy(dl, tmp, sizeof(int64_t) * (size_t)nsp);
+    if ((r = attr_ints(c->node, "pads", tmp, 6)) == 2 * nsp)
+        memcpy(pads, tmp, sizeof(int64_t) * (size_t)(2 * nsp));
+    if ((r = attr_ints(c->node, "output_padding", tmp, 3)) == nsp)
+        memcpy(op, tmp, sizeof(int64_t) * (size_t)nsp);
+    int64_t in[3] = {1, 1, 1}, k[3] = {1, 1, 1}, out[3] = {1, 1, 1}, full[3] = {1, 1, 1};
+    int64_t s3[3] = {1, 1, 1}, d3[3] = {1, 1, 1}, pb3[3] = {0, 0, 0};
+    int off = 3 - nsp;
+    int64_t d[MAXR] = {N, M};
+    for (int i = 0; i < nsp; i++) {
+        in[off + i] = x->dims[2 + i];
+        k[off + i] = w->dims[2 + i];
+        s3[off + i] = st[i];
+        d3[off + i] = dl[i];
+        pb3[off + i] = pads[i];
+        if (st[i] < 1 || dl[i] < 1)
+            return err(c, eb, "bad strides or dilations");
+        out[off + i] = st[i] * (in[off + i] - 1) + op[i] + ((k[off + i] - 1) * dl[i] + 1) -
+                       pads[i] - pads[nsp + i];
+        full[off + i] = out[off + i];
+        if (out[off + i] < 0)
+            return err(c, eb, "negative output size");
+        d[2 + i] = out[off + i];
+    }
+    float *o;
+    TRY(interp_out(c, 0, DTYPE_F32, x->rank, d, (void **)&o, eb));
+    size_t P = (size_t)(out[0] * out[1] * out[2]), I = (size_t)(in[0] * in[1] * in[2]);
+    size_t T = (size_t)(k[0] * k[1] * k[2]);
+    const float *px = x->data, *pw = w->data;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t m = 0; m < M; m++) {
+            float *orow = o + (size_t)(n * M + m) * P;
+            float bv = b ? ((const float *)b->data)[m] : 0.0f;
+            for (size_t p = 0; p < P; p++)
+                orow[p] = bv;
+            int64_t gi = m / mg, mi = m % mg;
+            for (int64_t ci = 0; ci < cg; ci++) {
+                int64_t ch = gi * cg + ci;
+                const float *xp = px + (size_t)(n * C + ch) * I;
+                const float *wk = pw + (size_t)(ch * mg + mi) * T;
+                for (int64_t i0 = 0; i0 < in[0]; i0++)
+                    for (int64_t i1 = 0; i1 < in[1]; i1++)
+                        for (int64_t i2 = 0; i2 < in[2]; i2++) {
+                            float xv = xp[(i0 * in[1] + i1) * in[2] + i2];
+                            size_t t = 0;
+                            for (int64_t k0 = 0; k0 < k[0]; k0++)
+                                for (int64_t k1 = 0; k1 < k[1]; k1++)
+                                    for (int64_t k2 = 0; k2 < k[2]; k2++, t++) {
+                                        int64_t o0 = i0 * s3[0] + k0 * d3[0] - pb3[0];
+                                        int64_t o1 = i1 * s3[1] + k1 * d3[1] - pb3[1];
+                                        int64_t o2 = i2 * s3[2] + k2 * d3[2] - pb3[2];
+                                        if (o0 < 0 || o0 >= full[0] || o1 < 0 ||
+                                            o1 >= full[1] || o2 < 0 || o2 >= full[2])
+                                            continue;
+                                        orow[(o0 * out[1] + o1) * out[2] + o2] += xv * wk[t];
+                                    }
+                        }
+            }
+        }
+    return 0;
+}
+
 enum pool_kind { P_MAX, P_AVG, P_LP };
+
+/* MaxPool's optional second output (Indices) and storage_order are not implemented. */
+static int check_maxpool(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    if (n->n_outputs > 1 && n->outputs[1] >= 0 && g->tensors[n->outputs[1]].name[0] != '\0')
+        return interp_unsupported_attr(g, n, "Indices output", NULL, eb);
+    if (node_attr_int(n, "storage_order", 0) != 0)
+        return interp_unsupported_attr(g, n, "storage_order", NULL, eb);
+    return 0;
+}
 
 static int pool(struct interp_ctx *c, enum pool_kind kind, bool global, struct errbuf *eb)
 {
@@ -1412,7 +1491,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 scales supported");
     struct qaxis q;
@@ -1429,7 +1508,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_dequantize((const char *)x->data + r * run, x->dtype == DTYPE_S8,
-                                o + r * run, run, s[k], zp ? (int32_t)get_i(zp, k) : 0);
+                                o + r * run, run, s[k], zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1437,9 +1516,9 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                int32_t z = zp ? (int32_t)get_i(zp, k) : 0;
+                int32_t z = zp ? (int32_t)interp_get_i(zp, k) : 0;
                 /* ORT: float(int32(x) - zp) * scale */
-                o[j] = (float)((int32_t)get_i(x, j) - z) * s[k];
+                o[j] = (float)((int32_t)interp_get_i(x, j) - z) * s[k];
             }
     return 0;
 }
@@ -1449,7 +1528,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
     NEED(0);
     NEED(1);
     const struct tensor_value *x = c->in[0], *sc = c->in[1];
-    const struct tensor_value *zp = c->node->n_inputs > 2 ? c->in[2] : NULL;
+    const struct tensor_value *zp = interp_in(c, 2);
     if (x->dtype != DTYPE_F32 || sc->dtype != DTYPE_F32)
         return err(c, eb, "only float32 input and scale supported");
     enum dtype t = zp ? zp->dtype : DTYPE_U8;
@@ -1474,7 +1553,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t r = 0; r * run < interp_elems(x) && run > 0; r++) {
             size_t k = q.n == 1 ? 0 : r % q.axis_len;
             interp_k_quantize(p + r * run, (char *)o + r * run, t == DTYPE_S8, run, s[k],
-                              zp ? (int32_t)get_i(zp, k) : 0);
+                              zp ? (int32_t)interp_get_i(zp, k) : 0);
         }
         return 0;
     }
@@ -1482,7 +1561,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
         for (size_t a = 0; a < q.axis_len; a++)
             for (size_t i = 0; i < q.inner; i++, j++) {
                 size_t k = qidx(&q, a0, a, i);
-                float z = zp ? (float)get_i(zp, k) : 0.0f;
+                float z = zp ? (float)interp_get_i(zp, k) : 0.0f;
                 /* MLAS: x / scale in float32, round half to even, + zp, saturate */
                 float v = nearbyintf(p[j] / s[k]) + z;
                 v = v < lo ? lo : v > hi ? hi : v;
@@ -1537,7 +1616,7 @@ static int zp_vec(struct interp_ctx *c, const struct tensor_value *zp, size_t n,
     if (m != 1 && m != n)
         return err(c, eb, "zero point size differs from the channels");
     for (size_t i = 0; i < n; i++)
-        out[i] = (int32_t)get_i(zp, m == 1 ? 0 : i);
+        out[i] = (int32_t)interp_get_i(zp, m == 1 ? 0 : i);
     return 0;
 }
 
@@ -1556,20 +1635,14 @@ static int check_q8(struct interp_ctx *c, const struct tensor_value *v, struct e
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
                     const struct tensor_value *bias, const struct interp_requant *rq,
-                    enum dtype out_t, size_t out_k, struct errbuf *eb)
+                    enum dtype out_t, size_t out_k, bool cacheable, struct errbuf *eb)
 {
     TRY(check_q8(c, x, eb));
     TRY(check_q8(c, w, eb));
     struct geom g;
-    if (w->rank != x->rank)
-        return err(c, eb, "weights rank differs from input rank");
-    TRY(geometry(c, x, w->dims + 2, false, &g, eb));
-    int64_t groups = node_attr_int(c->node, "group", 1), M = w->dims[0];
-    if (groups < 1 || g.c % groups || M % groups || w->dims[1] * groups != g.c)
-        return err(c, eb, "channels do not match the group count");
-    for (int i = 0; i < g.nsp; i++)
-        if (w->dims[2 + i] != g.k[3 - g.nsp + i])
-            return err(c, eb, "kernel_shape differs from the weights");
+    int64_t groups;
+    TRY(conv_geometry(c, x, w, &g, &groups, eb));
+    int64_t M = w->dims[0];
     if (bias && (bias->dtype != DTYPE_S32 || (int64_t)interp_elems(bias) != M))
         return err(c, eb, "bias must be int32 with one value per output channel");
     int32_t *wz = mem_alloc((size_t)M * sizeof *wz);
@@ -1587,6 +1660,9 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
         bool wz0 = true;
         for (int64_t i = 0; i < M; i++)
             wz0 &= wz[i] == 0;
+        /* the prepared weights can be kept when weights, bias and x_zp are constants: the
+           cache is keyed on their data pointers, which constants keep between runs */
+        bool w_const = cacheable;
         struct interp_qconv qc = {
             .geom = k, .n = (size_t)g.n, .c = (size_t)g.c, .m = (size_t)M,
             .groups = (size_t)groups, .x = x->data, .x_signed = x->dtype == DTYPE_S8,
@@ -1596,6 +1672,7 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
             .ort_u8s8_pairs = c->opts->ort_avx2_u8s8 && wz0 && rq != NULL &&
                               rq->arith == INTERP_ARITH_ONNX,
             .scratch = c->scratch,
+            .cache = w_const ? c->cache : NULL,
         };
         rc = interp_k_conv_q8(&qc, eb);
     }
@@ -1626,7 +1703,7 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     for (size_t k = 0; k < 8; k++)
         NEED(k);
     const struct tensor_value *x = c->in[0], *w = c->in[3], *y_zp = c->in[7];
-    const struct tensor_value *bias = c->node->n_inputs > 8 ? c->in[8] : NULL;
+    const struct tensor_value *bias = interp_in(c, 8);
     float xs = interp_get_f(c->in[1], 0), ys = interp_get_f(c->in[6], 0);
     if (interp_elems(c->in[1]) != 1 || interp_elems(c->in[2]) != 1 ||
         interp_elems(c->in[6]) != 1 || interp_elems(y_zp) != 1)
@@ -1636,10 +1713,19 @@ static int op_qlinearconv(struct interp_ctx *c, struct errbuf *eb)
     TRY(ort_scales(c, xs, c->in[4], ys, M, &sc, eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = interp_int_conv(c, x, (int32_t)get_i(c->in[2], 0), w, c->in[5], bias, &rq,
-                             y_zp->dtype, 0, eb);
+    /* prepared weights can be kept when weights, bias and zero points are constants (the
+       cache is keyed on their data pointers, which constants keep between runs) */
+    bool cacheable = true;
+    for (size_t k = 1; k < c->node->n_inputs; k++) {
+        int t = c->node->inputs[k];
+        if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
+            cacheable = false;
+    }
+    int rc = interp_int_conv(c, x, (int32_t)interp_get_i(c->in[2], 0), w, c->in[5], bias, &rq,
+                             y_zp->dtype, 0, cacheable, eb);
     mem_free(sc);
     return rc;
 }
@@ -1648,12 +1734,12 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *xzp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *wzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *xzp = interp_in(c, 2);
+    const struct tensor_value *wzp = interp_in(c, 3);
     if (xzp && interp_elems(xzp) != 1)
         return err(c, eb, "x_zero_point must be a scalar");
-    return interp_int_conv(c, c->in[0], xzp ? (int32_t)get_i(xzp, 0) : 0, c->in[1], wzp, NULL,
-                           NULL, DTYPE_S32, 0, eb);
+    return interp_int_conv(c, c->in[0], xzp ? (int32_t)interp_get_i(xzp, 0) : 0, c->in[1], wzp,
+                           NULL, NULL, DTYPE_S32, 0, false, eb);
 }
 
 /* Integer matmul for QLinearMatMul / MatMulInteger: acc = sum (a - azp)(b - bzp[col]). */
@@ -1700,9 +1786,10 @@ static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
                    eb));
     struct interp_requant rq = {
         .arith = INTERP_ARITH_ONNX, .n = interp_elems(c->in[4]), .scale = sc,
-        .zp = (int32_t)get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype), .qmax = qmax_of(y_zp->dtype),
+        .zp = (int32_t)interp_get_i(y_zp, 0), .qmin = qmin_of(y_zp->dtype),
+        .qmax = qmax_of(y_zp->dtype),
     };
-    int rc = interp_int_matmul(c, c->in[0], (int32_t)get_i(c->in[2], 0), b, c->in[5], &rq,
+    int rc = interp_int_matmul(c, c->in[0], (int32_t)interp_get_i(c->in[2], 0), b, c->in[5], &rq,
                                y_zp->dtype, 0, eb);
     mem_free(sc);
     return rc;
@@ -1712,13 +1799,13 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
 {
     NEED(0);
     NEED(1);
-    const struct tensor_value *azp = c->node->n_inputs > 2 ? c->in[2] : NULL;
-    const struct tensor_value *bzp = c->node->n_inputs > 3 ? c->in[3] : NULL;
+    const struct tensor_value *azp = interp_in(c, 2);
+    const struct tensor_value *bzp = interp_in(c, 3);
     if (azp && interp_elems(azp) != 1)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
-    return interp_int_matmul(c, c->in[0], azp ? (int32_t)get_i(azp, 0) : 0, c->in[1], bzp, NULL,
-                             DTYPE_S32, 0, eb);
+    return interp_int_matmul(c, c->in[0], azp ? (int32_t)interp_get_i(azp, 0) : 0, c->in[1], bzp,
+                             NULL, DTYPE_S32, 0, eb);
 }
 
 /* com.microsoft QLinearAdd / QLinearMul, as MLAS's scalar path: float per element. */
@@ -1728,15 +1815,15 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
         if (k != 2 && k != 5)
             NEED(k);
     const struct tensor_value *a = c->in[0], *b = c->in[3];
-    const struct tensor_value *czp = c->node->n_inputs > 7 ? c->in[7] : NULL;
+    const struct tensor_value *czp = interp_in(c, 7);
     TRY(check_q8(c, a, eb));
     if (b->dtype != a->dtype)
         return err(c, eb, "inputs have different types");
     float sa = interp_get_f(c->in[1], 0), sb = interp_get_f(c->in[4], 0);
     float sc = interp_get_f(c->in[6], 0);
-    int32_t za = c->in[2] ? (int32_t)get_i(c->in[2], 0) : 0;
-    int32_t zb = c->in[5] ? (int32_t)get_i(c->in[5], 0) : 0;
-    int32_t zc = czp ? (int32_t)get_i(czp, 0) : 0;
+    int32_t za = c->in[2] ? (int32_t)interp_get_i(c->in[2], 0) : 0;
+    int32_t zb = c->in[5] ? (int32_t)interp_get_i(c->in[5], 0) : 0;
+    int32_t zc = czp ? (int32_t)interp_get_i(czp, 0) : 0;
     int rank;
     int64_t d[MAXR];
     if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
@@ -1748,8 +1835,8 @@ static int qlinear_binary(struct interp_ctx *c, bool mul, struct errbuf *eb)
     struct interp_bcast it;
     interp_bcast_init(&it, rank, d, a, b);
     for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
-        float va = sa * (float)((int32_t)get_i(a, (size_t)it.oa) - za);
-        float vb = sb * (float)((int32_t)get_i(b, (size_t)it.ob) - zb);
+        float va = sa * (float)((int32_t)interp_get_i(a, (size_t)it.oa) - za);
+        float vb = sb * (float)((int32_t)interp_get_i(b, (size_t)it.ob) - zb);
         float r = mul ? va * vb / sc : (va + vb) / sc;
         int32_t q = (int32_t)nearbyintf(r) + zc;
         q = q < lo ? lo : q > hi ? hi : q;
@@ -1768,6 +1855,106 @@ static int op_qlinearmul(struct interp_ctx *c, struct errbuf *eb)
     return qlinear_binary(c, true, eb);
 }
 
+/*
+ * Resize (opsets 10-19) on the two spatial axes of a 4-D NCHW tensor, through ref/'s nearest
+ * and bilinear kernels: scales or sizes, coordinate modes half_pixel, pytorch_half_pixel,
+ * align_corners, asymmetric; nearest modes round_prefer_floor/ceil, floor, ceil.
+ */
+static int check_resize(const struct graph *g, const struct node *n, struct errbuf *eb)
+{
+    const char *mode = node_attr_string(n, "mode", "nearest");
+    if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0)
+        return interp_unsupported_attr(g, n, "mode", mode, eb);
+    const char *ct = node_attr_string(n, "coordinate_transformation_mode", "half_pixel");
+    if (strcmp(ct, "half_pixel") != 0 && strcmp(ct, "pytorch_half_pixel") != 0 &&
+        strcmp(ct, "align_corners") != 0 && strcmp(ct, "asymmetric") != 0)
+        return interp_unsupported_attr(g, n, "coordinate_transformation_mode", ct, eb);
+    const char *nm = node_attr_string(n, "nearest_mode", "round_prefer_floor");
+    if (strcmp(nm, "round_prefer_floor") != 0 && strcmp(nm, "round_prefer_ceil") != 0 &&
+        strcmp(nm, "floor") != 0 && strcmp(nm, "ceil") != 0)
+        return interp_unsupported_attr(g, n, "nearest_mode", nm, eb);
+    if (node_attr_int(n, "antialias", 0) != 0)
+        return interp_unsupported_attr(g, n, "antialias", NULL, eb);
+    if (node_attr(n, "axes") != NULL)
+        return interp_unsupported_attr(g, n, "axes", NULL, eb);
+    if (strcmp(node_attr_string(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
+        return interp_unsupported_attr(g, n, "keep_aspect_ratio_policy", NULL, eb);
+    if (node_attr_int(n, "exclude_outside", 0) != 0)
+        return interp_unsupported_attr(g, n, "exclude_outside", NULL, eb);
+    return 0;
+}
+
+static int op_resize(struct interp_ctx *c, struct errbuf *eb)
+{
+    NEED(0);
+    const struct tensor_value *x = c->in[0];
+    if (x->rank != 4)
+        return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                 "unsupported input rank %d (4-D NCHW only)", x->rank);
+    bool old = opset(c) < 11;
+    const struct tensor_value *scales = old ? interp_in(c, 1) : interp_in(c, 2);
+    const struct tensor_value *sizes = old ? NULL : interp_in(c, 3);
+    if (scales && interp_elems(scales) == 0)
+        scales = NULL;
+    if (sizes && interp_elems(sizes) == 0)
+        sizes = NULL;
+    int64_t d[4];
+    float sc[4] = {1, 1, 1, 1};
+    if (sizes) {
+        if (interp_read_ints(sizes, d, 4) != 4)
+            return err(c, eb, "sizes must have 4 values");
+        for (int i = 0; i < 4; i++)
+            sc[i] = x->dims[i] ? (float)d[i] / (float)x->dims[i] : 1.0f;
+    } else if (scales) {
+        if (interp_elems(scales) != 4 || scales->dtype != DTYPE_F32)
+            return err(c, eb, "scales must be 4 float32 values");
+        for (int i = 0; i < 4; i++) {
+            sc[i] = interp_get_f(scales, (size_t)i);
+            d[i] = (int64_t)floorf((float)x->dims[i] * sc[i]);
+        }
+    } else {
+        return err(c, eb, "neither scales nor sizes given");
+    }
+    if (d[0] != x->dims[0] || d[1] != x->dims[1])
+        return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                 "resizing N or C is not supported");
+    const char *mode = node_attr_string(c->node, "mode", "nearest");
+    const char *ct = node_attr_string(c->node, "coordinate_transformation_mode",
+                                      old ? "asymmetric" : "half_pixel");
+    const char *nm = node_attr_string(c->node, "nearest_mode", "round_prefer_floor");
+    struct ref_resize_params p = {
+        .layout = REF_LAYOUT_NCHW,
+        .coord = strcmp(ct, "pytorch_half_pixel") == 0 ? REF_COORD_PYTORCH_HALF_PIXEL
+                 : strcmp(ct, "align_corners") == 0    ? REF_COORD_ALIGN_CORNERS
+                 : strcmp(ct, "asymmetric") == 0       ? REF_COORD_ASYMMETRIC
+                                                       : REF_COORD_HALF_PIXEL,
+        .nearest = strcmp(nm, "round_prefer_ceil") == 0 ? REF_NEAREST_ROUND_PREFER_CEIL
+                   : strcmp(nm, "floor") == 0           ? REF_NEAREST_FLOOR
+                   : strcmp(nm, "ceil") == 0            ? REF_NEAREST_CEIL
+                                                        : REF_NEAREST_ROUND_PREFER_FLOOR,
+        /* with sizes, ONNX derives the scale from the lengths (ref: <= 0) */
+        .scale_h = sizes ? 0.0f : sc[2], .scale_w = sizes ? 0.0f : sc[3],
+        .elem_bytes = dtype_bytes(x->dtype),
+    };
+    void *o;
+    TRY(interp_out(c, 0, x->dtype, 4, d, &o, eb));
+    struct ref_shape si = {4, {(int32_t)x->dims[0], (int32_t)x->dims[1], (int32_t)x->dims[2],
+                               (int32_t)x->dims[3]}};
+    struct ref_shape so = {4, {(int32_t)d[0], (int32_t)d[1], (int32_t)d[2], (int32_t)d[3]}};
+    int r;
+    if (strcmp(mode, "linear") == 0) {
+        if (x->dtype != DTYPE_F32)
+            return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
+                                     "linear resize of %s", dtype_name(x->dtype));
+        r = ref_resize_linear_f32(&p, &si, x->data, &so, o);
+    } else {
+        r = ref_resize_nearest_any(&p, &si, x->data, &so, o);
+    }
+    if (r != REF_OK)
+        return err(c, eb, "resize parameters out of range");
+    return 0;
+}
+
 static const struct interp_op onnx_ops[] = {
     {"", "Abs", NULL, op_abs},
     {"", "Add", NULL, op_add},
@@ -1779,6 +1966,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "Concat", NULL, op_concat},
     {"", "Conv", NULL, op_conv},
     {"", "ConvInteger", NULL, op_convinteger},
+    {"", "ConvTranspose", check_convtranspose, op_convtranspose},
     {"", "DequantizeLinear", NULL, op_dequantize},
     {"", "Div", NULL, op_div},
     {"", "DynamicQuantizeLinear", NULL, op_dynquant},
@@ -1800,7 +1988,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "MatMul", NULL, op_matmul},
     {"", "MatMulInteger", NULL, op_matmulinteger},
     {"", "Max", NULL, op_max},
-    {"", "MaxPool", NULL, op_maxpool},
+    {"", "MaxPool", check_maxpool, op_maxpool},
     {"", "Mean", NULL, op_mean},
     {"", "Min", NULL, op_min},
     {"", "Mul", NULL, op_mul},
@@ -1816,6 +2004,7 @@ static const struct interp_op onnx_ops[] = {
     {"", "ReduceMin", NULL, op_reduce_min},
     {"", "ReduceSum", NULL, op_reduce_sum},
     {"", "Relu", NULL, op_relu},
+    {"", "Resize", check_resize, op_resize},
     {"", "Reshape", NULL, op_reshape},
     {"", "Round", NULL, op_round},
     {"", "Shape", NULL, op_shape},

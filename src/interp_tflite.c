@@ -95,13 +95,6 @@ static int32_t sat_i32(double v)
     return v < -1e9 ? -1000000000 : v > 1e9 ? 1000000000 : (int32_t)v;
 }
 
-static void to_ref_shape(const struct tensor_value *v, struct ref_shape *s)
-{
-    s->rank = v->rank;
-    for (int i = 0; i < v->rank; i++)
-        s->dims[i] = (int32_t)v->dims[i];
-}
-
 /* The graph's static shape of output 0, with one unknown (-1) dimension inferred from n. */
 static int static_out_dims(const struct interp_ctx *c, size_t n, int *rank, int64_t *dims,
                            struct errbuf *eb)
@@ -134,9 +127,10 @@ static int static_out_dims(const struct interp_ctx *c, size_t n, int *rank, int6
 }
 
 /* Reads a small constant int32/int64 operand; -1 when absent or too long. */
-static long const_ints(const struct tensor_value *v, int64_t *out, size_t max)
+/* Constant integer input k of the node (after gather) into out; its count, or -1. */
+static long const_input(const struct interp_ctx *c, size_t k, int64_t *out, size_t max)
 {
-    return v ? interp_read_ints(v, out, max) : -1;
+    return interp_read_ints(interp_in(c, k), out, max);
 }
 
 /* ---- quantization parameters as TFLite (tflm) or TVM (tvm) derive them ---- */
@@ -421,7 +415,7 @@ static int run_conv(struct interp_ctx *c, struct errbuf *eb)
     int rc = gather(c, in, eb);
     if (rc)
         return rc;
-    const struct tensor_value *x = in[0], *w = in[1], *b = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *x = in[0], *w = in[1], *b = interp_in(c, 2);
     bool dw = op_is(c->node, "DEPTHWISE_CONV_2D");
     if (x->rank != 4 || w->rank != 4)
         return fail(c, eb, ST_EINVAL, "expected 4-D input and weights");
@@ -458,11 +452,11 @@ static int run_conv(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         goto out;
     struct ref_shape si, swt, sb, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(w, &swt);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(w, &swt);
+    interp_ref_shape(&c->out[0], &so);
     if (b)
-        to_ref_shape(b, &sb);
+        interp_ref_shape(b, &sb);
     int r;
     if (dw) {
         struct ref_dwconv2d_params p = {
@@ -498,7 +492,7 @@ static int run_fc(struct interp_ctx *c, struct errbuf *eb)
     int rc = gather(c, in, eb);
     if (rc)
         return rc;
-    const struct tensor_value *x = in[0], *w = in[1], *b = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *x = in[0], *w = in[1], *b = interp_in(c, 2);
     if (w->rank != 2 || w->dims[1] <= 0)
         return fail(c, eb, ST_EINVAL, "expected 2-D weights");
     size_t depth = (size_t)w->dims[1], units = (size_t)w->dims[0], n = interp_elems(x);
@@ -531,9 +525,9 @@ static int run_fc(struct interp_ctx *c, struct errbuf *eb)
     struct ref_fc_params p = {.in_zp = in_zp, .w_zp = 0, .rq = rq};
     struct ref_shape si = {2, {(int32_t)batch, (int32_t)depth}}, swt, sb;
     struct ref_shape so = {2, {(int32_t)batch, (int32_t)units}};
-    to_ref_shape(w, &swt);
+    interp_ref_shape(w, &swt);
     if (b)
-        to_ref_shape(b, &sb);
+        interp_ref_shape(b, &sb);
     if (ref_fc_s8(&p, &si, x->data, &swt, w->data, b ? &sb : NULL, b ? b->data : NULL, &so,
                   o) != REF_OK)
         rc = fail(c, eb, ST_EINVAL, "fully connected parameters out of range");
@@ -626,13 +620,57 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
         .round = REF_ROUND_CMSIS_DOUBLE, .act_min = lo, .act_max = hi,
     };
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     int r = avg ? ref_avgpool_s8(&p, &si, x->data, &so, o) : ref_maxpool_s8(&p, &si, x->data, &so, o);
     return r == REF_OK ? 0 : fail(c, eb, ST_EINVAL, "pool parameters out of range");
 }
 
 /* ---- element-wise ---- */
+
+/*
+ * ADD, SUB, MUL ready to run: the inputs, their tensors, the output (shaped as the inputs
+ * broadcast) and its zero point and clamp (the layer's own when it gives offsets).
+ */
+struct tbin {
+    const struct tensor_value *in[TFL_MAX_IN];  /* c->in points here */
+    const struct tensor *A, *B, *Y;
+    struct ref_shape sa, sb, sy;                /* shapes of in[0], in[1] and the output */
+    int rank;
+    int64_t d[GRAPH_MAX_RANK];                  /* [rank] output shape */
+    int32_t zo, lo, hi;                         /* output zero point, clamp */
+    void *o;                                    /* output buffer, int8 */
+};
+
+static int binary_begin(struct interp_ctx *c, struct tbin *t, struct errbuf *eb)
+{
+    int rc = gather(c, t->in, eb);
+    if (rc)
+        return rc;
+    const struct tensor_value *a = t->in[0], *b = t->in[1];
+    t->A = tin(c->g, c->node, 0);
+    t->B = tin(c->g, c->node, 1);
+    t->Y = tout(c->g, c->node);
+    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &t->rank, t->d))
+        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
+    rc = act_range(c, t->Y, &t->lo, &t->hi, eb);
+    if (rc)
+        return rc;
+    const struct interp_layer_params *lp = c->params;
+    t->zo = qzp(t->Y);
+    if (lp->has_offsets) {
+        t->zo = lp->out_offset;
+        t->lo = lp->act_min;
+        t->hi = lp->act_max;
+    }
+    rc = interp_out(c, 0, DTYPE_S8, t->rank, t->d, &t->o, eb);
+    if (rc)
+        return rc;
+    interp_ref_shape(a, &t->sa);
+    interp_ref_shape(b, &t->sb);
+    interp_ref_shape(&c->out[0], &t->sy);
+    return 0;
+}
 
 /*
  * ADD / SUB. tflm: TFLite's PrepareAdd / sub CalculateOpData: left shift 20, twice the larger
@@ -642,68 +680,29 @@ static int run_pool(struct interp_ctx *c, struct errbuf *eb)
  */
 static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
 {
-    const struct tensor_value *in[TFL_MAX_IN];
-    int rc = gather(c, in, eb);
+    struct tbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct tensor_value *a = in[0], *b = in[1];
-    const struct tensor *A = tin(c->g, c->node, 0), *B = tin(c->g, c->node, 1);
-    const struct tensor *Y = tout(c->g, c->node);
+    const struct tensor_value *a = t.in[0], *b = t.in[1];
     bool sub = op_is(c->node, "SUB");
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
-    int32_t lo, hi;
-    rc = act_range(c, Y, &lo, &hi, eb);
-    if (rc)
-        return rc;
-    const struct interp_layer_params *lp = c->params;
-    int32_t zo = qzp(Y);
-    if (lp->has_offsets) {
-        zo = lp->out_offset;
-        lo = lp->act_min;
-        hi = lp->act_max;
-    }
-    void *o;
-    rc = interp_out(c, 0, DTYPE_S8, rank, d, &o, eb);
-    if (rc)
-        return rc;
-    double s1 = qscale(A), s2 = qscale(B), so = qscale(Y);
-    int32_t z1 = qzp(A), z2 = qzp(B);
+    double s1 = qscale(t.A), s2 = qscale(t.B), so = qscale(t.Y);
+    int32_t z1 = qzp(t.A), z2 = qzp(t.B), zo = t.zo, lo = t.lo, hi = t.hi;
     int32_t m[3], sh[3];
+    int32_t left_shift = interp_add_multipliers(c->params, mode(c), s1, s2, so, m, sh);
     if (mode(c) == INTERP_ARITH_TVM) {
-        double eff[2] = {s1 / so, s2 / so};
-        for (int i = 0; i < 2; i++) {
-            if (lp->n_mult >= 2) {
-                m[i] = lp->mult[i];
-                sh[i] = lp->shift[i];
-            } else {
-                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
-            }
-        }
         size_t n = interp_elems(&c->out[0]);
         struct interp_bcast it;
-        interp_bcast_init(&it, rank, d, a, b);
+        interp_bcast_init(&it, t.rank, t.d, a, b);
         for (size_t i = 0; i < n; i++, interp_bcast_next(&it)) {
             int32_t va = ((const int8_t *)a->data)[it.oa] - z1;
             int32_t vb = ((const int8_t *)b->data)[it.ob] - z2;
             int32_t ra = s1 == so ? va : ref_q_multiply_shift_tvm(va, m[0], sh[0]);
             int32_t rb = s2 == so ? vb : ref_q_multiply_shift_tvm(vb, m[1], sh[1]);
             int32_t v = (sub ? ra - rb : ra + rb) + zo;
-            ((int8_t *)o)[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+            ((int8_t *)t.o)[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
         return 0;
-    }
-    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
-    if (lp->n_mult >= 3) {
-        memcpy(m, lp->mult, sizeof m);
-        memcpy(sh, lp->shift, sizeof sh);
-    } else {
-        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
-        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
-        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
-        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
     }
     struct ref_add_params p = {
         .round = c->params->single_rounding ? REF_ROUND_CMSIS_SINGLE : REF_ROUND_CMSIS_DOUBLE,
@@ -711,59 +710,32 @@ static int run_addsub(struct interp_ctx *c, struct errbuf *eb)
         .in1_mult = m[0], .in1_shift = sh[0], .in2_mult = m[1], .in2_shift = sh[1],
         .out_mult = m[2], .out_shift = sh[2], .act_min = lo, .act_max = hi,
     };
-    struct ref_shape sa, sb, sy;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[0], &sy);
-    int r = sub ? ref_sub_s8(&p, &sa, a->data, &sb, b->data, &sy, o)
-                : ref_add_s8(&p, &sa, a->data, &sb, b->data, &sy, o);
+    int r = sub ? ref_sub_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o)
+                : ref_add_s8(&p, &t.sa, a->data, &t.sb, b->data, &t.sy, t.o);
     return r == REF_OK ? 0 : fail(c, eb, ST_EINVAL, "add parameters out of range");
 }
 
 /* MUL: one multiplier double(s1) * double(s2) / double(so) (TFLite mul; TVM qnn.mul). */
 static int run_mul(struct interp_ctx *c, struct errbuf *eb)
 {
-    const struct tensor_value *in[TFL_MAX_IN];
-    int rc = gather(c, in, eb);
+    struct tbin t;
+    int rc = binary_begin(c, &t, eb);
     if (rc)
         return rc;
-    const struct tensor_value *a = in[0], *b = in[1];
-    const struct tensor *A = tin(c->g, c->node, 0), *B = tin(c->g, c->node, 1);
-    const struct tensor *Y = tout(c->g, c->node);
-    int rank;
-    int64_t d[GRAPH_MAX_RANK];
-    if (!interp_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, d))
-        return fail(c, eb, ST_EINVAL, "input shapes do not broadcast");
-    int32_t lo, hi, m, s;
-    rc = act_range(c, Y, &lo, &hi, eb);
-    if (rc)
-        return rc;
-    int32_t zo = qzp(Y);
-    if (c->params->has_offsets) {
-        zo = c->params->out_offset;
-        lo = c->params->act_min;
-        hi = c->params->act_max;
-    }
+    const struct tensor *A = t.A, *B = t.B, *Y = t.Y;
+    int32_t m, s;
     if (!override(c, 0, &m, &s)) {
         double eff = mode(c) == INTERP_ARITH_TVM
                          ? (double)(qscale(A) * qscale(B)) / (double)qscale(Y)
                          : (double)qscale(A) * (double)qscale(B) / (double)qscale(Y);
         multiplier(mode(c), eff, &m, &s);
     }
-    void *o;
-    rc = interp_out(c, 0, DTYPE_S8, rank, d, &o, eb);
-    if (rc)
-        return rc;
     struct ref_mul_params p = {
         .in1_zp = qzp(A), .in2_zp = qzp(B),
-        .rq = {.round = rounding(c), .n = 1, .mult = &m, .shift = &s, .out_zp = zo,
-               .act_min = lo, .act_max = hi},
+        .rq = {.round = rounding(c), .n = 1, .mult = &m, .shift = &s, .out_zp = t.zo,
+               .act_min = t.lo, .act_max = t.hi},
     };
-    struct ref_shape sa, sb, sy;
-    to_ref_shape(a, &sa);
-    to_ref_shape(b, &sb);
-    to_ref_shape(&c->out[0], &sy);
-    if (ref_mul_s8(&p, &sa, a->data, &sb, b->data, &sy, o) != REF_OK)
+    if (ref_mul_s8(&p, &t.sa, t.in[0]->data, &t.sb, t.in[1]->data, &t.sy, t.o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "mul parameters out of range");
     return 0;
 }
@@ -813,7 +785,7 @@ static int tvm_softmax(struct interp_ctx *c, const struct tensor_value *x, struc
         f[i] = (float)(((const int8_t *)x->data)[i] - qzp(X)) * qscale(X);
     struct ref_softmax_params p = {.axis = x->rank - 1};
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     void *o;
     int rc = interp_out(c, 0, DTYPE_S8, x->rank, x->dims, &o, eb);
     if (!rc && ref_softmax_f32(&p, &s, f, &s, f + n) != REF_OK)
@@ -851,7 +823,7 @@ static int run_softmax(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_softmax_s8(&p, &s, x->data, &s, o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "softmax parameters out of range");
     return 0;
@@ -875,7 +847,7 @@ static int run_mean(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *x = in[0];
     const struct tensor *X = tin(c->g, c->node, 0), *Y = tout(c->g, c->node);
     int64_t axes[GRAPH_MAX_RANK];
-    long na = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, axes, GRAPH_MAX_RANK);
+    long na = const_input(c, 1, axes, GRAPH_MAX_RANK);
     if (na < 1)
         return fail(c, eb, ST_EUNSUPPORTED, "MEAN needs constant axes");
     bool red[GRAPH_MAX_RANK] = {false};
@@ -916,11 +888,7 @@ static int run_mean(struct interp_ctx *c, struct errbuf *eb)
         for (int k = 0; k < x->rank; k++)
             off = off * (size_t)kd[k] + (size_t)(red[k] ? 0 : idx[k]);
         sum[off] += xd[i];
-        for (int k = x->rank - 1; k >= 0; k--) {
-            if (++idx[k] < x->dims[k])
-                break;
-            idx[k] = 0;
-        }
+        interp_index_next(x->rank, x->dims, idx);
     }
     int32_t in_zp = qzp(X), out_zp = qzp(Y), m, s;
     double real = (double)qscale(X) / (double)qscale(Y);
@@ -1142,7 +1110,7 @@ static int run_float_act(struct interp_ctx *c, struct errbuf *eb)
     if (p.kind != REF_ACT_HARD_SWISH && fixed_sigmoid_tanh(c, x, o) == 0)
         return 0;
     struct ref_shape s;
-    to_ref_shape(x, &s);
+    interp_ref_shape(x, &s);
     if (ref_act_s8(&p, &s, x->data, &s, o) != REF_OK)
         return fail(c, eb, ST_EINVAL, "activation parameters out of range");
     return 0;
@@ -1239,7 +1207,7 @@ static int run_transpose(struct interp_ctx *c, struct errbuf *eb)
         return rc;
     const struct tensor_value *x = in[0];
     int64_t perm[GRAPH_MAX_RANK];
-    long np = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, perm, GRAPH_MAX_RANK);
+    long np = const_input(c, 1, perm, GRAPH_MAX_RANK);
     if (np != x->rank)
         return fail(c, eb, ST_EINVAL, "permutation length is not the input rank");
     struct ref_transpose_params p = {.elem_bytes = dtype_bytes(x->dtype)};
@@ -1255,8 +1223,8 @@ static int run_transpose(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     return ref_transpose_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "bad permutation");
 }
@@ -1270,7 +1238,7 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
         return rc;
     const struct tensor_value *x = in[0];
     int64_t pads[2 * GRAPH_MAX_RANK];
-    long np = const_ints(c->node->n_inputs > 1 ? in[1] : NULL, pads, 2 * GRAPH_MAX_RANK);
+    long np = const_input(c, 1, pads, 2 * GRAPH_MAX_RANK);
     if (np != 2 * x->rank)
         return fail(c, eb, ST_EINVAL, "paddings must be [rank, 2]");
     struct ref_pad_params p = {.elem_bytes = dtype_bytes(x->dtype)};
@@ -1285,7 +1253,7 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
     }
     unsigned char value[8] = {0};
     const struct tensor *Y = tout(c->g, c->node);
-    const struct tensor_value *cv = c->node->n_inputs > 2 ? in[2] : NULL;
+    const struct tensor_value *cv = interp_in(c, 2);
     if (op_is(c->node, "PADV2") && cv) {
         if (cv->dtype != x->dtype || cv->bytes < p.elem_bytes)
             return fail(c, eb, ST_EINVAL, "constant_values must be one element of the input type");
@@ -1300,8 +1268,8 @@ static int run_pad(struct interp_ctx *c, struct errbuf *eb)
     if (rc)
         return rc;
     struct ref_shape si, so;
-    to_ref_shape(x, &si);
-    to_ref_shape(&c->out[0], &so);
+    interp_ref_shape(x, &si);
+    interp_ref_shape(&c->out[0], &so);
     return ref_pad_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "padding out of range");
 }
@@ -1346,7 +1314,7 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
     const struct ref_shape *sp[TFL_MAX_IN];
     for (size_t k = 0; k < n->n_inputs && !rc; k++) {
         const struct tensor *X = tin(c->g, n, k);
-        to_ref_shape(in[k], &shp[k]);
+        interp_ref_shape(in[k], &shp[k]);
         sp[k] = &shp[k];
         ptr[k] = in[k]->data;
         if (!q8 || X->quant.n != 1 || (qscale(X) == qscale(Y) && qzp(X) == qzp(Y)))
@@ -1373,13 +1341,25 @@ static int run_concat(struct interp_ctx *c, struct errbuf *eb)
         struct ref_concat_params p = {.axis = axis, .elem_bytes = dtype_bytes(x0->dtype),
                                       .n_inputs = n->n_inputs};
         struct ref_shape so;
-        to_ref_shape(&c->out[0], &so);
+        interp_ref_shape(&c->out[0], &so);
         if (ref_concat_any(&p, sp, ptr, &so, o) != REF_OK)
             rc = fail(c, eb, ST_EINVAL, "concatenation shapes out of range");
     }
     for (size_t k = 0; k < n->n_inputs; k++)
         mem_free(tmp[k]);
     return rc;
+}
+
+/*
+ * A STRIDED_SLICE begin or end index: negative counts from the end, then clamped to [0, dim]
+ * for a positive stride s, to [-1, dim - 1] for a negative one.
+ */
+static int64_t slice_index(int64_t v, int64_t dim, int64_t s)
+{
+    v = v < 0 ? v + dim : v;
+    if (s > 0)
+        return v < 0 ? 0 : v > dim ? dim : v;
+    return v < -1 ? -1 : v > dim - 1 ? dim - 1 : v;
 }
 
 /* TFLite StridedSlice start/stop per axis (masks, negative indices, clamping). */
@@ -1392,9 +1372,9 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
     const struct tensor_value *x = in[0];
     int64_t beg[GRAPH_MAX_RANK], end[GRAPH_MAX_RANK], str[GRAPH_MAX_RANK];
     const struct node *n = c->node;
-    long nb = const_ints(n->n_inputs > 1 ? in[1] : NULL, beg, GRAPH_MAX_RANK);
-    long ne = const_ints(n->n_inputs > 2 ? in[2] : NULL, end, GRAPH_MAX_RANK);
-    long ns = const_ints(n->n_inputs > 3 ? in[3] : NULL, str, GRAPH_MAX_RANK);
+    long nb = const_input(c, 1, beg, GRAPH_MAX_RANK);
+    long ne = const_input(c, 2, end, GRAPH_MAX_RANK);
+    long ns = const_input(c, 3, str, GRAPH_MAX_RANK);
     if (nb != x->rank || ne != x->rank || ns != x->rank)
         return fail(c, eb, ST_EINVAL, "begin, end and strides must have one entry per axis");
     int64_t bm = node_attr_int(n, "begin_mask", 0), em = node_attr_int(n, "end_mask", 0);
@@ -1410,8 +1390,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
         if ((bm >> i) & 1 && !shrink) {
             st = s > 0 ? 0 : dim - 1;
         } else {
-            st = beg[i] < 0 ? beg[i] + dim : beg[i];
-            st = s > 0 ? (st < 0 ? 0 : st > dim ? dim : st) : (st < -1 ? -1 : st > dim - 1 ? dim - 1 : st);
+            st = slice_index(beg[i], dim, s);
         }
         if (shrink) {
             if (st < 0 || st >= dim)
@@ -1421,8 +1400,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
         } else if ((em >> i) & 1) {
             sp = s > 0 ? dim : -1;
         } else {
-            sp = end[i] < 0 ? end[i] + dim : end[i];
-            sp = s > 0 ? (sp < 0 ? 0 : sp > dim ? dim : sp) : (sp < -1 ? -1 : sp > dim - 1 ? dim - 1 : sp);
+            sp = slice_index(end[i], dim, s);
         }
         int64_t cnt = s > 0 ? (sp - st + s - 1) / s : (st - sp + (-s) - 1) / (-s);
         if (cnt < 0)
@@ -1444,7 +1422,7 @@ static int run_strided_slice(struct interp_ctx *c, struct errbuf *eb)
     if (total == 0)
         return 0;
     struct ref_shape si;
-    to_ref_shape(x, &si);
+    interp_ref_shape(x, &si);
     return ref_slice_any(&p, &si, x->data, &so, o) == REF_OK
                ? 0 : fail(c, eb, ST_EINVAL, "slice out of range");
 }

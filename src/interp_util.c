@@ -3,73 +3,89 @@
  * requantization of an int32 accumulator under each arithmetic mode (ONNX Runtime's float
  * path, CMSIS-NN/TFLite double or single rounding, TVM's q_multiply_shift).
  */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
 #include "interp_int.h"
 #include "ref/fixedpoint.h"
+#include "ref/ref.h"
 
 #include "banned.h"
 
-float interp_get_f(const struct tensor_value *v, size_t i)
+/* Element i of a multi-byte type T at d (the data may be unaligned). */
+#define LOAD(T, d, i)                                                                          \
+    do {                                                                                       \
+        T x_;                                                                                  \
+        memcpy(&x_, (const char *)(d) + (i) * sizeof x_, sizeof x_);                           \
+        return x_;                                                                             \
+    } while (0)
+
+int64_t interp_get_i(const struct tensor_value *v, size_t i)
 {
     const void *d = v->data;
     switch (v->dtype) {
-    case DTYPE_F32: {
-        float f;
-        memcpy(&f, (const char *)d + i * 4, 4);
-        return f;
+    case DTYPE_U8:
+    case DTYPE_BOOL:
+        return ((const uint8_t *)d)[i];
+    case DTYPE_S8:
+        return ((const int8_t *)d)[i];
+    case DTYPE_S16:
+        LOAD(int16_t, d, i);
+    case DTYPE_U16:
+        LOAD(uint16_t, d, i);
+    case DTYPE_S32:
+        LOAD(int32_t, d, i);
+    case DTYPE_U32:
+        LOAD(uint32_t, d, i);
+    case DTYPE_S64:
+        LOAD(int64_t, d, i);
+    default:
+        return (int64_t)interp_get_f(v, i);
     }
+}
+
+float interp_get_f(const struct tensor_value *v, size_t i)
+{
+    switch (v->dtype) {
+    case DTYPE_F32:
+        LOAD(float, v->data, i);
     case DTYPE_F64: {
         double f;
-        memcpy(&f, (const char *)d + i * 8, 8);
+        memcpy(&f, (const char *)v->data + i * 8, 8);
         return (float)f;
     }
     case DTYPE_U8:
     case DTYPE_BOOL:
-        return (float)((const uint8_t *)d)[i];
     case DTYPE_S8:
-        return (float)((const int8_t *)d)[i];
-    case DTYPE_S16: {
-        int16_t x;
-        memcpy(&x, (const char *)d + i * 2, 2);
-        return (float)x;
-    }
-    case DTYPE_U16: {
-        uint16_t x;
-        memcpy(&x, (const char *)d + i * 2, 2);
-        return (float)x;
-    }
-    case DTYPE_S32: {
-        int32_t x;
-        memcpy(&x, (const char *)d + i * 4, 4);
-        return (float)x;
-    }
-    case DTYPE_S64: {
-        int64_t x;
-        memcpy(&x, (const char *)d + i * 8, 8);
-        return (float)x;
-    }
+    case DTYPE_S16:
+    case DTYPE_U16:
+    case DTYPE_S32:
+    case DTYPE_S64:
+        return (float)interp_get_i(v, i);
     default:
-        return 0.0f;
+        return 0.0f;    /* DTYPE_U32 too, as before; interp_get_i reads it */
     }
 }
+
+#undef LOAD
 
 double interp_scalar(const struct tensor_value *v, size_t i)
 {
     if (!v || interp_elems(v) <= i)
         return 0.0;
-    if (v->dtype == DTYPE_S64) {
-        int64_t x;
-        memcpy(&x, (const char *)v->data + i * 8, 8);
-        return (double)x;
-    }
-    if (v->dtype == DTYPE_S32) {
-        int32_t x;
-        memcpy(&x, (const char *)v->data + i * 4, 4);
-        return (double)x;
-    }
+    if (v->dtype == DTYPE_S64 || v->dtype == DTYPE_S32)
+        return (double)interp_get_i(v, i);
     return (double)interp_get_f(v, i);
+}
+
+static_assert(GRAPH_MAX_RANK <= REF_MAX_RANK, "a graph value must fit a ref_shape");
+
+void interp_ref_shape(const struct tensor_value *v, struct ref_shape *s)
+{
+    s->rank = v->rank;
+    for (int i = 0; i < v->rank; i++)
+        s->dims[i] = (int32_t)v->dims[i];
 }
 
 long interp_read_ints(const struct tensor_value *v, int64_t *out, size_t max)
@@ -79,17 +95,10 @@ long interp_read_ints(const struct tensor_value *v, int64_t *out, size_t max)
     size_t n = interp_elems(v);
     if (n > max)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (v->dtype == DTYPE_S64) {
-            memcpy(&out[i], (const char *)v->data + i * 8, 8);
-        } else if (v->dtype == DTYPE_S32) {
-            int32_t x;
-            memcpy(&x, (const char *)v->data + i * 4, 4);
-            out[i] = x;
-        } else {
-            return -1;
-        }
-    }
+    if (v->dtype != DTYPE_S64 && v->dtype != DTYPE_S32)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = interp_get_i(v, i);
     return (long)n;
 }
 
@@ -224,4 +233,32 @@ void interp_multiplier_tflite(double m, int32_t *mult, int32_t *shift)
         *mult = 0;
         *shift = 0;
     }
+}
+
+int32_t interp_add_multipliers(const struct interp_layer_params *lp, enum interp_arith arith,
+                               double s1, double s2, double so, int32_t m[3], int32_t sh[3])
+{
+    if (arith == INTERP_ARITH_TVM) {
+        const double eff[2] = {s1 / so, s2 / so};
+        for (int i = 0; i < 2; i++) {
+            if (lp->n_mult >= 2) {
+                m[i] = lp->mult[i];
+                sh[i] = lp->shift[i];
+            } else {
+                interp_multiplier_tvm(eff[i], &m[i], &sh[i]);
+            }
+        }
+        return 0;
+    }
+    int32_t left_shift = lp->left_shift > 0 ? lp->left_shift : 20;
+    if (lp->n_mult >= 3) {
+        memcpy(m, lp->mult, 3 * sizeof m[0]);
+        memcpy(sh, lp->shift, 3 * sizeof sh[0]);
+    } else {
+        double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
+        interp_multiplier_tflite(s1 / twice_max, &m[0], &sh[0]);
+        interp_multiplier_tflite(s2 / twice_max, &m[1], &sh[1]);
+        interp_multiplier_tflite(twice_max / ((double)(1 << left_shift) * so), &m[2], &sh[2]);
+    }
+    return left_shift;
 }

@@ -81,3 +81,32 @@ int map_deployed_params(const struct map *mp, struct arena *a,
     *out = p;
     return 0;
 }
+
+void map_deployed_init(struct map_deployed *d)
+{
+    mlf_init(&d->mlf);
+    map_init(&d->map);
+    arena_init(&d->arena);
+    d->params = NULL;
+}
+
+void map_deployed_release(struct map_deployed *d)
+{
+    map_release(&d->map);
+    mlf_release(&d->mlf);
+    arena_release(&d->arena);
+    map_deployed_init(d);
+}
+
+int map_deployed_open(struct map_deployed *d, const struct graph *g, const char *mlf_path,
+                      const struct map_options *opt, struct errbuf *eb)
+{
+    int rc = mlf_open(&d->mlf, mlf_path, eb);
+    if (!rc)
+        rc = map_build(&d->map, g, &d->mlf, opt, eb);
+    if (!rc)
+        rc = map_deployed_params(&d->map, &d->arena, &d->params, eb);
+    if (rc)
+        map_deployed_release(d);
+    return rc;
+}

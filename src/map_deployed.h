@@ -30,4 +30,32 @@
 int map_deployed_params(const struct map *mp, struct arena *a,
                         struct interp_layer_params **out, struct errbuf *eb);
 
+/*
+ * Everything a deployed run needs, set up in one place (`run --arith deployed` and
+ * `diff --mlf` share it): the MLF opened, the map built against the model, the per-layer
+ * settings. The map borrows `mlf` by address, so a struct map_deployed must not be moved
+ * or copied after map_deployed_open.
+ */
+struct map_deployed {
+    struct mlf mlf;                         /* the opened MLF */
+    struct map map;                         /* model layers <-> MLF steps (borrows g, mlf) */
+    struct arena arena;                     /* owns params */
+    struct interp_layer_params *params;     /* [map.n_layers] for interp_options.layer_params */
+};
+
+/* Makes an empty struct map_deployed (allocates nothing). */
+void map_deployed_init(struct map_deployed *d);
+
+/*
+ * Opens the MLF at `mlf_path`, maps graph g (finished, layers formed; borrowed, must outlive
+ * d) against it with `opt` (may be NULL) and fills d->params. d must be initialised and
+ * empty. Fails with mlf_open's or map_build's error (ST_EIO, ST_EPARSE naming the file) or
+ * ST_ENOMEM; d is then empty again (safe to release).
+ */
+int map_deployed_open(struct map_deployed *d, const struct graph *g, const char *mlf_path,
+                      const struct map_options *opt, struct errbuf *eb);
+
+/* Frees what d owns (map first, then the MLF); d is empty afterwards. */
+void map_deployed_release(struct map_deployed *d);
+
 #endif

@@ -3,32 +3,37 @@
  */
 #include "mem.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "banned.h"
 
-/* Fault injection state: -1 = never fail. Only tests change it. */
-static long fail_countdown = -1;
-static long alloc_count;
+/*
+ * Fault injection state: -1 = never fail. Only tests change it. Atomic because worker
+ * threads (the TUI's background reference run) allocate too; with several threads the
+ * countdown is shared, which is all a fault-injection test needs.
+ */
+static atomic_long fail_countdown = -1;
+static atomic_long alloc_count;
 
 static bool should_fail(void)
 {
-    alloc_count++;
-    if (fail_countdown < 0)
-        return false;
-    if (fail_countdown == 0)
-        return true;
-    fail_countdown--;
-    return false;
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    long left = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+    while (left > 0) {
+        if (atomic_compare_exchange_weak_explicit(&fail_countdown, &left, left - 1,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            return false;
+    }
+    return left == 0;
 }
 
 long mem_fail_after(long n)
 {
-    long count = alloc_count;
-    fail_countdown = n;
-    alloc_count = 0;
+    long count = atomic_exchange_explicit(&alloc_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&fail_countdown, n, memory_order_relaxed);
     return count;
 }
 

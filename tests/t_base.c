@@ -2,10 +2,14 @@
  * Tests of the base layer: errbuf, mem fault injection, arena, sbuf, graph building and
  * ordering, and the command layer's usage behaviour.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <unistd.h>
+
 #include "test.h"
 
 #include "../src/arena.h"
 #include "../src/errbuf.h"
+#include "../src/fileio.h"
 #include "../src/graph.h"
 #include "../src/mem.h"
 #include "../src/sbuf.h"
@@ -147,4 +151,25 @@ TEST(cli, help_and_unknown_command)
     CHECK_EQ_INT(test_cli("", NULL, NULL), 2);
     sbuf_release(&out);
     sbuf_release(&err);
+}
+
+TEST(base, remove_tree_removes_links_not_their_targets)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    const char *dir = test_tmpdir(t_);
+    char keep[600], tree[600], deep[700], file[800], link[800];
+    snprintf(keep, sizeof keep, "%s/keep.txt", dir);
+    snprintf(tree, sizeof tree, "%s/tree", dir);
+    snprintf(deep, sizeof deep, "%s/a/b", tree);
+    snprintf(file, sizeof file, "%s/f.bin", deep);
+    snprintf(link, sizeof link, "%s/a/to-keep", tree);
+    REQUIRE(fileio_write(keep, "k", 1, &eb) == 0);
+    REQUIRE(fileio_mkdirs(deep, &eb) == 0);
+    REQUIRE(fileio_write(file, "abc", 3, &eb) == 0);
+    REQUIRE(symlink(keep, link) == 0);
+    CHECK_EQ_INT(fileio_remove_tree(tree, &eb), 0);
+    CHECK(!fileio_exists(tree));
+    CHECK(fileio_exists(keep));
+    CHECK_EQ_INT(fileio_remove_tree(tree, &eb), 0);     /* already gone: fine */
 }

@@ -1079,7 +1079,7 @@ static int resnet_open(struct resnet *r, struct errbuf *eb)
     graph_init(&r->g);
     memset(&r->in, 0, sizeof r->in);
     trace_init(&r->ref);
-    char *spec = (char *)RESNET_INPUT;
+    const char *spec = RESNET_INPUT;
     int rc = model_load(&r->g, RESNET_MODEL, NULL, eb);
     if (!rc)
         rc = interp_inputs_load(&r->g, 1, &spec, DTYPE_UNKNOWN, 0, NULL, &r->in, eb);

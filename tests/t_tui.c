@@ -9,20 +9,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "../src/arena.h"
+#include "../src/cmd.h"
+#include "../src/diff_model.h"
 #include "../src/graph.h"
+#include "../src/interp.h"
+#include "../src/map.h"
 #include "../src/mem.h"
+#include "../src/mlf.h"
+#include "../src/offload.h"
+#include "../src/trace.h"
 #include "../src/model.h"
+#include "../dump/firmware/mlfscope_dump.h"
 #include "../dump/npy.h"
 #include "../src/sbuf.h"
 #include "../views/screen.h"
 #include "../views/tui.h"
+#include "../views/tui_data.h"
+#include "../views/tui_ref.h"
 #include "../views/tui_synth.h"
 #include "../views/tui_table.h"
+
+/* MLPerf Tiny's ResNet-8 (QDQ ONNX), a CIFAR-10 image and ONNX Runtime's tensors for it. */
+#define IC_DIR "tests/data/onnx-models/mlperf-tiny-ic-resnet8-qdq"
+#define IC_MODEL IC_DIR "/model.onnx"
+#define IC_INPUT IC_DIR "/inputs/cifar10_calib_image_0.npy"
+#define IC_ORT "tests/golden/ort/mlperf-tiny-ic-resnet8-qdq-img0"
+
+/* KWS (DS-CNN, TFLite) and the "Left" utterance: what the board's CMSIS-NN build printed. */
+#define KWS_MODEL "tests/data/models/kws_ref_model.tflite"
+#define KWS_LEFT "tests/data/models/inputs/kws/tst_000099_Left_2.bin"
+static const int kws_left_board[12] = {-128, -128, 56, -128, -125, -128, -120, -128, -126,
+                                       -128, -128, -70};
+#define KWS_MLF "tests/data/mlf/mlperf-tiny-v1.0-nucleo-cmsis_nn-kws"
 
 /* ---- a hand-built model: the first layers of MLPerf Tiny's kws_ref_model.tflite ---- */
 
@@ -891,6 +915,83 @@ TEST(tui, e2e_tmux_colours_and_no_color)
     sbuf_release(&screen);
 }
 
+
+/*
+ * --input end to end: a paced KWS run in tflm arithmetic (MLFSCOPE_TUI_REF_PACE_MS) shows its
+ * progress and then the softmax the board computed; ResNet-8 in onnx arithmetic shows
+ * ONNX Runtime's values for a Conv; a 1,000-layer run keeps the UI responsive and q during a
+ * slow run exits at once.
+ */
+TEST(tui, e2e_tmux_reference_run)
+{
+    char sock[64], want[64], in_path[512];
+    struct sbuf screen;
+    struct tensor_value ort;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    sbuf_init(&screen);
+
+    snprintf(sock, sizeof sock, "mlfscope-e2e-kws-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 100 -y 30 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=60 LANG=C.UTF-8 %s tui %s --input %s "
+               "--input-dtype int8 --input-shape 1,49,10,1; echo EXIT=$?; sleep 5'", sock, bin,
+               KWS_MODEL, KWS_LEFT) == 0);
+    WAIT("running reference: layer ");
+    sh("tmux -L %s send-keys -t e2e G 3", sock);
+    WAIT(" 13/13 ");
+    WAIT("not computed yet");
+    snprintf(want, sizeof want, "[0,0] = %d (real", kws_left_board[0]);
+    WAIT(want);
+    WAIT("reference run done: 13 layers in tflm arithmetic");   /* the last layer was last */
+    sh("tmux -L %s send-keys -t e2e l l", sock);
+    snprintf(want, sizeof want, "[0,2] = %d (real", kws_left_board[2]);
+    WAIT(want);
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+
+    REQUIRE(npy_read_file(IC_ORT "/0024_PPQ_Variable_61.npy", &ort, NULL) == 0);
+    REQUIRE(ort.dtype == DTYPE_S8 && ort.bytes > 2);
+    const int8_t *o = ort.data;
+    snprintf(sock, sizeof sock, "mlfscope-e2e-ic-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 120 -y 30 "
+               "'LANG=C.UTF-8 %s tui %s --input %s; echo EXIT=$?; sleep 5'", sock, bin,
+               IC_MODEL, IC_INPUT) == 0);
+    WAIT("23 layers");
+    sh("tmux -L %s send-keys -t e2e / PPQ_Variable_61 Enter 3", sock);
+    WAIT(" 5/23 ");
+    snprintf(want, sizeof want, "[0,0,0,0] = %d (real", o[0]);
+    WAIT(want);
+    sh("tmux -L %s send-keys -t e2e l l", sock);
+    snprintf(want, sizeof want, "[0,0,0,2] = %d (real", o[2]);
+    WAIT(want);
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    mem_free(ort.data);
+
+    /* 1,000 layers at 10 s each: keys work while it runs, and q does not wait for it. */
+    int8_t img[16 * 16 * 8];
+    for (size_t i = 0; i < sizeof img; i++)
+        img[i] = (int8_t)(i * 7);
+    snprintf(in_path, sizeof in_path, "%s/in.bin", test_tmpdir(t_));
+    FILE *f = fopen(in_path, "wb");
+    REQUIRE(f != NULL);
+    CHECK(fwrite(img, 1, sizeof img, f) == sizeof img);
+    CHECK(fclose(f) == 0);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-syn-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 80 -y 24 "
+               "'MLFSCOPE_TUI_REF_PACE_MS=10000 LANG=C.UTF-8 %s tui --synthetic 1000 "
+               "--input %s --input-dtype int8; echo EXIT=$?; sleep 5'", sock, bin,
+               in_path) == 0);
+    WAIT("running reference: layer 1 of 1000");
+    sh("tmux -L %s send-keys -t e2e j j", sock);
+    WAIT(" 3/1000 ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
+}
+
 TEST(tui, cli_usage_errors)
 {
     struct sbuf out, err;
@@ -898,16 +999,38 @@ TEST(tui, cli_usage_errors)
     sbuf_init(&err);
     CHECK_EQ_INT(test_cli("tui tests/data/models/kws_ref_model.tflite --mlf build.tar", &out,
                           &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--mlf is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "build.tar") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui m.onnx --log board.log", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--log is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "--log needs --input") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --log missing.log", NULL,
+                          &err), 2);
+    CHECK(strstr(sbuf_str(&err), "missing.log") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --arith deployed", NULL,
+                          &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--arith deployed needs --mlf") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui m.onnx --twin", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--twin is not available yet") != NULL);
+    CHECK(strstr(sbuf_str(&err), "--twin needs --mlf MLF and --input") != NULL);
     sbuf_reset(&err);
-    CHECK_EQ_INT(test_cli("tui m.onnx --input x.npy", NULL, &err), 2);
-    CHECK(strstr(sbuf_str(&err), "--input is not available yet") != NULL);
+    CHECK_EQ_INT(test_cli("tui " KWS_MODEL " --mlf " KWS_MLF " --input " KWS_LEFT
+                          " --twin --log x.log", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "give one") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input missing.npy", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "missing.npy") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --arith tflm", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "need --input") != NULL);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT " --arith fast", NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "--arith: expected onnx, tflm, tvm or deployed") != NULL);
+    sbuf_reset(&err);
+    /* The run starts, the terminal is missing: the worker is stopped and joined, exit 2. */
+    CHECK_EQ_INT(test_cli("tui " IC_MODEL " --input " IC_INPUT, NULL, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "needs a terminal") != NULL);
     sbuf_reset(&err);
     CHECK_EQ_INT(test_cli("tui", NULL, &err), 2);
     CHECK(strstr(sbuf_str(&err), "expected a MODEL file") != NULL);
@@ -1043,4 +1166,442 @@ TEST(tui, table_filled_by_a_thread_while_drawing)
     tui_release(&t);
     tui_table_release(&tb);
     graph_release(&g);
+}
+
+/* ---- the background reference run (--input) ---- */
+
+
+/* Loads resnet8 and image 0; false (test failed) when either is missing. */
+static bool ic_load(struct test_ctx *t_, struct graph *g, struct interp_inputs *in)
+{
+    struct errbuf eb;
+    char spec[] = IC_INPUT;
+    const char *specs[1] = {spec};
+    errbuf_init(&eb);
+    graph_init(g);
+    memset(in, 0, sizeof *in);
+    if (model_load(g, IC_MODEL, NULL, &eb) < 0 ||
+        interp_inputs_load(g, 1, specs, DTYPE_UNKNOWN, 0, NULL, in, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        interp_inputs_release(in);
+        graph_release(g);
+        return false;
+    }
+    return true;
+}
+
+/* Ticks like term_run until the run ends (at most ~10 s). */
+static void ref_wait(struct tui_ref *r, struct tui *t)
+{
+    for (int i = 0; i < 1000 && atomic_load(&r->state) == TUI_REF_RUNNING; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        tui_ref_tick(r, t);
+    }
+    tui_ref_tick(r, t);
+    tui_ref_tick(r, t);
+}
+
+/* ONNX Runtime's dump of tensor `name` (tests/golden/ort: "NNNN_<name, [^A-Za-z0-9._-] as _>"). */
+static bool ort_tensor(const char *name, struct tensor_value *out)
+{
+    char safe[128], path[512];
+    size_t j = 0;
+    for (size_t i = 0; name[i] && j + 1 < sizeof safe; i++) {
+        char ch = name[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+        safe[j++] = ok ? ch : '_';
+    }
+    safe[j] = '\0';
+    DIR *d = opendir(IC_ORT);
+    if (d == NULL)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name), k = strlen(safe);
+        if (n == k + 9 && de->d_name[4] == '_' && strncmp(de->d_name + 5, safe, k) == 0 &&
+            strcmp(de->d_name + 5 + k, ".npy") == 0) {
+            snprintf(path, sizeof path, "%s/%s", IC_ORT, de->d_name);
+            found = npy_read_file(path, out, NULL) == 0;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * The reference run in the background fills every layer's tensor: each one ONNX Runtime also
+ * dumped is equal to it (int8 exactly), the progress shows while it runs, the end is
+ * announced, and the tensor pane shows the Conv's output.
+ */
+TEST(tui, ref_run_matches_onnx_runtime)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct errbuf eb;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 0, &eb) == 0);
+    tui_progress(&t, 0, g.n_layers);
+    CHECK(screen_has(&t, 120, 40, "running reference: layer 0 of 23"));
+    ref_wait(&ref, &t);
+    tui_ref_stop(&ref);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_DONE);
+    CHECK_EQ_INT(t.progress_total, 0);
+    CHECK(screen_has(&t, 120, 40, "reference run done: 23 layers in onnx arithmetic"));
+
+    size_t compared = 0, conv = g.n_layers;
+    tui_table_source(&tb, &src);
+    REQUIRE(src.tensor != NULL);
+    for (size_t i = 0; i < g.n_layers; i++) {
+        struct tensor_value mine, ort;
+        const struct layer *l = &g.layers[i];
+        if (!src.tensor(src.ctx, i, TUI_TRACE_REF, &mine)) {
+            test_fail(t_, __FILE__, __LINE__, "layer %zu: no reference tensor", i);
+            continue;
+        }
+        if (l->n_outputs == 0 || !ort_tensor(g.tensors[l->outputs[0]].name, &ort))
+            continue;
+        if (conv == g.n_layers && strcmp(l->op, "Conv") == 0)
+            conv = i;
+        CHECK_EQ_INT(mine.dtype, ort.dtype);
+        CHECK_EQ_INT((long)mine.bytes, (long)ort.bytes);
+        if (mine.dtype == DTYPE_S8 || mine.dtype == DTYPE_U8) {
+            if (mine.bytes == ort.bytes)
+                CHECK_MEM(mine.data, ort.data, ort.bytes);
+        } else if (mine.dtype == DTYPE_F32 && mine.bytes == ort.bytes) {
+            for (size_t k = 0; k < ort.bytes / 4; k++)
+                CHECK_NEAR(((const float *)mine.data)[k], ((const float *)ort.data)[k], 1e-5);
+        }
+        mem_free(ort.data);
+        compared++;
+    }
+    CHECK(compared >= 15);      /* every Conv, Add, pool, Gemm and the softmax */
+    REQUIRE(conv < g.n_layers);
+    tui_select(&t, conv);
+    tui_focus(&t, TUI_PANE_TENSOR);
+    press(&t, "ll");
+    check_golden(t_, &t, 120, 40, false, "ref-tensor-120x40");
+    tui_release(&t);
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+/* q during a slow (paced) run: the worker stops at the next layer and nothing is announced. */
+TEST(tui, ref_run_cancels_promptly)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct errbuf eb;
+    struct timespec t0, t1;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 5000, &eb) == 0);
+    for (int i = 0; i < 300 && t.progress_done == 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        tui_ref_tick(&ref, &t);
+    }
+    CHECK(screen_has(&t, 120, 40, "running reference: layer 1 of 23"));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tui_ref_stop(&ref);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    CHECK(ms < 1000.0);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_CANCELLED);
+    tui_ref_tick(&ref, &t);
+    CHECK_EQ_INT(t.progress_total, 0);
+    CHECK(t.msg[0] == '\0');
+    tui_ref_stop(&ref);         /* idempotent */
+    tui_release(&t);
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+/* An input that does not fit the model fails at start, before a thread exists. */
+TEST(tui, ref_run_bad_input_fails_before_the_thread)
+{
+    struct graph g;
+    struct interp_inputs in;
+    struct tui_table tb;
+    struct tui_ref ref;
+    struct errbuf eb;
+    if (!ic_load(t_, &g, &in))
+        return;
+    errbuf_init(&eb);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    in.vals[0].dims[1] = 31;    /* 1x31x32x3 for a 1x32x32x3 input */
+    struct interp_options io = {.arith = INTERP_ARITH_ONNX};
+    CHECK(tui_ref_start(&ref, &g, &io, &in, &tb, NULL, NULL, 0, &eb) < 0);
+    CHECK(eb.msg[0] != '\0');
+    in.vals[0].dims[1] = 32;
+    tui_table_release(&tb);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+/* ---- the MLF map and a board log (--mlf, --log) ---- */
+
+/* The layer of KWS whose board output the damaged log spoils (a 1x1 conv). */
+#define KWS_VICTIM 4
+
+static void put_sbuf(char c, void *user)
+{
+    sbuf_addc(user, c);
+}
+
+/*
+ * Writes DIR/board.log: the tflm reference run of KWS on "Left" (which reproduces the board's
+ * CMSIS-NN output, tflm tests) as the firmware emitter prints it, except that layer
+ * KWS_VICTIM's channel 7 is off by up to +20 and every later layer is computed from the
+ * damaged values (as a board would). Writes its path to path[cap]; false (test failed) when
+ * something is missing.
+ */
+static bool kws_damaged_log(struct test_ctx *t_, char *path, size_t cap)
+{
+    struct graph g;
+    struct interp_inputs in = {0};
+    struct trace ref, b;
+    struct errbuf eb;
+    struct sbuf log;
+    char spec[] = KWS_LEFT;
+    const char *specs[1] = {spec};
+    struct shape_override sh;
+    char shape[] = "1,49,10,1";
+    bool ok = false;
+    errbuf_init(&eb);
+    graph_init(&g);
+    trace_init(&ref);
+    trace_init(&b);
+    sbuf_init(&log);
+    struct diff_model dm = {.g = &g, .arith = INTERP_ARITH_TFLM};
+    if (cmd_parse_shape(shape, &sh, &eb) < 0 || model_load(&g, KWS_MODEL, NULL, &eb) < 0 ||
+        interp_inputs_load(&g, 1, specs, DTYPE_S8, 1, &sh, &in, &eb) < 0 ||
+        diff_model_trace(&dm, &in, &ref, &eb) < 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        goto out;
+    }
+    b.kind = TRACE_KIND_MEMORY;
+    for (size_t i = 0; i < ref.n_entries; i++)
+        if (trace_add(&b, &ref.entries[i], &eb) < 0)
+            goto fail;
+    const char *victim = g.tensors[g.layers[KWS_VICTIM].outputs[0]].name;
+    size_t k = 0;
+    while (k < b.n_entries && strcmp(b.entries[k].name, victim) != 0)
+        k++;
+    if (k == b.n_entries)
+        goto fail;
+    struct tensor_value *v = &b.entries[k].value;
+    if (v->dtype != DTYPE_S8 || v->rank != 4 || v->dims[3] != 64)
+        goto fail;
+    int8_t *p = v->data;
+    for (size_t i = 7; i < v->bytes; i += 64)
+        p[i] = (int8_t)(p[i] > 107 ? 127 : p[i] + 20);
+    for (size_t j = k + 1; j < b.n_entries; j++) {
+        struct tensor_value out;
+        if (diff_model_run_layer(&dm, b.entries[j].name, &b, &out, &eb) < 0)
+            goto fail;
+        if (out.bytes == b.entries[j].value.bytes)
+            memcpy(b.entries[j].value.data, out.data, out.bytes);
+        mem_free(out.data);
+    }
+    struct mlfscope_dump d;
+    mlfscope_dump_init(&d, put_sbuf, &log);
+    sbuf_add(&log, "boot: clock 80 MHz\n");
+    mlfscope_dump_begin(&d, "run-1", "kws_ref_model");
+    for (size_t i = 0; i < b.n_entries; i++) {
+        const struct tensor_value *e = &b.entries[i].value;
+        int32_t dims[GRAPH_MAX_RANK];
+        for (int r = 0; r < e->rank; r++)
+            dims[r] = (int32_t)e->dims[r];
+        mlfscope_dump_tensor(&d, (uint32_t)i, b.entries[i].name, MLFSCOPE_DUMP_INT8, dims,
+                             e->rank, e->data, (uint32_t)e->bytes);
+        sbuf_printf(&log, "step %zu took %zu us\n", i, 900 + i);
+    }
+    mlfscope_dump_end(&d);
+    snprintf(path, cap, "%s/board.log", test_tmpdir(t_));
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        goto fail;
+    bool wrote = fwrite(sbuf_str(&log), 1, log.len, f) == log.len;
+    if (fclose(f) != 0 || !wrote)
+        goto fail;
+    ok = true;
+    goto out;
+fail:
+    test_fail(t_, __FILE__, __LINE__, "making the damaged log: %s", eb.msg);
+out:
+    sbuf_release(&log);
+    trace_release(&b);
+    trace_release(&ref);
+    interp_inputs_release(&in);
+    graph_release(&g);
+    return ok;
+}
+
+/*
+ * The issue's case: KWS with its CMSIS-NN MLF and a log whose layer 4 went wrong. The run
+ * and the comparison happen in the background; then `d` selects the damaged layer, the
+ * details show its verdict and metrics, the later layers are inherited, and the tensor pane
+ * shows reference | board | delta.
+ */
+TEST(tui, mlf_and_damaged_log_first_divergence)
+{
+    struct graph g;
+    struct interp_inputs in = {0};
+    struct tui_table tb;
+    struct tui_source src;
+    struct tui_ref ref;
+    struct tui t;
+    struct mlf m;
+    struct map mp;
+    struct offload_report orep;
+    struct trace board;
+    struct errbuf eb;
+    struct shape_override sh;
+    char shape[] = "1,49,10,1";
+    char spec[] = KWS_LEFT;
+    const char *specs[1] = {spec};
+    char log[512];
+    REQUIRE(kws_damaged_log(t_, log, sizeof log));
+    errbuf_init(&eb);
+    graph_init(&g);
+    mlf_init(&m);
+    map_init(&mp);
+    offload_init(&orep);
+    trace_init(&board);
+    struct offload_options oopt = {.cmsis_nn_version = 4};
+    REQUIRE(cmd_parse_shape(shape, &sh, &eb) == 0);
+    REQUIRE(model_load(&g, KWS_MODEL, NULL, &eb) == 0);
+    REQUIRE(mlf_open(&m, KWS_MLF, &eb) == 0);
+    REQUIRE(map_build(&mp, &g, &m, NULL, &eb) == 0);
+    REQUIRE(offload_analyse(&orep, &g, &mp, &oopt, &eb) == 0);
+    REQUIRE(interp_inputs_load(&g, 1, specs, DTYPE_S8, 1, &sh, &in, &eb) == 0);
+    REQUIRE(trace_load(log, NULL, &board, &eb) == 0);
+    REQUIRE(tui_table_init(&tb, g.n_layers, &eb) == 0);
+    REQUIRE(tui_data_fill_mlf(&tb, &g, &mp, &orep, &eb) == 0);
+    tui_table_source(&tb, &src);
+    REQUIRE(tui_init(&t, &g, &src, &eb) == 0);
+    struct interp_options io = {.arith = INTERP_ARITH_TFLM};
+    struct tui_ref_diff d = {.board = &board};
+    REQUIRE(tui_ref_start(&ref, &g, &io, &in, &tb, &d, NULL, 0, &eb) == 0);
+    ref_wait(&ref, &t);
+    tui_ref_stop(&ref);
+    CHECK_EQ_INT(atomic_load(&ref.state), TUI_REF_DONE);
+    CHECK_EQ_INT(ref.n_diverged, 1);
+    CHECK(screen_has(&t, 120, 40, "reference run done, 1 diverged; first: "
+                     "functional_1/activation_4/Relu"));
+    CHECK_EQ_INT(t.first_divergent, KWS_VICTIM);
+    for (size_t i = 0; i < g.n_layers; i++) {
+        enum tui_status want = i < KWS_VICTIM ? TUI_STATUS_EXACT : i == KWS_VICTIM
+                               ? TUI_STATUS_DIVERGED : TUI_STATUS_INHERITED;
+        if (i != 10)    /* RESHAPE: a view of the pool's output, folded in the MLF */
+            CHECK_EQ_INT(t.status[i], want);
+    }
+    press(&t, "d");
+    CHECK_EQ_INT(t.layer, KWS_VICTIM);
+    check_golden(t_, &t, 120, 40, true, "mlf-log-list-120x40");
+    tui_focus(&t, TUI_PANE_DETAILS);
+    press(&t, "G");
+    check_golden(t_, &t, 120, 40, false, "mlf-log-details-120x40");
+    CHECK(screen_has(&t, 120, 40, "verdict   diverged, the first divergence"));
+    CHECK(screen_has(&t, 120, 40, "first     [0,0,0,7] ref "));
+    tui_focus(&t, TUI_PANE_TENSOR);
+    press(&t, "f");
+    check_golden(t_, &t, 120, 40, true, "mlf-log-tensor-120x40");
+    CHECK(screen_has(&t, 120, 40, "[0,0,0,7] ref "));
+    tui_release(&t);
+    tui_table_release(&tb);
+    trace_release(&board);
+    interp_inputs_release(&in);
+    offload_release(&orep);
+    map_release(&mp);
+    mlf_release(&m);
+    graph_release(&g);
+}
+
+/* The same in the real binary: the background diff marks the layer, `d` goes there. */
+TEST(tui, e2e_tmux_mlf_and_damaged_log)
+{
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    char log[512];
+    REQUIRE(kws_damaged_log(t_, log, sizeof log));
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-log-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 140 -y 50 "
+               "'LANG=C.UTF-8 %s tui %s --mlf %s --input %s --input-dtype int8 "
+               "--input-shape 1,49,10,1 --log %s; echo EXIT=$?; sleep 5'", sock, bin,
+               KWS_MODEL, KWS_MLF, KWS_LEFT, log) == 0);
+    WAIT("13 layers");
+    WAIT("cmsis-nn");
+    WAIT("1 diverged; first: functional_1/activation_4/Relu");
+    sh("tmux -L %s send-keys -t e2e d", sock);
+    WAIT(" 5/13 ");
+    sh("tmux -L %s send-keys -t e2e 2 G", sock);
+    WAIT("verdict   diverged, the first divergence");
+    WAIT("max |d|   20 LSB");
+    sh("tmux -L %s send-keys -t e2e 3 f", sock);
+    WAIT("[0,0,0,7] ref ");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
+}
+
+/*
+ * --twin: the MLF's own C built and run on the host is the board. The KWS CMSIS-NN build
+ * computes what the reference computes (exact everywhere; the folded reshape is not
+ * dumped), and the tensor pane shows both sides. The build folder is kept under
+ * build/test-tmp, so only the first run pays for the compiler.
+ */
+TEST(tui, e2e_tmux_twin)
+{
+    char sock[64];
+    struct sbuf screen;
+    const char *bin = getenv("MLFSCOPE_BIN") ? getenv("MLFSCOPE_BIN") : "build/mlfscope";
+    sbuf_init(&screen);
+    snprintf(sock, sizeof sock, "mlfscope-e2e-twin-%ld", (long)getpid());
+    REQUIRE(sh("tmux -L %s -f /dev/null new-session -d -s e2e -x 140 -y 40 "
+               "'LANG=C.UTF-8 %s tui %s --mlf %s --input %s --input-dtype int8 "
+               "--input-shape 1,49,10,1 --twin --twin-dir build/test-tmp/tui-twin-kws; "
+               "echo EXIT=$?; sleep 5'", sock, bin, KWS_MODEL, KWS_MLF, KWS_LEFT) == 0);
+    WAIT("13 layers");
+    /* A first build compiles for several seconds (longer under sanitizers): poll longer. */
+    for (int i = 0; i < 20 && !wait_for(sock, "none diverged from the host twin", &screen);
+         i++)
+        if (strstr(sbuf_str(&screen), "failed") != NULL)
+            break;
+    WAIT("none diverged from the host twin");
+    WAIT("cmsis-nn exact");
+    sh("tmux -L %s send-keys -t e2e G 3", sock);
+    WAIT("ref|board");
+    WAIT("[0,0] ref -128 board -128");
+    sh("tmux -L %s send-keys -t e2e q", sock);
+    WAIT("EXIT=0");
+    sh("tmux -L %s kill-server >/dev/null 2>&1", sock);
+    sbuf_release(&screen);
 }

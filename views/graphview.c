@@ -170,12 +170,15 @@ static void label_tensor_shape(const struct tensor *t, struct sbuf *sb)
 #define NAME_WRAP 48     /* label columns before a long name is wrapped */
 
 /*
- * Appends a name, wrapped onto lines of at most NAME_WRAP characters, breaking after ';',
- * '/' or ',' when one is near (TFLite joins fused tensor names with ';'), else mid-word.
+ * Appends a name, wrapped onto lines of at most NAME_WRAP characters, breaking after '/' or
+ * ',' when one is near, else mid-word. TFLite's converter joins the names of every op it
+ * fused with ';' (".../Relu;.../FusedBatchNormV3;.../Conv2D"): the first part names the
+ * layer, so only that part is drawn; the full name stays on the box (its tooltip).
  */
 static void add_wrapped_name(struct sbuf *sb, const char *name)
 {
-    size_t len = strlen(name);
+    const char *semi = strchr(name, ';');
+    size_t len = semi != NULL ? (size_t)(semi - name) : strlen(name);
     while (len > NAME_WRAP) {
         size_t cut = NAME_WRAP;
         for (size_t i = NAME_WRAP; i > NAME_WRAP / 2; i--) {
@@ -189,7 +192,9 @@ static void add_wrapped_name(struct sbuf *sb, const char *name)
         name += cut;
         len -= cut;
     }
-    sbuf_add(sb, name);
+    sbuf_addn(sb, name, len);
+    if (semi != NULL)
+        sbuf_add(sb, ";...");
 }
 
 /* Appends a box (boxes were sized for the worst case); label is taken from sb. */

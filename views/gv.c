@@ -205,6 +205,10 @@ static void draw_box(Agraph_t *g, Agraph_t *const *subs, const struct graphview_
         add_escaped(tmp, bx->note);
     }
     set_attr(n, "label", sbuf_str(tmp));
+    /* The label may shorten the name (TFLite's fused names); hovering shows all of it. */
+    sbuf_reset(tmp);
+    add_escaped(tmp, bx->name);
+    set_attr(n, "tooltip", sbuf_str(tmp));
     set_attr(n, "fillcolor", bx->fill);
     set_attr(n, "color", bx->border);
     if (bx->dashed)

@@ -10,9 +10,9 @@
  *
  * Data that later stages provide arrives through struct tui_source: a set of optional
  * callbacks, each asked only about the layer being drawn, so opening a model costs O(layers)
- * and a draw costs O(visible rows). A background reference run (a later addition) would post
- * results into its own tables and call tui_progress/tui_source_changed from the event loop's
- * tick hook (term_run's tick), never from the worker thread: the tui is single-threaded.
+ * and a draw costs O(visible rows). The background reference run (tui_ref.h) posts results
+ * into a tui_table and the event loop's tick hook (term_run's tick) hands them over with
+ * tui_progress/tui_set_source, never the worker thread: the tui is single-threaded.
  */
 #ifndef MLFSCOPE_TUI_H
 #define MLFSCOPE_TUI_H

@@ -1,7 +1,8 @@
 /*
  * Generated graphs and per-node layer forming for the TUI (see tui_synth.h). The generated
  * network only needs to look like a deployed int8 CNN: names, shapes, quantization and
- * constant data; nobody runs it.
+ * constant data. It is also runnable (SAME padding, shapes that line up), so --input on it
+ * exercises the background reference run at any size.
  */
 #include "tui_synth.h"
 
@@ -132,6 +133,9 @@ static int const_tensor(struct graph *g, const char *name, enum dtype dt, int ra
 
 int tui_synth_graph(struct graph *g, size_t n_layers, struct errbuf *eb)
 {
+    /* SAME keeps every activation 16x16, so the residual adds line up in a reference run. */
+    static const struct attr same_padding[1] = {
+        {.name = "padding", .type = ATTR_STRING, .s = "SAME", .s_len = 4}};
     static const int64_t wdims[4] = {SYN_C, 3, 3, SYN_C}, dwdims[4] = {1, 3, 3, SYN_C};
     static const int64_t bdims[1] = {SYN_C};
     char name[96], prev[96] = "input";
@@ -174,6 +178,8 @@ int tui_synth_graph(struct graph *g, size_t n_layers, struct errbuf *eb)
             ins[2] = rc;
             spec.op = i % 4 == 1 ? "DEPTHWISE_CONV_2D" : "CONV_2D";
             spec.n_inputs = 3;
+            spec.attrs = same_padding;
+            spec.n_attrs = 1;
         }
         spec.name = g->tensors[outs[0]].name;
         spec.domain = "tflite";

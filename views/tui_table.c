@@ -65,7 +65,7 @@ void tui_table_release(struct tui_table *tb)
 
 static struct table_any scan_any(struct tui_table *tb)
 {
-    struct table_any a = {false, false, false, false};
+    struct table_any a = {false, false, false, tb->expect_tensors};
     for (size_t i = 0; i < tb->n_layers; i++) {
         const struct tui_table_row *r = &tb->rows[i];
         a.place |= r->has_place;
@@ -144,6 +144,13 @@ void tui_table_source(struct tui_table *tb, struct tui_source *src)
         .section = a.section ? cb_section : NULL,
         .tensor = a.tensor ? cb_tensor : NULL,
     };
+}
+
+void tui_table_expect_tensors(struct tui_table *tb)
+{
+    pthread_mutex_lock(&tb->lock);
+    tb->expect_tensors = true;
+    pthread_mutex_unlock(&tb->lock);
 }
 
 int tui_table_set_place(struct tui_table *tb, size_t layer, enum tui_target target,

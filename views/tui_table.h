@@ -27,6 +27,7 @@ struct tui_table {
     pthread_mutex_t lock;           /* guards rows' "set" flags, sections, dirty, progress */
     bool dirty;                     /* something changed since the last tick */
     size_t done, total;             /* progress of a running job; total 0 = none */
+    bool expect_tensors;            /* announce tensors before the first one arrives */
 };
 
 /* Makes an empty table for n_layers layers. Returns 0 or ST_ENOMEM / ST_EINTERNAL. */
@@ -39,6 +40,13 @@ void tui_table_release(struct tui_table *tb);
  * announced (a NULL callback hides the column), so call it again after filling, or use
  * tui_table_tick which does that. */
 void tui_table_source(struct tui_table *tb, struct tui_source *src);
+
+/*
+ * Announces traces before any tensor is set (a reference run about to start): the tensor
+ * pane then lists each layer's output from the start and fills it when it arrives, instead
+ * of opening on a constant and staying there. Call before handing the source to the tui.
+ */
+void tui_table_expect_tensors(struct tui_table *tb);
 
 /* Sets a layer's placement; the strings are copied (kernel may be NULL). */
 int tui_table_set_place(struct tui_table *tb, size_t layer, enum tui_target target,

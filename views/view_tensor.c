@@ -392,8 +392,10 @@ static void tensor_draw(void *state, const struct tui *t, struct screen *s, stru
     snprintf(buf, sizeof buf, "%s  (%zu/%zu)", tt->name, st->cur + 1, st->n_ents);
     screen_text_fit(s, x, y, w, SCREEN_NORMAL | SCREEN_BOLD, buf);
     if (!st->have_a) {
-        screen_text_fit(s, x, y + 1, w, SCREEN_DIM, e->trace ? "no trace data for this layer" :
-                        "no readable data");
+        /* A reference run still going will get here: say so rather than "no data". */
+        screen_text_fit(s, x, y + 1, w, SCREEN_DIM, !e->trace ? "no readable data" :
+                        t->progress_total > 0 ? "not computed yet: the reference run is on "
+                        "its way" : "no trace data for this layer");
         return;
     }
     tensor_shape_str(tt, shape, sizeof shape);

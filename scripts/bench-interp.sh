@@ -1,0 +1,46 @@
+#!/bin/sh
+# Interpreter speed (run by `make bench`): for shufflenet-v2-12-int8-qop and
+# mlperf-tiny-ic-resnet8-qdq, `mlfscope bench` (every layer output captured in memory, median
+# of N runs) in onnx and tflm mode next to ONNX Runtime's median on one thread with all graph
+# optimizations (scripts/ort-dump.js --bench, onnxruntime-node in build/node), measured in the
+# same run, and the ratio ours / ORT. Goals: ratio <= 2.0 in onnx mode, <= 1.0 in tflm mode.
+# Usage: sh scripts/bench-interp.sh [path/to/mlfscope]
+set -u
+bin=${1:-build/mlfscope}
+M=tests/data/onnx-models
+runs=${INTERP_BENCH_RUNS:-50}
+status=0
+
+if ! why=$(sh scripts/ort-install.sh); then
+    echo "bench-interp: ONNX Runtime skipped: $why"
+    exit 1
+fi
+
+json_num() {  # key json
+    echo "$2" | sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p"
+}
+
+bench_model() {  # name model input
+    name=$1 model=$2 input=$3
+    ort=$(node scripts/ort-dump.js "$model" --input "$input" --bench "$runs") ||
+        { echo "bench-interp: ORT failed on $name"; status=1; return; }
+    ort_ms=$(json_num run_ms_median "$ort")
+    for arith in onnx tflm; do
+        ours=$("$bin" bench "$model" --input "$input" --arith "$arith" -n "$runs" --json) ||
+            { echo "bench-interp: mlfscope bench failed on $name"; status=1; return; }
+        our_ms=$(json_num run_ms_median "$ours")
+        goal=2.0
+        [ "$arith" = tflm ] && goal=1.0
+        awk -v n="$name" -v a="$arith" -v o="$our_ms" -v r="$ort_ms" -v g="$goal" 'BEGIN {
+            ratio = o / r
+            printf "%-28s %-5s ours %8.3f ms  ort %8.3f ms  ratio %5.2f  (goal <= %s) %s\n",
+                n, a, o, r, ratio, g, ratio <= g ? "ok" : "MISSED"
+        }'
+    done
+}
+
+bench_model shufflenet-v2-12-int8-qop "$M/shufflenet-v2-12-int8-qop/model.onnx" \
+    "$M/shufflenet-v2-12-int8-qop/test_data_set_0/input_0.pb"
+bench_model mlperf-tiny-ic-resnet8-qdq "$M/mlperf-tiny-ic-resnet8-qdq/model.onnx" \
+    "$M/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"
+exit $status

@@ -1,0 +1,1 @@
+{ for (int32_t i = 0; i < 4; ++i) T_cast[i] = 0; f(T_cast); T_cast[(i ? 1 : 2)] = 0; T_cast[0x7fffffffffff * 99999999] = 1; "str\

@@ -1,0 +1,777 @@
+/*
+ * Tests of the reference interpreter against numbers computed elsewhere: every supported ONNX
+ * backend node test (expected outputs from the ONNX reference implementation), every tensor
+ * of the real models against ONNX Runtime 1.30.0 (tests/golden/ort, scripts/ort-dump.js),
+ * the QLinearConv attribute models against ONNX Runtime (tests/data/qlinearconv), the fast
+ * kernels against ref/'s plain loops, and the run/bench commands.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+#include "../dump/npy.h"
+#include "../ref/fixedpoint.h"
+#include "../ref/ref.h"
+#include "../src/errbuf.h"
+#include "../src/fileio.h"
+#include "../src/graph.h"
+#include "../src/interp.h"
+#include "../src/interp_int.h"
+#include "../src/interp_kernels.h"
+#include "../src/mem.h"
+#include "../src/model.h"
+#include "../src/onnx.h"
+#include "../src/sbuf.h"
+
+#define NODE_DIR "tests/data/onnx-node"
+#define MODEL_DIR "tests/data/onnx-models"
+#define QLC_DIR "tests/data/qlinearconv"
+#define GOLDEN_DIR "tests/golden/ort"
+
+/*
+ * Backend node tests the interpreter does not run, with the reason; docs/interp.md lists the
+ * same. The test checks that each still fails cleanly with "unsupported", so the list stays
+ * true.
+ */
+static const struct {
+    const char *name;
+    const char *reason;
+} unsupported_tests[] = {
+    {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output not implemented"},
+    {"test_resize_upsample_scales_cubic", "Resize mode cubic not implemented"},
+};
+
+static const char *unsupported_reason(const char *name)
+{
+    for (size_t i = 0; i < sizeof unsupported_tests / sizeof unsupported_tests[0]; i++)
+        if (strcmp(unsupported_tests[i].name, name) == 0)
+            return unsupported_tests[i].reason;
+    return NULL;
+}
+
+static double elem_f(const struct tensor_value *v, size_t i)
+{
+    return (double)interp_get_f(v, i);
+}
+
+static int64_t elem_i(const struct tensor_value *v, size_t i)
+{
+    const char *d = v->data;
+    switch (v->dtype) {
+    case DTYPE_S8: return ((const int8_t *)d)[i];
+    case DTYPE_U8:
+    case DTYPE_BOOL: return ((const uint8_t *)d)[i];
+    case DTYPE_S32: {
+        int32_t x;
+        memcpy(&x, d + 4 * i, 4);
+        return x;
+    }
+    case DTYPE_S64: {
+        int64_t x;
+        memcpy(&x, d + 8 * i, 8);
+        return x;
+    }
+    default: return (int64_t)interp_get_f(v, i);
+    }
+}
+
+/*
+ * Compares a produced value with an expected one: same dtype and shape; integers exactly,
+ * floats with the ONNX runner's rtol 1e-3, atol 1e-7. Describes the first difference in msg.
+ */
+static bool same_value(const struct tensor_value *got, const struct tensor_value *want,
+                       char *msg, size_t cap)
+{
+    if (got->dtype != want->dtype) {
+        snprintf(msg, cap, "dtype %s, want %s", dtype_name(got->dtype), dtype_name(want->dtype));
+        return false;
+    }
+    bool shape_ok = got->rank == want->rank;
+    for (int i = 0; shape_ok && i < got->rank; i++)
+        shape_ok = got->dims[i] == want->dims[i];
+    if (!shape_ok) {
+        snprintf(msg, cap, "shape differs (rank %d, want %d)", got->rank, want->rank);
+        return false;
+    }
+    size_t n = interp_elems(want), bad = 0, first = 0;
+    bool is_float = want->dtype == DTYPE_F32 || want->dtype == DTYPE_F64;
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        if (is_float) {
+            double a = elem_f(got, i), b = elem_f(want, i);
+            ok = fabs(a - b) <= 1e-7 + 1e-3 * fabs(b) || (isnan(a) && isnan(b));
+        } else {
+            ok = elem_i(got, i) == elem_i(want, i);
+        }
+        if (!ok && bad++ == 0)
+            first = i;
+    }
+    if (bad) {
+        if (is_float)
+            snprintf(msg, cap, "%zu of %zu differ, first at %zu: got %.9g, want %.9g", bad, n,
+                     first, elem_f(got, first), elem_f(want, first));
+        else
+            snprintf(msg, cap, "%zu of %zu differ, first at %zu: got %lld, want %lld", bad, n,
+                     first, (long long)elem_i(got, first), (long long)elem_i(want, first));
+        return false;
+    }
+    return true;
+}
+
+/* Runs one backend node test; returns 0, or the interp/loader status (eb set). */
+static int run_node_test(struct test_ctx *t_, const char *dir, const char *name, bool expect_ok)
+{
+    char path[1024];
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct graph g;
+    graph_init(&g);
+    struct interp *ip = NULL;
+    struct tensor_value in[16];
+    size_t n_in = 0;
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    int rc = model_load(&g, path, NULL, &eb);
+    while (!rc && n_in < 16) {
+        snprintf(path, sizeof path, "%s/test_data_set_0/input_%zu.pb", dir, n_in);
+        if (!fileio_exists(path))
+            break;
+        rc = onnx_read_tensor_pb(path, &in[n_in], &eb);
+        if (!rc)
+            n_in++;
+    }
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .dump = INTERP_DUMP_OUTPUTS};
+    if (!rc)
+        rc = interp_new(&g, &opts, &ip, &eb);
+    for (size_t k = 0; !rc && k < n_in; k++) {
+        if (k >= g.n_inputs) {
+            rc = errbuf_set(&eb, ST_EINVAL, "more inputs than graph inputs");
+            break;
+        }
+        rc = interp_set_input(ip, g.inputs[k], &in[k], &eb);
+    }
+    if (!rc)
+        rc = interp_run(ip, &eb);
+    for (size_t k = 0; !rc && k < g.n_outputs; k++) {
+        struct tensor_value want;
+        snprintf(path, sizeof path, "%s/test_data_set_0/output_%zu.pb", dir, k);
+        if (onnx_read_tensor_pb(path, &want, &eb) != 0) {
+            test_fail(t_, __FILE__, __LINE__, "%s: %s", name, eb.msg);
+            break;
+        }
+        const struct tensor_value *got = interp_value(ip, g.outputs[k]);
+        char msg[200];
+        if (!got)
+            test_fail(t_, __FILE__, __LINE__, "%s: output %zu missing", name, k);
+        else if (!same_value(got, &want, msg, sizeof msg))
+            test_fail(t_, __FILE__, __LINE__, "%s: output %zu (%s): %s", name, k,
+                      g.tensors[g.outputs[k]].name, msg);
+        mem_free(want.data);
+    }
+    if (rc && expect_ok)
+        test_fail(t_, __FILE__, __LINE__, "%s: %s", name, eb.msg);
+    if (rc && !expect_ok && strstr(eb.msg, "unsupported") == NULL)
+        test_fail(t_, __FILE__, __LINE__, "%s: expected an 'unsupported' error, got: %s", name,
+                  eb.msg);
+    interp_free(ip);
+    for (size_t k = 0; k < n_in; k++)
+        mem_free(in[k].data);
+    graph_release(&g);
+    return rc;
+}
+
+TEST(interp, onnx_node_tests)
+{
+    DIR *d = opendir(NODE_DIR);
+    REQUIRE(d != NULL);
+    struct dirent *e;
+    int n_run = 0, n_skipped = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "test_", 5) != 0)
+            continue;
+        char dir[512];
+        if (snprintf(dir, sizeof dir, "%s/%s", NODE_DIR, e->d_name) >= (int)sizeof dir)
+            continue;
+        const char *why = unsupported_reason(e->d_name);
+        int rc = run_node_test(t_, dir, e->d_name, why == NULL);
+        if (why) {
+            n_skipped++;
+            if (rc == 0)
+                test_fail(t_, __FILE__, __LINE__, "%s now runs: remove it from the list",
+                          e->d_name);
+        } else {
+            n_run++;
+        }
+    }
+    closedir(d);
+    CHECK(n_run >= 185);
+    CHECK_EQ_INT(n_skipped, (int)(sizeof unsupported_tests / sizeof unsupported_tests[0]));
+}
+
+TEST(interp, unsupported_op_message_names_file_node_and_op)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct graph g;
+    graph_init(&g);
+    REQUIRE(model_load(&g, NODE_DIR "/test_maxpool_with_argmax_2d_precomputed_pads/model.onnx",
+                       NULL, &eb) == 0);
+    struct interp *ip = NULL;
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX};
+    CHECK_EQ_INT(interp_new(&g, &opts, &ip, &eb), ST_EUNSUPPORTED);
+    CHECK(ip == NULL);
+    char want[256];
+    snprintf(want, sizeof want, "%s: node %s: unsupported attribute Indices output of MaxPool",
+             g.path, g.nodes[0].name);
+    CHECK_EQ_STR(eb.msg, want);
+    graph_release(&g);
+
+    /* an op nobody implements, in a graph built here */
+    graph_init(&g);
+    g.path = "mem.onnx";
+    int x = graph_tensor(&g, "x", &eb), y = graph_tensor(&g, "y", &eb);
+    REQUIRE(x >= 0 && y >= 0);
+    g.tensors[x].flags |= TENSOR_INPUT;
+    g.tensors[x].dtype = DTYPE_F32;
+    g.tensors[y].flags |= TENSOR_OUTPUT;
+    int ins[1] = {x}, outs[1] = {y};
+    struct node spec = {.name = "n0", .op = "NoSuchOp", .domain = "", .n_inputs = 1,
+                        .inputs = ins, .n_outputs = 1, .outputs = outs, .layer = -1};
+    REQUIRE(graph_add_node(&g, &spec, &eb) >= 0);
+    REQUIRE(graph_finish(&g, &eb) == 0);
+    errbuf_init(&eb);
+    CHECK_EQ_INT(interp_new(&g, &opts, &ip, &eb), ST_EUNSUPPORTED);
+    CHECK_EQ_STR(eb.msg, "mem.onnx: node n0: unsupported op NoSuchOp");
+    graph_release(&g);
+}
+
+/* Loads `model`, runs it on the inputs (positional) with opts, and returns the interp. */
+static struct interp *run_model(struct test_ctx *t_, struct graph *g, const char *model,
+                                const char *const *inputs, size_t n_inputs,
+                                struct interp_options *opts,
+                                struct interp_inputs *in)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct interp *ip = NULL;
+    int rc = model_load(g, model, NULL, &eb);
+    if (!rc)
+        rc = interp_inputs_load(g, n_inputs, inputs, DTYPE_UNKNOWN, 0, NULL, in, &eb);
+    if (!rc)
+        rc = interp_new(g, opts, &ip, &eb);
+    if (!rc)
+        rc = interp_inputs_bind(ip, in, &eb);
+    if (!rc)
+        rc = interp_run(ip, &eb);
+    if (rc) {
+        test_fail(t_, __FILE__, __LINE__, "%s: %s", model, eb.msg);
+        interp_free(ip);
+        return NULL;
+    }
+    return ip;
+}
+
+/* Every tensor ONNX Runtime wrote into GOLDEN_DIR/<golden> equals ours (onnx mode). */
+static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
+                         const char *const *inputs, size_t n_inputs)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s/index.json", GOLDEN_DIR, golden);
+    size_t bytes;
+    char *text = (char *)test_read_file(path, &bytes);
+    if (!text) {
+        test_fail(t_, __FILE__, __LINE__, "%s: missing", path);
+        return;
+    }
+    cJSON *idx = cJSON_ParseWithLength(text, bytes);
+    mem_free(text);
+    if (!idx) {
+        test_fail(t_, __FILE__, __LINE__, "%s: bad JSON", path);
+        return;
+    }
+    struct graph g;
+    graph_init(&g);
+    struct interp_inputs in = {0};
+    /* the goldens come from ORT on x86-64 AVX2 without VNNI: reproduce its u8 x s8 sums */
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .dump = INTERP_DUMP_ALL,
+                                  .capture = true, .ort_avx2_u8s8 = true};
+    struct interp *ip = run_model(t_, &g, model, inputs, n_inputs, &opts, &in);
+    const cJSON *tensors = cJSON_GetObjectItemCaseSensitive(idx, "tensors");
+    int n_checked = 0;
+    const cJSON *te;
+    cJSON_ArrayForEach(te, tensors) {
+        if (!ip)
+            break;
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "name"));
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "file"));
+        if (!name || !file)
+            continue;
+        int ti = graph_find_tensor(&g, name);
+        const struct tensor_value *got = ti >= 0 ? interp_value(ip, ti) : NULL;
+        if (!got) {
+            test_fail(t_, __FILE__, __LINE__, "%s: tensor %s not produced", golden, name);
+            continue;
+        }
+        struct tensor_value want;
+        struct errbuf eb;
+        errbuf_init(&eb);
+        snprintf(path, sizeof path, "%s/%s/%s", GOLDEN_DIR, golden, file);
+        if (npy_read_file(path, &want, &eb) != 0) {
+            test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+            continue;
+        }
+        char msg[200];
+        if (!same_value(got, &want, msg, sizeof msg))
+            test_fail(t_, __FILE__, __LINE__, "%s: tensor %s: %s", golden, name, msg);
+        mem_free(want.data);
+        n_checked++;
+    }
+    CHECK(n_checked > 0);
+    interp_free(ip);
+    interp_inputs_release(&in);
+    graph_release(&g);
+    cJSON_Delete(idx);
+}
+
+TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
+{
+    const char *in_r8[5][1] = {
+        {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"},
+        {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_1.npy"},
+        {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_2.npy"},
+        {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_3.npy"},
+        {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_4.npy"},
+    };
+    for (int k = 0; k < 5; k++) {
+        char golden[64];
+        snprintf(golden, sizeof golden, "mlperf-tiny-ic-resnet8-qdq-img%d", k);
+        check_golden(t_, golden, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx", in_r8[k],
+                     1);
+    }
+    const char *in_sn[] = {MODEL_DIR "/shufflenet-v2-12-int8-qop/test_data_set_0/input_0.pb"};
+    check_golden(t_, "shufflenet-v2-12-int8-qop",
+                 MODEL_DIR "/shufflenet-v2-12-int8-qop/model.onnx", in_sn, 1);
+    static const char *const micro[] = {"onnx2c-test_qlinearadd_int8",
+                                        "onnx2c-test_qlinearmul_uint8"};
+    for (size_t m = 0; m < 2; m++) {
+        char bufs[8][256], model[256];
+        const char *ins[8];
+        for (int k = 0; k < 8; k++) {
+            snprintf(bufs[k], sizeof bufs[k], "%s/%s/test_data_set_0/input_%d.pb", MODEL_DIR,
+                     micro[m], k);
+            ins[k] = bufs[k];
+        }
+        snprintf(model, sizeof model, "%s/%s/model.onnx", MODEL_DIR, micro[m]);
+        check_golden(t_, micro[m], model, ins, 8);
+    }
+    const char *in_relu[] = {MODEL_DIR "/tract-qrelu_1/input.npy"};
+    check_golden(t_, "tract-qrelu_1", MODEL_DIR "/tract-qrelu_1/model.onnx", in_relu, 1);
+    const char *in_tdnn[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
+    check_golden(t_, "tract-qtdnn-10x5-qop", MODEL_DIR "/tract-qtdnn-10x5-qop/model.onnx",
+                 in_tdnn, 1);
+}
+
+/* The QLinearConv models: ORT's outputs, with and without ORT's AVX2 u8 x s8 emulation. */
+TEST(interp, qlinearconv_models_equal_onnxruntime)
+{
+    DIR *d = opendir(QLC_DIR);
+    REQUIRE(d != NULL);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".onnx") != 0)
+            continue;
+        char base[256], model[1024], input[1024], output[1024];
+        snprintf(base, sizeof base, "%.*s", (int)(len - 5), e->d_name);
+        snprintf(model, sizeof model, "%s/%s.onnx", QLC_DIR, base);
+        snprintf(input, sizeof input, "%s/%s.input.npy", QLC_DIR, base);
+        snprintf(output, sizeof output, "%s/%s.output.npy", QLC_DIR, base);
+        struct tensor_value want;
+        struct errbuf eb;
+        errbuf_init(&eb);
+        if (npy_read_file(output, &want, &eb) != 0) {
+            test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+            continue;
+        }
+        for (int emulate = 1; emulate >= 0; emulate--) {
+            struct graph g;
+            graph_init(&g);
+            struct interp_inputs in = {0};
+            struct interp_options opts = {.arith = INTERP_ARITH_ONNX,
+                                          .dump = INTERP_DUMP_OUTPUTS,
+                                          .ort_avx2_u8s8 = emulate != 0};
+            const char *ins[] = {input};
+            struct interp *ip = run_model(t_, &g, model, ins, 1, &opts, &in);
+            const struct tensor_value *got = ip ? interp_value(ip, g.outputs[0]) : NULL;
+            /* exact sums differ from ORT's saturated ones only for uint8 x with int8 w */
+            bool u8s8 = g.n_nodes == 1 && g.nodes[0].n_inputs > 3 &&
+                        g.tensors[g.nodes[0].inputs[0]].dtype == DTYPE_U8 &&
+                        g.tensors[g.nodes[0].inputs[3]].dtype == DTYPE_S8;
+            char msg[200];
+            if (ip && !got)
+                test_fail(t_, __FILE__, __LINE__, "%s: no output", base);
+            else if (got && (emulate || !u8s8) && !same_value(got, &want, msg, sizeof msg))
+                test_fail(t_, __FILE__, __LINE__, "%s (emulate %d): %s", base, emulate, msg);
+            interp_free(ip);
+            interp_inputs_release(&in);
+            graph_release(&g);
+        }
+        mem_free(want.data);
+        n++;
+    }
+    closedir(d);
+    CHECK(n >= 23);
+}
+
+/* ---- fast kernels against ref/ ---- */
+
+/* xorshift, fixed seed: deterministic */
+static uint32_t rnd(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+TEST(interp, fast_int8_conv_equals_ref_in_every_mode)
+{
+    uint32_t seed = 12345;
+    static const enum ref_round rounds[] = {REF_ROUND_CMSIS_DOUBLE, REF_ROUND_CMSIS_SINGLE,
+                                            REF_ROUND_TVM_UPWARD};
+    for (int iter = 0; iter < 60; iter++) {
+        int32_t groups = (int32_t)(1 + rnd(&seed) % 3), cg = (int32_t)(1 + rnd(&seed) % 4);
+        int32_t mg = (int32_t)(1 + rnd(&seed) % 6);
+        if (iter % 5 == 0) {    /* depthwise */
+            cg = 1;
+            groups = (int32_t)(2 + rnd(&seed) % 6);
+        }
+        int32_t C = groups * cg, M = groups * mg;
+        int32_t H = (int32_t)(3 + rnd(&seed) % 9), W = (int32_t)(3 + rnd(&seed) % 9);
+        int32_t KH = (int32_t)(1 + rnd(&seed) % 3), KW = (int32_t)(1 + rnd(&seed) % 3);
+        int32_t sh = (int32_t)(1 + rnd(&seed) % 2), sw = (int32_t)(1 + rnd(&seed) % 2);
+        int32_t dh = (int32_t)(1 + rnd(&seed) % 2), dw = (int32_t)(1 + rnd(&seed) % 2);
+        int32_t pt = (int32_t)(rnd(&seed) % 2), pl = (int32_t)(rnd(&seed) % 2),
+                pb = (int32_t)(rnd(&seed) % 2), pr = (int32_t)(rnd(&seed) % 2);
+        int32_t OH = (H + pt + pb - dh * (KH - 1) - 1) / sh + 1;
+        int32_t OW = (W + pl + pr - dw * (KW - 1) - 1) / sw + 1;
+        if (OH < 1 || OW < 1)
+            continue;
+        size_t nx = (size_t)(C * H * W), nw = (size_t)(M * cg * KH * KW),
+               no = (size_t)(M * OH * OW);
+        int8_t *x = mem_alloc(nx), *w = mem_alloc(nw), *o1 = mem_alloc(no), *o2 = mem_alloc(no);
+        int32_t *bias = mem_alloc((size_t)M * 4), *mult = mem_alloc((size_t)M * 4),
+                *shift = mem_alloc((size_t)M * 4);
+        REQUIRE(x && w && o1 && o2 && bias && mult && shift);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = (int8_t)(rnd(&seed) & 0xff);
+        for (size_t i = 0; i < nw; i++)
+            w[i] = (int8_t)(rnd(&seed) & 0xff);
+        for (int32_t m = 0; m < M; m++) {
+            bias[m] = (int32_t)(rnd(&seed) % 20001) - 10000;
+            interp_multiplier_tvm(0.0001 + (rnd(&seed) % 1000) * 1e-5, &mult[m], &shift[m]);
+        }
+        int32_t in_zp = (int32_t)(rnd(&seed) % 41) - 20, out_zp = (int32_t)(rnd(&seed) % 21) - 10;
+        enum ref_round rr = rounds[iter % 3];
+        struct ref_conv2d_params p = {
+            .layout = REF_LAYOUT_NCHW, .groups = groups, .stride_h = sh, .stride_w = sw,
+            .dilation_h = dh, .dilation_w = dw, .pad_top = pt, .pad_left = pl,
+            .pad_bottom = pb, .pad_right = pr, .in_zp = in_zp, .w_zp = NULL, .n_w_zp = 1,
+            .rq = {.round = rr, .n = (size_t)M, .mult = mult, .shift = shift,
+                   .out_zp = out_zp, .act_min = -128, .act_max = 127},
+        };
+        struct ref_shape xs = {4, {1, C, H, W}}, ws = {4, {M, cg, KH, KW}}, bs = {1, {M}},
+                         os = {4, {1, M, OH, OW}};
+        CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, x, &ws, w, &bs, bias, &os, o1), REF_OK);
+        int32_t *wz = mem_calloc((size_t)M, 4);
+        struct interp_requant rq = {
+            .arith = rr == REF_ROUND_TVM_UPWARD ? INTERP_ARITH_TVM : INTERP_ARITH_TFLM,
+            .single_rounding = rr == REF_ROUND_CMSIS_SINGLE, .n = (size_t)M, .mult = mult,
+            .shift = shift, .zp = out_zp, .qmin = -128, .qmax = 127,
+        };
+        struct interp_kbuf kb[INTERP_N_KBUF] = {{0}};
+        struct interp_qconv qc = {
+            .geom = {.in = {1, (size_t)H, (size_t)W}, .out = {1, (size_t)OH, (size_t)OW},
+                     .k = {1, (size_t)KH, (size_t)KW}, .s = {1, (size_t)sh, (size_t)sw},
+                     .d = {1, (size_t)dh, (size_t)dw}, .pb = {0, (size_t)pt, (size_t)pl}},
+            .n = 1, .c = (size_t)C, .m = (size_t)M, .groups = (size_t)groups, .x = x,
+            .x_signed = true, .x_zp = in_zp, .w = w, .w_signed = true, .w_zp = wz,
+            .bias = bias, .rq = &rq, .out = o2, .out_signed = true, .scratch = kb,
+        };
+        struct errbuf eb;
+        errbuf_init(&eb);
+        CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+        CHECK_MEM(o2, o1, no);
+        for (int i = 0; i < INTERP_N_KBUF; i++)
+            interp_kbuf_release(&kb[i]);
+        mem_free(x);
+        mem_free(w);
+        mem_free(o1);
+        mem_free(o2);
+        mem_free(bias);
+        mem_free(mult);
+        mem_free(shift);
+        mem_free(wz);
+    }
+}
+
+TEST(interp, fast_tflm_add_equals_ref)
+{
+    uint32_t seed = 777;
+    for (int iter = 0; iter < 40; iter++) {
+        size_t n = 1 + rnd(&seed) % 300;
+        int8_t a[300], b[300], o1[300], o2[300];
+        for (size_t i = 0; i < n; i++) {
+            a[i] = (int8_t)(rnd(&seed) & 0xff);
+            b[i] = (int8_t)(rnd(&seed) & 0xff);
+        }
+        double s1 = 0.01 + (rnd(&seed) % 100) * 1e-3, s2 = 0.01 + (rnd(&seed) % 100) * 1e-3;
+        double so = 0.02 + (rnd(&seed) % 100) * 1e-3, tm = 2.0 * (s1 > s2 ? s1 : s2);
+        int32_t m[3], sh[3], zp[3] = {(int32_t)(rnd(&seed) % 21) - 10,
+                                      (int32_t)(rnd(&seed) % 21) - 10,
+                                      (int32_t)(rnd(&seed) % 21) - 10};
+        interp_multiplier_tflite(s1 / tm, &m[0], &sh[0]);
+        interp_multiplier_tflite(s2 / tm, &m[1], &sh[1]);
+        interp_multiplier_tflite(tm / ((1 << 20) * so), &m[2], &sh[2]);
+        struct ref_add_params p = {
+            .round = REF_ROUND_CMSIS_DOUBLE, .in1_zp = zp[0], .in2_zp = zp[1], .out_zp = zp[2],
+            .left_shift = 20, .in1_mult = m[0], .in1_shift = sh[0], .in2_mult = m[1],
+            .in2_shift = sh[1], .out_mult = m[2], .out_shift = sh[2], .act_min = -128,
+            .act_max = 127,
+        };
+        struct ref_shape s = {1, {(int32_t)n}};
+        CHECK_EQ_INT(ref_add_s8(&p, &s, a, &s, b, &s, o1), REF_OK);
+        interp_k_add_q8_tflm(a, b, o2, true, n, m, sh, zp, 20, -128, 127);
+        CHECK_MEM(o2, o1, n);
+    }
+}
+
+/* ---- modes, plan, commands ---- */
+
+TEST(interp, integer_modes_lower_qdq_layers_and_report_their_arithmetic)
+{
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_0.npy"};
+    for (int a = INTERP_ARITH_TFLM; a <= INTERP_ARITH_TVM; a++) {
+        struct graph g;
+        graph_init(&g);
+        struct interp_inputs in = {0};
+        struct interp_options opts = {.arith = (enum interp_arith)a,
+                                      .dump = INTERP_DUMP_LAYERS, .capture = true};
+        struct interp *ip = run_model(t_, &g, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx",
+                                      ins, 1, &opts, &in);
+        REQUIRE(ip != NULL);
+        int n_conv = 0, n_lowered = 0;
+        for (size_t l = 0; l < g.n_layers; l++) {
+            const struct layer *L = &g.layers[l];
+            enum interp_arith used = interp_layer_arith(ip, (int)l);
+            if (L->kind == LAYER_QDQ && strcmp(L->op, "Conv") == 0) {
+                n_conv++;
+                CHECK_EQ_INT(used, a);
+            }
+            if (L->kind == LAYER_FLOAT)
+                CHECK_EQ_INT(used, INTERP_ARITH_ONNX);
+            n_lowered += (int)used == a;
+            /* every layer output exists and is int8 for lowered layers */
+            const struct tensor_value *v = interp_value(ip, L->outputs[0]);
+            CHECK(v != NULL);
+            if (v && (int)used == a)
+                CHECK_EQ_INT(v->dtype, DTYPE_S8);
+        }
+        CHECK_EQ_INT(n_conv, 9);
+        CHECK(n_lowered >= 12);
+        /* the output is a probability vector */
+        const struct tensor_value *out = interp_value(ip, g.outputs[0]);
+        REQUIRE(out && out->dtype == DTYPE_F32 && interp_elems(out) == 10);
+        double sum = 0;
+        for (size_t i = 0; i < 10; i++)
+            sum += interp_get_f(out, i);
+        CHECK_NEAR(sum, 1.0, 1e-3);
+        interp_free(ip);
+        interp_inputs_release(&in);
+        graph_release(&g);
+    }
+}
+
+TEST(interp, per_layer_mode_onnx_everywhere_equals_onnx_mode)
+{
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_1.npy"};
+    struct graph g1, g2;
+    graph_init(&g1);
+    graph_init(&g2);
+    struct interp_inputs in1 = {0}, in2 = {0};
+    struct interp_options o1 = {.arith = INTERP_ARITH_ONNX, .capture = true};
+    struct interp *ip1 = run_model(t_, &g1, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx",
+                                   ins, 1, &o1, &in1);
+    REQUIRE(ip1 != NULL);
+    struct interp_layer_params *lp = mem_calloc(g1.n_layers, sizeof *lp);
+    REQUIRE(lp != NULL);
+    for (size_t l = 0; l < g1.n_layers; l++)
+        lp[l].arith = INTERP_ARITH_ONNX;
+    /* default TFLM, but every layer overridden back to ONNX */
+    struct interp_options o2 = {.arith = INTERP_ARITH_TFLM, .capture = true, .layer_params = lp};
+    struct interp *ip2 = run_model(t_, &g2, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx",
+                                   ins, 1, &o2, &in2);
+    REQUIRE(ip2 != NULL);
+    for (size_t l = 0; l < g1.n_layers; l++) {
+        const struct tensor_value *a = interp_value(ip1, g1.layers[l].outputs[0]);
+        const struct tensor_value *b = interp_value(ip2, g2.layers[l].outputs[0]);
+        REQUIRE(a && b);
+        CHECK_EQ_INT(a->bytes, b->bytes);
+        if (a->bytes == b->bytes)
+            CHECK_MEM(b->data, a->data, a->bytes);
+    }
+    interp_free(ip1);
+    interp_free(ip2);
+    mem_free(lp);
+    interp_inputs_release(&in1);
+    interp_inputs_release(&in2);
+    graph_release(&g1);
+    graph_release(&g2);
+}
+
+TEST(interp, without_capture_intermediates_are_freed_and_outputs_kept)
+{
+    const char *ins[] = {MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/inputs/cifar10_calib_image_2.npy"};
+    struct graph g;
+    graph_init(&g);
+    struct interp_inputs in = {0};
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX};
+    struct interp *ip = run_model(t_, &g, MODEL_DIR "/mlperf-tiny-ic-resnet8-qdq/model.onnx",
+                                  ins, 1, &opts, &in);
+    REQUIRE(ip != NULL);
+    CHECK(interp_value(ip, g.outputs[0]) != NULL);
+    CHECK(interp_value(ip, g.layers[5].outputs[0]) == NULL);
+    interp_free(ip);
+    interp_inputs_release(&in);
+    graph_release(&g);
+}
+
+TEST(interp, cli_run_writes_index_and_npy_files)
+{
+    const char *dir = test_tmpdir(t_);
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run " MODEL_DIR "/tract-qtdnn-10x5-qop/model.onnx --input "
+             MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy --dump all -o %s", dir);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    CHECK_EQ_STR(sbuf_str(&err), "");   /* no progress bar when stderr is not a terminal */
+    char path[512];
+    snprintf(path, sizeof path, "%s/index.json", dir);
+    size_t bytes;
+    char *text = (char *)test_read_file(path, &bytes);
+    REQUIRE(text != NULL);
+    cJSON *idx = cJSON_ParseWithLength(text, bytes);
+    mem_free(text);
+    REQUIRE(idx != NULL);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(idx, "arith")), "onnx");
+    const cJSON *ts = cJSON_GetObjectItem(idx, "tensors");
+    CHECK_EQ_INT(cJSON_GetArraySize(ts), 10);     /* one per node */
+    const cJSON *last = cJSON_GetArrayItem(ts, cJSON_GetArraySize(ts) - 1);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "name")), "output");
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(last, "dtype")), "float32");
+    snprintf(path, sizeof path, "%s/%s", dir,
+             cJSON_GetStringValue(cJSON_GetObjectItem(last, "file")));
+    struct tensor_value v;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    CHECK_EQ_INT(npy_read_file(path, &v, &eb), 0);
+    CHECK_EQ_INT(v.rank, 2);
+    mem_free(v.data);
+    cJSON_Delete(idx);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
+
+TEST(interp, cli_raw_input_and_errors)
+{
+    const char *dir = test_tmpdir(t_);
+    /* a raw .bin of the tract input (10x10 float32) */
+    struct tensor_value v;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(npy_read_file(MODEL_DIR "/tract-qrelu_1/input.npy", &v, &eb) == 0);
+    char bin[512], args[1024];
+    snprintf(bin, sizeof bin, "%s/in.bin", dir);
+    REQUIRE(fileio_write(bin, v.data, v.bytes, &eb) == 0);
+    struct sbuf out, err;
+    sbuf_init(&out);
+    sbuf_init(&err);
+    snprintf(args, sizeof args,
+             "run " MODEL_DIR "/tract-qrelu_1/model.onnx -i input=%s --input-dtype float32 "
+             "--input-shape %lldx%lld --dump outputs -o %s/out", bin, (long long)v.dims[0],
+             (long long)v.dims[1], dir);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 0);
+    mem_free(v.data);
+    /* wrong size for the given shape */
+    snprintf(args, sizeof args,
+             "run " MODEL_DIR "/tract-qrelu_1/model.onnx -i %s --input-dtype float32 "
+             "--input-shape 3x3 -o %s/out2", bin, dir);
+    sbuf_reset(&err);
+    CHECK_EQ_INT(test_cli(args, &out, &err), 2);
+    CHECK(strstr(sbuf_str(&err), "in.bin") != NULL);
+    /* unknown input name, bad mode, missing -o */
+    snprintf(args, sizeof args, "run " MODEL_DIR "/tract-qrelu_1/model.onnx -i nosuch=%s -o %s/o3",
+             bin, dir);
+    CHECK_EQ_INT(test_cli(args, NULL, NULL), 2);
+    CHECK_EQ_INT(test_cli("run " MODEL_DIR "/tract-qrelu_1/model.onnx -i x.npy --arith fast -o d",
+                          NULL, NULL), 2);
+    CHECK_EQ_INT(test_cli("run " MODEL_DIR "/tract-qrelu_1/model.onnx -i x.npy", NULL, NULL), 2);
+    sbuf_release(&out);
+    sbuf_release(&err);
+}
+
+TEST(interp, cli_bench_json)
+{
+    struct sbuf out;
+    sbuf_init(&out);
+    CHECK_EQ_INT(test_cli("bench " MODEL_DIR "/tract-qtdnn-10x5-qop/model.onnx -i "
+                          MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy --arith tflm -n 3 --json",
+                          &out, NULL), 0);
+    cJSON *j = cJSON_Parse(sbuf_str(&out));
+    REQUIRE(j != NULL);
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(j, "load_ms")));
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(j, "run_ms_median")));
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "runs")), 3);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "arith")), "tflm");
+    cJSON_Delete(j);
+    sbuf_release(&out);
+}
+
+TEST(interp, allocation_faults_fail_cleanly)
+{
+    const char *ins[] = {MODEL_DIR "/tract-qtdnn-10x5-qop/input.npy"};
+    struct graph g;
+    graph_init(&g);
+    struct errbuf eb;
+    errbuf_init(&eb);
+    REQUIRE(model_load(&g, MODEL_DIR "/tract-qtdnn-10x5-qop/model.onnx", NULL, &eb) == 0);
+    for (long k = 0; k < 400; k++) {
+        errbuf_init(&eb);
+        struct interp_inputs in = {0};
+        struct interp *ip = NULL;
+        struct interp_options opts = {.arith = INTERP_ARITH_TFLM, .capture = true};
+        mem_fail_after(k);
+        int rc = interp_inputs_load(&g, 1, ins, DTYPE_UNKNOWN, 0, NULL, &in, &eb);
+        if (!rc)
+            rc = interp_new(&g, &opts, &ip, &eb);
+        if (!rc)
+            rc = interp_inputs_bind(ip, &in, &eb);
+        if (!rc)
+            rc = interp_run(ip, &eb);
+        long used = mem_fail_after(-1);
+        interp_free(ip);
+        interp_inputs_release(&in);
+        if (rc == 0 && used <= k)
+            break;      /* ran to the end without hitting the fault */
+        CHECK(rc == 0 || rc == ST_ENOMEM);
+    }
+    graph_release(&g);
+}
