@@ -339,6 +339,13 @@ static int parse_initializer(struct cp *p, struct mlf_constant *c)
     size_t i = 0;
     void *data = NULL;
 
+    /* Every value takes at least one byte of text: refuse a count the rest of the file cannot
+       hold before allocating for it, so a few hostile bytes cannot claim gigabytes. */
+    if (c->count > p->len - p->pos)
+        return errbuf_set(p->eb, ST_EPARSE,
+                          "%s:%u: initialiser of %s is truncated: %zu values declared, only %zu "
+                          "bytes of text left",
+                          p->name, line0, c->name, c->count, p->len - p->pos);
     if (c->bytes > 0) {
         data = arena_zalloc(&p->m->arena, c->bytes);
         if (data == NULL)
@@ -352,8 +359,15 @@ static int parse_initializer(struct cp *p, struct mlf_constant *c)
                               "%s:%u: initialiser of %s is truncated: end of file after %zu of "
                               "%zu values",
                               p->name, line0, c->name, i, c->count);
-        if (tok_punct(&p->cur, '}'))
+        if (tok_punct(&p->cur, '}')) {
+            /* TVM writes every value; fewer means a cut or edited file, not zeros */
+            if (i < c->count)
+                return errbuf_set(p->eb, ST_EPARSE,
+                                  "%s:%u: initialiser of %s is truncated: '}' after %zu of %zu "
+                                  "values",
+                                  p->name, p->cur.line, c->name, i, c->count);
             break;
+        }
         bool neg = false;
         if (tok_punct(&p->cur, '+') || tok_punct(&p->cur, '-')) {
             neg = p->cur.s[0] == '-';
@@ -1183,12 +1197,13 @@ static int add_literal(struct fctx *fc, const struct tok *t, size_t n)
         }
         if (i >= n)
             break;
+        /* the token is kept for numbers too: an unparsable one is then a name that matches
+           nothing, never an empty token with a NULL text */
+        l->id[l->n] = t[i];
         if (t[i].kind == TK_NUM) {
             int64_t v = 0;
             l->is_num[l->n] = parse_int(neg, &t[i], &v);
             l->num[l->n] = v;
-        } else {
-            l->id[l->n] = t[i];
         }
         l->n++;
         i++;

@@ -1045,3 +1045,69 @@ TEST(mlf, graph_json_name_and_tgz)
     sbuf_release(&o1);
     sbuf_release(&o2);
 }
+
+/* Fuzz regressions: unnamed parameters must read as NULL names, a second AOT main is skipped. */
+TEST(mlf, unnamed_params_and_second_main)
+{
+    static const char src[] =
+        "int32_t tvmgen_default_cmsis_nn_main_0(int8_t*, int8_t* output_, uint8_t*) {\n"
+        "  arm_relu6_s8(input_, output_, 4);\n"
+        "  return 0;\n"
+        "}\n"
+        "int32_t tvmgen_default___tvm_main__(int8_t* input_0, int8_t*, uint8_t* g_var) {\n"
+        "  if (tvmgen_default_cmsis_nn_main_0(input_0, output_0, g_var) != 0 ) return -1;\n"
+        "  return 0;\n"
+        "}\n"
+        "int32_t tvmgen_default___tvm_main__(int8_t* a, int8_t* b) {\n"
+        "  if (tvmgen_default_cmsis_nn_main_0(a, b, b) != 0 ) return -1;\n"
+        "  return 0;\n"
+        "}\n";
+    struct mlf m;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    mlf_init(&m);
+    REQUIRE(mlf_parse_c(&m, "default_lib1.c", src, sizeof src - 1, &eb) == 0);
+    REQUIRE(mlf_link(&m, &eb) == 0);
+    REQUIRE(m.n_functions == 1);
+    REQUIRE(m.functions[0].n_params == 3);
+    CHECK(m.functions[0].params[0].name == NULL);
+    CHECK_EQ_STR(m.functions[0].params[1].name, "output_");
+    CHECK(m.functions[0].params[2].name == NULL);
+    REQUIRE(m.functions[0].n_kernels == 1);
+    CHECK_EQ_INT(m.functions[0].kernels[0].ptr_param[MLF_KP_OUTPUT], 1);
+    CHECK_EQ_INT(m.functions[0].kernels[0].ptr_param[MLF_KP_INPUT], -1);
+    REQUIRE(m.main.n_params == 3);
+    CHECK(m.main.params[1].name == NULL);
+    CHECK_EQ_INT(m.n_steps, 1);
+    bool warned = false;
+    for (size_t i = 0; i < m.n_warnings; i++)
+        warned = warned || strstr(m.warnings[i], "second AOT main") != NULL;
+    CHECK(warned);
+    mlf_release(&m);
+}
+
+/* Initialisers hold every declared value; a huge count is refused before its memory is taken. */
+TEST(mlf, initialiser_counts)
+{
+    static const char *const bad[][2] = {
+        {"static const int8_t w[2147483648] = {1};\n", "2147483648 values declared"},
+        {"static const int32_t w[4] = {1, -2};\n", "'}' after 2 of 4 values"},
+        {"static struct global_const_workspace {\n"
+         "  int8_t constant_0_let[4]; // 4 bytes, aligned offset: 0\n"
+         "} global_const_workspace = {\n"
+         "  .constant_0_let = {1, 2, 3}\n"
+         "};// of total size 4 bytes\n",
+         "'}' after 3 of 4 values"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mlf m;
+        struct errbuf eb;
+        errbuf_init(&eb);
+        mlf_init(&m);
+        CHECK_EQ_INT(mlf_parse_c(&m, "default_lib0.c", bad[i][0], strlen(bad[i][0]), &eb),
+                     ST_EPARSE);
+        CHECK(strstr(eb.msg, "default_lib0.c:") == eb.msg);
+        CHECK(strstr(eb.msg, bad[i][1]) != NULL);
+        mlf_release(&m);
+    }
+}
