@@ -157,7 +157,13 @@ fuzz:
 	        tests/fuzz/libfuzzer_main.c tests/fuzz/fuzz_$$t.c $(FUZZ_BUILD)/libmlfscope.a \
 	        $(LDLIBS_ALL) || exit 1; \
 	done
-	@echo "fuzz: run e.g. $(FUZZ_BUILD)/fuzz_onnx -max_total_time=60 tests/fuzz/corpus/onnx"
+	@echo "fuzz: built $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))"
+	@echo "fuzz: run one target on a copy of its corpus (libFuzzer adds every new input to the"
+	@echo "fuzz: folder it is given, so never point it at tests/fuzz/corpus/ itself), e.g."
+	@echo "fuzz:   cp -r tests/fuzz/corpus/onnx /tmp/corpus-onnx"
+	@echo "fuzz:   $(FUZZ_BUILD)/fuzz_onnx -max_total_time=150 -rss_limit_mb=2048 /tmp/corpus-onnx"
+	@echo "fuzz: a crash-*, leak-* or timeout-* file is written to the current folder; replay it"
+	@echo "fuzz: with $(FUZZ_BUILD)/fuzz_onnx FILE, fix it, then copy it into tests/fuzz/corpus/onnx/"
 
 bench:
 	@$(MAKE) --no-print-directory deps

@@ -368,9 +368,13 @@ static int check_dims(const char *file, const char *what, const char *name, size
     return 0;
 }
 
-/* Copies the typed *_data field of tp into dst (elems elements of dtype). */
-static int convert_typed(const char *file, const char *name, const Onnx__TensorProto *tp,
-                         enum dtype dt, size_t elems, void *dst, struct errbuf *eb)
+/*
+ * Checks that the typed *_data field of tp that holds dtype dt has exactly elems entries.
+ * Callers check before allocating the elems-sized destination: the shape is only a claim,
+ * the field's length is what the file really holds.
+ */
+static int check_typed(const char *file, const char *name, const Onnx__TensorProto *tp,
+                       enum dtype dt, size_t elems, struct errbuf *eb)
 {
     size_t have;
     switch (dt) {
@@ -390,6 +394,12 @@ static int convert_typed(const char *file, const char *name, const Onnx__TensorP
         return errbuf_set(eb, ST_EPARSE,
                           "%s: tensor '%s': has %zu data elements, its shape needs %zu", file,
                           name, have, elems);
+    return 0;
+}
+
+/* Copies the typed *_data field of tp into dst (elems elements of dtype); check_typed first. */
+static void copy_typed(const Onnx__TensorProto *tp, enum dtype dt, size_t elems, void *dst)
+{
     for (size_t i = 0; i < elems; i++) {
         switch (dt) {
         case DTYPE_F32: ((float *)dst)[i] = tp->float_data[i]; break;
@@ -409,7 +419,6 @@ static int convert_typed(const char *file, const char *name, const Onnx__TensorP
         default: break;
         }
     }
-    return 0;
 }
 
 /* ---- loading context ---- */
@@ -597,12 +606,13 @@ static int fill_const(struct loader *ld, int ti, const Onnx__TensorProto *tp,
         else if ((data = arena_memdup(&g->arena, raw, bytes)) == NULL)
             return oom(ld);
     } else {
+        rc = check_typed(ld->file, name, tp, dt, elems, ld->eb);
+        if (rc != 0)
+            return rc;
         void *dst = arena_alloc(&g->arena, bytes);
         if (dst == NULL)
             return oom(ld);
-        rc = convert_typed(ld->file, name, tp, dt, elems, dst, ld->eb);
-        if (rc != 0)
-            return rc;
+        copy_typed(tp, dt, elems, dst);
         data = dst;
     }
     t = &g->tensors[ti];
@@ -1138,29 +1148,30 @@ int onnx_read_tensor_pb(const char *path, struct tensor_value *out, struct errbu
         rc = errbuf_set(eb, ST_EPARSE, "%s: tensor '%s': byte size overflows", path, name);
         goto out;
     }
-    buf = mem_alloc(bytes ? bytes : 1);
-    if (buf == NULL) {
-        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
-        goto out;
-    }
     if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
         rc = errbuf_set(eb, ST_EUNSUPPORTED, "%s: tensor '%s': external data is not supported "
                         "in .pb inputs", path, name);
         goto out;
     }
+    /* the data present must match the shape before a shape-sized buffer is allocated */
+    if (tp->has_raw_data && tp->raw_data.len != bytes) {
+        rc = errbuf_set(eb, ST_EPARSE,
+                        "%s: tensor '%s': raw_data has %zu bytes, its shape and type need %zu",
+                        path, name, tp->raw_data.len, bytes);
+        goto out;
+    }
+    if (!tp->has_raw_data && (rc = check_typed(path, name, tp, dt, elems, eb)) != 0)
+        goto out;
+    buf = mem_alloc(bytes ? bytes : 1);
+    if (buf == NULL) {
+        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        goto out;
+    }
     if (tp->has_raw_data) {
-        if (tp->raw_data.len != bytes) {
-            rc = errbuf_set(eb, ST_EPARSE,
-                            "%s: tensor '%s': raw_data has %zu bytes, its shape and type need %zu",
-                            path, name, tp->raw_data.len, bytes);
-            goto out;
-        }
         if (bytes > 0)
             memcpy(buf, tp->raw_data.data, bytes);
     } else {
-        rc = convert_typed(path, name, tp, dt, elems, buf, eb);
-        if (rc != 0)
-            goto out;
+        copy_typed(tp, dt, elems, buf);
     }
     out->dtype = dt;
     out->rank = (int)tp->n_dims;
