@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
 #include "cmd.h"
 #include "fileio.h"
 #include "instrument.h"
@@ -258,13 +257,9 @@ int cmd_tui(int argc, char **argv)
     struct tui_source src;
     struct tui_ref ref;
     struct interp_inputs in = {0};
-    struct mlf m;
-    struct map mp;
+    struct map_deployed dep;        /* the MLF, its map and the deployed per-layer settings */
     struct offload_report orep;
     struct trace board;
-    struct arena arena;             /* deployed per-layer settings, hazard name list */
-    const char **hazards = NULL;
-    size_t n_hazards = 0;
     struct instrument_plan plan = {0};
     const char **lnames = NULL, **lops = NULL;
     struct twin_options topt = {.cc = "cc", .cmsis_nn_version = 4};
@@ -273,11 +268,9 @@ int cmd_tui(int argc, char **argv)
     int rc;
     errbuf_init(&eb);
     graph_init(&g);
-    mlf_init(&m);
-    map_init(&mp);
+    map_deployed_init(&dep);
     offload_init(&orep);
     trace_init(&board);
-    arena_init(&arena);
     if (a.synth >= 0) {
         rc = tui_synth_graph(&g, (size_t)a.synth, &eb);
     } else {
@@ -292,27 +285,14 @@ int cmd_tui(int argc, char **argv)
     have_table = rc == 0;
     if (rc == 0 && a.mlf != NULL) {
         struct offload_options oopt = {.cmsis_nn_version = 4};
-        rc = mlf_open(&m, a.mlf, &eb);
+        rc = map_deployed_open(&dep, &g, a.mlf, NULL, &eb);
         if (rc == 0)
-            rc = map_build(&mp, &g, &m, NULL, &eb);
+            rc = offload_analyse(&orep, &g, &dep.map, &oopt, &eb);
         if (rc == 0)
-            rc = offload_analyse(&orep, &g, &mp, &oopt, &eb);
-        if (rc == 0)
-            rc = tui_data_fill_mlf(&tb, &g, &mp, &orep, &eb);
-        /* Layers with a shift hazard: the diff then names it as the likely cause. */
-        if (rc == 0 && orep.n_hazards > 0) {
-            hazards = arena_array(&arena, orep.n_hazards, sizeof *hazards);
-            if (hazards == NULL)
-                rc = errbuf_set(&eb, ST_ENOMEM, "out of memory");
-            for (size_t h = 0; rc == 0 && h < orep.n_hazards; h++)
-                if (orep.hazards[h].kind == HAZ_SHIFT && orep.hazards[h].layer_name != NULL)
-                    hazards[n_hazards++] = orep.hazards[h].layer_name;
-        }
+            rc = tui_data_fill_mlf(&tb, &g, &dep.map, &orep, &eb);
         if (rc == 0 && a.deployed) {
-            struct interp_layer_params *lp = NULL;
-            rc = map_deployed_params(&mp, &arena, &lp, &eb);
             a.iopts.arith = INTERP_ARITH_TFLM;
-            a.iopts.layer_params = lp;
+            a.iopts.layer_params = dep.params;
             a.arith_set = true;
         }
     }
@@ -333,11 +313,11 @@ int cmd_tui(int argc, char **argv)
                 snprintf(twin_dir, sizeof twin_dir, "%s", a.twin_dir);
             else
                 twin_default_dir(a.mlf, twin_dir, sizeof twin_dir);
-            rc = twin_check_inputs(&m, in.vals, in.n, &eb);
+            rc = twin_check_inputs(&dep.mlf, in.vals, in.n, &eb);
             if (rc == 0)
-                rc = instrument_plan(&m, NULL, 0, &plan, &eb);
+                rc = instrument_plan(&dep.mlf, NULL, 0, &plan, &eb);
             if (rc == 0)
-                rc = instrument_use_map(&m, &g, &mp, &plan, &lnames, &lops, &eb);
+                rc = instrument_use_map(&dep.mlf, &g, &dep.map, &plan, &lnames, &lops, &eb);
             topt.layer_names = lnames;
             topt.layer_ops = lops;
             if (rc == 0)
@@ -345,9 +325,9 @@ int cmd_tui(int argc, char **argv)
         }
         /* Planning errors (an unsupported op) are reported here, before the screen opens. */
         struct tui_ref_diff d = {.board = a.log != NULL ? &board : NULL,
-                                 .tolerance = a.tolerance, .n_hazards = n_hazards,
-                                 .hazards = hazards, .mp = a.mlf != NULL ? &mp : NULL};
-        struct tui_ref_twin tw = {.m = &m, .mp = &mp, .plan = &plan, .opt = &topt,
+                                 .tolerance = a.tolerance,
+                                 .mp = a.mlf != NULL ? &dep.map : NULL};
+        struct tui_ref_twin tw = {.m = &dep.mlf, .mp = &dep.map, .plan = &plan, .opt = &topt,
                                   .dir = twin_dir};
         if (rc == 0)
             rc = tui_ref_start(&ref, &g, &a.iopts, &in, &tb,
@@ -383,9 +363,7 @@ int cmd_tui(int argc, char **argv)
     instrument_plan_release(&plan);
     interp_inputs_release(&in);
     offload_release(&orep);
-    map_release(&mp);
-    mlf_release(&m);
-    arena_release(&arena);
+    map_deployed_release(&dep);
     graph_release(&g);
     return rc < 0 ? cmd_fail(&eb) : EXIT_OK;
 }

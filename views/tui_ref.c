@@ -111,8 +111,7 @@ static int compare(struct tui_ref *r)
     /* The twin dumps AOT steps only: layers TVM folded away are not "missing". */
     struct diff_options opt = {.tolerance = r->diff.tolerance, .model = r->g,
                                .partial = r->diff.partial || r->want_twin,
-                               .rerun = rerun, .rerun_user = r,
-                               .n_hazards = r->diff.n_hazards, .hazards = r->diff.hazards};
+                               .rerun = rerun, .rerun_user = r};
     struct diff_mlf dmlf;
     diff_mlf_init(&dmlf);
     int rc = 0;

@@ -39,8 +39,6 @@ struct tui_ref_diff {
     const struct trace *board;          /* borrowed: the board log (or twin) trace */
     int tolerance;                      /* ±N LSB count as equal */
     bool partial;                       /* only the layers the board has (no "missing") */
-    size_t n_hazards;
-    const char *const *hazards;         /* borrowed: layers with a known shift hazard */
     const struct map *mp;               /* borrowed or NULL: with an MLF, board records named
                                            by MLF step or buffer are matched through it, and
                                            its hazards become hints (src/diff_mlf.h) */
