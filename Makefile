@@ -46,7 +46,7 @@ TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all deps test run-tests check demo fuzz bench golden clean
+.PHONY: all deps test run-tests check check-more demo fuzz bench golden clean
 all: $(BUILD)/mlfscope
 
 deps:
@@ -134,8 +134,13 @@ test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory run-tests
 
+# check = the tests, then check-more: the same tests under ASan+UBSan, the layer and symbol
+# checks. .ci/run calls `make test` and `make check-more`, so CI runs the plain tests once.
 check:
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory check-more
+
+check-more:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined run-tests
 	sh scripts/check-layers.sh
 	sh scripts/check-symbols.sh $(BUILD)/libmlfscope.a
