@@ -35,39 +35,84 @@
 #define INTERP_FMA_BODY static inline
 #endif
 
+/*
+ * Drops size-1 dims and merges neighbours that stay adjacent in the input (st[i] ==
+ * st[i+1] * d[i+1]), so a permutation becomes the fewest dims possible: the ShuffleNet channel
+ * shuffle [1,2,C,H,W] -> [1,C,2,H,W] is a [C,2] walk over runs of H*W elements.
+ */
+static int permute_coalesce(int rank, const int64_t *d, const int64_t *st, int64_t *cd,
+                            int64_t *cs)
+{
+    int r = 0;
+    for (int i = 0; i < rank; i++) {
+        if (d[i] == 1)
+            continue;
+        if (r > 0 && cs[r - 1] == st[i] * d[i]) {
+            cd[r - 1] *= d[i];
+            cs[r - 1] = st[i];
+            continue;
+        }
+        cd[r] = d[i];
+        cs[r] = st[i];
+        r++;
+    }
+    return r;
+}
+
+/* One output run of `n` elements `ist` apart in the input, by element size. */
+static inline void permute_run(const char *restrict px, char *restrict po, size_t esize, size_t n,
+                               int64_t ist)
+{
+    if (ist == 1) {
+        memcpy(po, px, n * esize);
+    } else if (esize == 1) {
+        for (size_t j = 0; j < n; j++)
+            po[j] = px[(int64_t)j * ist];
+    } else if (esize == 2) {
+        for (size_t j = 0; j < n; j++)
+            memcpy(po + j * 2, px + (int64_t)j * ist * 2, 2);
+    } else if (esize == 4) {
+        for (size_t j = 0; j < n; j++)
+            memcpy(po + j * 4, px + (int64_t)j * ist * 4, 4);
+    } else if (esize == 8) {
+        for (size_t j = 0; j < n; j++)
+            memcpy(po + j * 8, px + (int64_t)j * ist * 8, 8);
+    } else {
+        for (size_t j = 0; j < n; j++)
+            memcpy(po + j * esize, px + (int64_t)j * ist * (int64_t)esize, esize);
+    }
+}
+
 void interp_k_permute(const void *x, void *o, size_t esize, int rank, const int64_t *d,
                       const int64_t *st)
 {
-    size_t n = 1;
     for (int i = 0; i < rank; i++)
-        n *= (size_t)d[i];
-    if (n == 0)
+        if (d[i] == 0)
+            return;
+    int64_t cd[GRAPH_MAX_RANK], cs[GRAPH_MAX_RANK];
+    int r = permute_coalesce(rank, d, st, cd, cs);
+    if (r == 0) {   /* a scalar or all size-1 dims: one element */
+        memcpy(o, x, esize);
         return;
+    }
+    /* runs along the innermost dim: memcpy when it is contiguous in the input */
+    size_t inner = (size_t)cd[r - 1];
+    int64_t ist = cs[r - 1];
+    size_t n = 1;
+    for (int i = 0; i < r; i++)
+        n *= (size_t)cd[i];
     int64_t idx[GRAPH_MAX_RANK] = {0};
     int64_t off = 0;
     const char *px = x;
     char *po = o;
-    /* the innermost dim in a tight loop */
-    size_t inner = rank > 0 ? (size_t)d[rank - 1] : 1;
-    int64_t ist = rank > 0 ? st[rank - 1] : 0;
     for (size_t i = 0; i < n; i += inner) {
-        if (esize == 1) {
-            for (size_t j = 0; j < inner; j++)
-                po[i + j] = px[off + (int64_t)j * ist];
-        } else if (esize == 4) {
-            for (size_t j = 0; j < inner; j++)
-                memcpy(po + (i + j) * 4, px + (off + (int64_t)j * ist) * 4, 4);
-        } else {
-            for (size_t j = 0; j < inner; j++)
-                memcpy(po + (i + j) * esize, px + (size_t)(off + (int64_t)j * ist) * esize,
-                       esize);
-        }
-        for (int k = rank - 2; k >= 0; k--) {
+        permute_run(px + off * (int64_t)esize, po + i * esize, esize, inner, ist);
+        for (int k = r - 2; k >= 0; k--) {
             idx[k]++;
-            off += st[k];
-            if (idx[k] < d[k])
+            off += cs[k];
+            if (idx[k] < cd[k])
                 break;
-            off -= st[k] * idx[k];
+            off -= cs[k] * idx[k];
             idx[k] = 0;
         }
     }
