@@ -144,8 +144,9 @@ static int check_dims(struct interp_ctx *c, int rank, const int64_t *dims, size_
     return 0;
 }
 
-int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
-               void **data, struct errbuf *eb)
+/* interp_out and interp_out_uninit: `zero` clears a fresh buffer (calloc) */
+static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
+                     bool zero, void **data, struct errbuf *eb)
 {
     size_t bytes;
     int rc = check_dims(c, rank, dims, dtype_bytes(dt), &bytes, eb);
@@ -166,7 +167,7 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
         return 0;
     }
     struct buf *b = mem_alloc(sizeof *b);
-    unsigned char *p = mem_calloc(1, bytes ? bytes : 1);
+    unsigned char *p = zero ? mem_calloc(1, bytes ? bytes : 1) : mem_alloc(bytes ? bytes : 1);
     if (!b || !p) {
         mem_free(b);
         mem_free(p);
@@ -192,6 +193,18 @@ int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const in
     }
     *data = p;
     return 0;
+}
+
+int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
+               void **data, struct errbuf *eb)
+{
+    return out_alloc(c, k, dt, rank, dims, true, data, eb);
+}
+
+int interp_out_uninit(struct interp_ctx *c, size_t k, enum dtype dt, int rank,
+                      const int64_t *dims, void **data, struct errbuf *eb)
+{
+    return out_alloc(c, k, dt, rank, dims, false, data, eb);
 }
 
 int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,

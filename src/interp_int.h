@@ -88,6 +88,13 @@ struct interp_ctx {
 int interp_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
                void **data, struct errbuf *eb);
 
+/*
+ * As interp_out, but a fresh buffer is not cleared: for ops that write every element of the
+ * output (clearing large float tensors cost as much as copying them).
+ */
+int interp_out_uninit(struct interp_ctx *c, size_t k, enum dtype dt, int rank,
+                      const int64_t *dims, void **data, struct errbuf *eb);
+
 /* Output k aliases input `in_k` with a new shape (Reshape, Squeeze, Identity ...). */
 int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
                      struct errbuf *eb);

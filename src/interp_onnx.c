@@ -577,7 +577,7 @@ static int op_transpose(struct interp_ctx *c, struct errbuf *eb)
         st[i] = in_strides[perm[i]];
     }
     void *o;
-    TRY(interp_out(c, 0, x->dtype, x->rank, d, &o, eb));
+    TRY(interp_out_uninit(c, 0, x->dtype, x->rank, d, &o, eb));
     interp_k_permute(x->data, o, dtype_bytes(x->dtype), x->rank, d, st);
     return 0;
 }
@@ -603,7 +603,7 @@ static int op_concat(struct interp_ctx *c, struct errbuf *eb)
         d[axis] += x->dims[axis];
     }
     void *o;
-    TRY(interp_out(c, 0, x0->dtype, x0->rank, d, &o, eb));
+    TRY(interp_out_uninit(c, 0, x0->dtype, x0->rank, d, &o, eb));
     size_t es = dtype_bytes(x0->dtype), outer = 1, inner = es;
     for (int i = 0; i < axis; i++)
         outer *= (size_t)d[i];
@@ -672,7 +672,7 @@ static int op_split(struct interp_ctx *c, struct errbuf *eb)
         void *o;
         if (c->node->outputs[k] < 0)
             continue;
-        rc = interp_out(c, k, x->dtype, x->rank, d, &o, eb);
+        rc = interp_out_uninit(c, k, x->dtype, x->rank, d, &o, eb);
         if (rc)
             break;
         size_t chunk = inner * (size_t)sz[k];
@@ -1499,7 +1499,7 @@ static int op_dequantize(struct interp_ctx *c, struct errbuf *eb)
     if (zp && interp_elems(zp) != q.n)
         return err(c, eb, "zero point and scale sizes differ");
     float *o;
-    TRY(interp_out(c, 0, DTYPE_F32, x->rank, x->dims, (void **)&o, eb));
+    TRY(interp_out_uninit(c, 0, DTYPE_F32, x->rank, x->dims, (void **)&o, eb));
     const float *s = sc->data;
     size_t j = 0;
     if ((x->dtype == DTYPE_S8 || x->dtype == DTYPE_U8) && q.block == 0) {
@@ -1544,7 +1544,7 @@ static int op_quantize(struct interp_ctx *c, struct errbuf *eb)
     if (zp && interp_elems(zp) != q.n)
         return err(c, eb, "zero point and scale sizes differ");
     void *o;
-    TRY(interp_out(c, 0, t, x->rank, x->dims, &o, eb));
+    TRY(interp_out_uninit(c, 0, t, x->rank, x->dims, &o, eb));
     const float *s = sc->data, *p = x->data;
     float lo = (float)qmin_of(t), hi = (float)qmax_of(t);
     size_t j = 0;
