@@ -948,6 +948,80 @@ static int reduce_axes(struct interp_ctx *c, const struct tensor_value *x, bool 
 
 enum redop { R_MEAN, R_SUM, R_MAX, R_MIN };
 
+/*
+ * x's dims without the size-1 ones, neighbours of the same kind (reduced or kept) merged:
+ * walking them in row-major order visits x in memory order. ostr: the stride of each merged
+ * dim in the output (0 for reduced ones). Returns the count.
+ */
+static int reduce_coalesce(const struct tensor_value *x, const bool *red, const int64_t *kd,
+                           int64_t *cd, int64_t *ostr, bool *cred)
+{
+    int64_t s = 1, st[MAXR];
+    for (int i = x->rank - 1; i >= 0; i--) {
+        st[i] = red[i] ? 0 : s;
+        s *= kd[i];
+    }
+    int r = 0;
+    for (int i = 0; i < x->rank; i++) {
+        if (x->dims[i] == 1)
+            continue;
+        if (r > 0 && cred[r - 1] == red[i]) {
+            cd[r - 1] *= x->dims[i];
+            ostr[r - 1] = st[i];
+            continue;
+        }
+        cd[r] = x->dims[i];
+        ostr[r] = st[i];
+        cred[r] = red[i];
+        r++;
+    }
+    return r;
+}
+
+static inline float reduce_one(enum redop op, float acc, float v)
+{
+    switch (op) {
+    case R_MEAN:
+    case R_SUM: return acc + v;
+    case R_MAX: return v > acc ? v : acc;
+    case R_MIN: return v < acc ? v : acc;
+    }
+    return acc;
+}
+
+/* len contiguous inputs into one output (reduced) or into len outputs (kept), in order. */
+static void reduce_run(enum redop op, float *restrict o, const float *restrict p, size_t len,
+                       bool reduced)
+{
+    if (reduced) {
+        float acc = o[0];
+        for (size_t j = 0; j < len; j++)
+            acc = reduce_one(op, acc, p[j]);
+        o[0] = acc;
+    } else if (op <= R_SUM) {
+        for (size_t j = 0; j < len; j++)
+            o[j] += p[j];
+    } else {
+        for (size_t j = 0; j < len; j++)
+            o[j] = reduce_one(op, o[j], p[j]);
+    }
+}
+
+#define REDUCE_ROWS 8
+
+/* Sums of REDUCE_ROWS consecutive rows of len into consecutive outputs, each in order. */
+static void reduce_rows(float *restrict o, const float *restrict p, size_t len)
+{
+    float acc[REDUCE_ROWS];
+    for (int r = 0; r < REDUCE_ROWS; r++)
+        acc[r] = o[r];
+    for (size_t j = 0; j < len; j++)
+        for (int r = 0; r < REDUCE_ROWS; r++)
+            acc[r] += p[(size_t)r * len + j];
+    for (int r = 0; r < REDUCE_ROWS; r++)
+        o[r] = acc[r];
+}
+
 static int reduce(struct interp_ctx *c, enum redop op, struct errbuf *eb)
 {
     NEED(0);
@@ -965,34 +1039,41 @@ static int reduce(struct interp_ctx *c, enum redop op, struct errbuf *eb)
             d[r++] = kd[i];
     }
     float *o;
-    TRY(interp_out(c, 0, DTYPE_F32, r, d, (void **)&o, eb));
+    TRY(interp_out_uninit(c, 0, DTYPE_F32, r, d, (void **)&o, eb));
     size_t no = interp_elems(&c->out[0]), n = interp_elems(x);
     size_t cnt = no ? n / no : 0;
     for (size_t i = 0; i < no; i++)
         o[i] = op == R_MAX ? -INFINITY : op == R_MIN ? INFINITY : 0.0f;
     /* accumulate in the order ONNX Runtime's reduction walks (inner loop over the reduced
-       elements of each output), in float32 */
-    int64_t ostr[MAXR], s = 1, idx[MAXR] = {0};
-    for (int i = x->rank - 1; i >= 0; i--) {
-        ostr[i] = red[i] ? 0 : s;
-        s *= kd[i];
-    }
-    const float *p = x->data;
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        float v = p[i];
-        switch (op) {
-        case R_MEAN:
-        case R_SUM: o[off] += v; break;
-        case R_MAX: o[off] = v > o[off] ? v : o[off]; break;
-        case R_MIN: o[off] = v < o[off] ? v : o[off]; break;
-        }
-        for (int j = x->rank - 1; j >= 0; j--) {
-            off += (size_t)ostr[j];
-            if (++idx[j] < x->dims[j])
-                break;
-            off -= (size_t)(ostr[j] * idx[j]);
-            idx[j] = 0;
+       elements of each output), in float32: each output sums its elements in input order */
+    int64_t cd[MAXR], cstr[MAXR];
+    bool cred[MAXR];
+    int cr = reduce_coalesce(x, red, kd, cd, cstr, cred);
+    if (cr == 0) {              /* one element (all dims 1) */
+        reduce_run(op, o, x->data, 1, true);
+    } else if (n > 0) {
+        size_t len = (size_t)cd[cr - 1], nb = n / len;
+        int64_t idx[MAXR] = {0};
+        const float *p = x->data;
+        size_t off = 0;
+        for (size_t b = 0; b < nb; b++) {
+            if (cred[cr - 1] && op <= R_SUM && cr >= 2 && !cred[cr - 2] && cstr[cr - 2] == 1 &&
+                idx[cr - 2] + REDUCE_ROWS <= cd[cr - 2]) {
+                /* REDUCE_ROWS outputs side by side, each summed in order (independent adds) */
+                reduce_rows(o + off, p + b * len, len);
+                b += REDUCE_ROWS - 1;
+                off += REDUCE_ROWS - 1;
+                idx[cr - 2] += REDUCE_ROWS - 1;
+            } else {
+                reduce_run(op, o + off, p + b * len, len, cred[cr - 1]);
+            }
+            for (int j = cr - 2; j >= 0; j--) {
+                off += (size_t)cstr[j];
+                if (++idx[j] < cd[j])
+                    break;
+                off -= (size_t)(cstr[j] * idx[j]);
+                idx[j] = 0;
+            }
         }
     }
     if (op == R_MEAN)

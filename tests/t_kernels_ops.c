@@ -10,6 +10,8 @@
 #include "test.h"
 
 #include "../src/graph.h"
+#include "../src/interp.h"
+#include "../src/layers.h"
 #include "../src/interp_int.h"
 #include "../src/interp_kernels.h"
 #include "../src/mem.h"
@@ -92,5 +94,132 @@ TEST(kernels_ops, permute_equals_plain_loop_for_ranks_1_to_6)
         mem_free(x);
         mem_free(o1);
         mem_free(o2);
+    }
+}
+
+/* Reduce: o[out index] op= x[i] for every i in input order, one element at a time */
+static void plain_reduce(const char *op, const float *x, int rank, const int64_t *dims,
+                         const bool *red, float *o, size_t no)
+{
+    bool mx = strcmp(op, "ReduceMax") == 0, mn = strcmp(op, "ReduceMin") == 0;
+    for (size_t i = 0; i < no; i++)
+        o[i] = mx ? -INFINITY : mn ? INFINITY : 0.0f;
+    size_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= (size_t)dims[i];
+    int64_t idx[GRAPH_MAX_RANK] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t off = 0;
+        for (int k = 0; k < rank; k++)
+            if (!red[k])
+                off = off * (size_t)dims[k] + (size_t)idx[k];
+        float v = x[i];
+        if (mx)
+            o[off] = v > o[off] ? v : o[off];
+        else if (mn)
+            o[off] = v < o[off] ? v : o[off];
+        else
+            o[off] += v;
+        interp_index_next(rank, dims, idx);
+    }
+    if (strcmp(op, "ReduceMean") == 0)
+        for (size_t i = 0; i < no; i++)
+            o[i] /= (float)(n / no);
+}
+
+/* Runs a one-node graph op(x) (opset 13, attribute axes) and compares with plain_reduce. */
+static void check_reduce(struct test_ctx *t_, const char *op, int rank, const int64_t *dims,
+                         const bool *red, bool keep, const float *x)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct graph g;
+    graph_init(&g);
+    g.path = "mem.onnx";
+    static const struct opset ops[] = {{"", 13}};
+    g.opsets = ops;
+    g.n_opsets = 1;
+    int xt = graph_tensor(&g, "x", &eb), yt = graph_tensor(&g, "y", &eb);
+    REQUIRE(xt >= 0 && yt >= 0);
+    g.tensors[xt].flags |= TENSOR_INPUT;
+    g.tensors[xt].dtype = DTYPE_F32;
+    g.tensors[xt].rank = rank;
+    memcpy(g.tensors[xt].dims, dims, sizeof(int64_t) * (size_t)rank);
+    g.tensors[yt].flags |= TENSOR_OUTPUT;
+    int64_t axes[GRAPH_MAX_RANK];
+    size_t na = 0, n = 1, no = 1;
+    for (int i = 0; i < rank; i++) {
+        n *= (size_t)dims[i];
+        if (red[i])
+            axes[na++] = i - (i % 2 ? rank : 0);    /* negative axes too */
+        else
+            no *= (size_t)dims[i];
+    }
+    struct attr attrs[2] = {
+        {.name = "axes", .type = ATTR_INTS, .n = na, .ints = axes},
+        {.name = "keepdims", .type = ATTR_INT, .i = keep},
+    };
+    int ins[1] = {xt}, outs[1] = {yt};
+    struct node spec = {.name = "n0", .op = op, .domain = "", .n_inputs = 1, .inputs = ins,
+                        .n_outputs = 1, .outputs = outs, .n_attrs = 2, .attrs = attrs,
+                        .layer = -1};
+    REQUIRE(graph_add_node(&g, &spec, &eb) >= 0);
+    REQUIRE(graph_finish(&g, &eb) == 0);
+    REQUIRE(layers_form(&g, &eb) == 0);
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX};
+    struct interp *ip = NULL;
+    struct tensor_value xv = {.dtype = DTYPE_F32, .rank = rank, .data = (void *)x,
+                              .bytes = n * sizeof(float)};
+    memcpy(xv.dims, dims, sizeof(int64_t) * (size_t)rank);
+    REQUIRE(interp_new(&g, &opts, &ip, &eb) == 0);
+    REQUIRE(interp_set_input(ip, xt, &xv, &eb) == 0);
+    REQUIRE(interp_run(ip, &eb) == 0);
+    const struct tensor_value *y = interp_value(ip, yt);
+    REQUIRE(y);
+    float *want = mem_alloc(no * sizeof(float));
+    REQUIRE(want);
+    plain_reduce(op, x, rank, dims, red, want, no);
+    CHECK_EQ_INT((long)y->bytes, (long)(no * sizeof(float)));
+    if (y->bytes == no * sizeof(float))
+        CHECK_MEM(y->data, want, no * sizeof(float));
+    mem_free(want);
+    interp_free(ip);
+    graph_release(&g);
+}
+
+TEST(kernels_ops, reduce_equals_plain_loop_in_input_order)
+{
+    uint32_t seed = 99;
+    static const char *const ops[] = {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"};
+    for (int iter = 0; iter < 120; iter++) {
+        int rank = 1 + iter % 5;
+        int64_t dims[GRAPH_MAX_RANK];
+        bool red[GRAPH_MAX_RANK];
+        size_t n = 1;
+        bool any = false;
+        for (int i = 0; i < rank; i++) {
+            dims[i] = rnd(&seed) % 5 == 0 ? 1 : (int64_t)(1 + rnd(&seed) % 13);
+            red[i] = rnd(&seed) % 2;
+            any |= red[i];
+            n *= (size_t)dims[i];
+        }
+        if (!any)
+            red[rank - 1] = true;
+        if (iter % 10 == 3 && rank >= 2) {  /* the global-average-pool shape, odd row counts */
+            dims[rank - 2] = 8 * (int64_t)(1 + rnd(&seed) % 4) + iter % 7;
+            for (int i = 0; i < rank; i++)
+                red[i] = i == rank - 1;
+            n = 1;
+            for (int i = 0; i < rank; i++)
+                n *= (size_t)dims[i];
+        }
+        float *x = mem_alloc(n * sizeof(float));
+        REQUIRE(x);
+        /* values of very different magnitudes: any change of summation order shows */
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)((int32_t)(rnd(&seed) % 2001) - 1000) *
+                   (rnd(&seed) % 3 == 0 ? 1e-7f : 1.0f) * 0.37f;
+        check_reduce(t_, ops[iter % 4], rank, dims, red, iter % 3 != 0, x);
+        mem_free(x);
     }
 }
