@@ -168,8 +168,8 @@ int64_t interp_get_i(const struct tensor_value *v, size_t i);
  * 8-bit convolution (the current node's conv attributes) / matmul: int32 accumulation of
  * (x - xzp)(w - wzp[ch]) + bias, requantized by rq (NULL: int32 output), written to output
  * out_k of the context as out_t. Shared by the ONNX ops and the integer-mode lowerings.
- * cacheable: w, bias and zero points are constants, so prepared weights may be kept in the
- * node's cache slot between runs.
+ * cacheable: w (b), bias and zero points are constants, so prepared weights may be kept in
+ * the node's cache slot between runs.
  */
 int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t xzp,
                     const struct tensor_value *w, const struct tensor_value *wzp,
@@ -178,7 +178,7 @@ int interp_int_conv(struct interp_ctx *c, const struct tensor_value *x, int32_t 
 int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
                       const struct tensor_value *b, const struct tensor_value *bzp,
                       const struct interp_requant *rq, enum dtype out_t, size_t out_k,
-                      struct errbuf *eb);
+                      bool cacheable, struct errbuf *eb);
 
 /* The op tables, generated list (build/gen/interp_ops.h). */
 extern const struct interp_op_table *const interp_all_tables[];

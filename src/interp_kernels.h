@@ -103,6 +103,31 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
                         const struct interp_requant *rq, void *o, bool out_signed,
                         bool ort_u8s8_pairs);
 
+/*
+ * A constant B [k, n] of an 8-bit matmul, repacked once (interp_kmatmul.c). prepare: caller
+ * owns the result (mem_free); NULL when memory runs out. prepared_for: p was made from this
+ * B (same pointer, type and shape). packs: the packed path is exact for a's type and zero
+ * point (a - a_zp fits int16).
+ */
+struct interp_mmq8_b;
+struct interp_mmq8_b *interp_k_matmul_q8_prepare(const void *b, bool b_signed, size_t k,
+                                                 size_t n);
+bool interp_k_matmul_q8_prepared_for(const struct interp_mmq8_b *p, const void *b,
+                                     bool b_signed, size_t k, size_t n);
+bool interp_k_matmul_q8_packs(bool a_signed, int32_t a_zp);
+
+/* int32 elements of scratch interp_k_matmul_q8_packed needs for `rows` rows of a. */
+size_t interp_k_matmul_q8_scratch_len(size_t rows, size_t k);
+
+/*
+ * interp_k_matmul_q8 (exact, not ort_u8s8_pairs) of a [rows, k] by the prepared B: the same
+ * values. simd: use AVX2 when the CPU has it (false: the portable loops, for tests).
+ */
+void interp_k_matmul_q8_packed(const struct interp_mmq8_b *p, size_t rows, const void *a,
+                               bool a_signed, int32_t a_zp, const int32_t *b_zp,
+                               const struct interp_requant *rq, void *o, bool out_signed,
+                               bool simd, int32_t *scratch);
+
 /* Pools over `planes` planes (N*C) of geometry g. pe: end padding (for count_include_pad). */
 void interp_k_maxpool_f32(const struct interp_kgeom *g, size_t planes, const float *x, float *o);
 void interp_k_maxpool_u8(const struct interp_kgeom *g, size_t planes, const uint8_t *x,

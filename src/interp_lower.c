@@ -267,7 +267,7 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
         if (b)
             rc = interp_node_error(g, c->node, ST_EUNSUPPORTED, eb, "matmul with bias");
         else
-            rc = interp_int_matmul(c, x, in_zp, w, &wzp, &rq, Y->dtype, q.y_k, eb);
+            rc = interp_int_matmul(c, x, in_zp, w, &wzp, &rq, Y->dtype, q.y_k, true, eb);
     } else {
         rc = interp_node_error(g, c->node, ST_EINTERNAL, eb, "unexpected op %s", q.main->op);
     }

@@ -1827,7 +1827,7 @@ static int op_convinteger(struct interp_ctx *c, struct errbuf *eb)
 int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_t azp,
                       const struct tensor_value *b, const struct tensor_value *bzp,
                       const struct interp_requant *rq, enum dtype out_t, size_t out_k,
-                      struct errbuf *eb)
+                      bool cacheable, struct errbuf *eb)
 {
     TRY(check_q8(c, a, eb));
     TRY(check_q8(c, b, eb));
@@ -1843,13 +1843,48 @@ int interp_int_matmul(struct interp_ctx *c, const struct tensor_value *a, int32_
     void *o = NULL;
     if (!rc)
         rc = interp_out(c, out_k, out_t, r, d, &o, eb);
-    if (!rc)
-        interp_k_matmul_q8(&mm, a->data, a->dtype == DTYPE_S8, azp, b->data,
-                           b->dtype == DTYPE_S8, bz, rq, o, out_t == DTYPE_S8,
-                           c->opts->ort_avx2_u8s8 && rq != NULL &&
-                               rq->arith == INTERP_ARITH_ONNX);
+    bool a_s = a->dtype == DTYPE_S8, b_s = b->dtype == DTYPE_S8;
+    bool pairs = c->opts->ort_avx2_u8s8 && rq != NULL && rq->arith == INTERP_ARITH_ONNX;
+    /* ORT's u8 x s8 pairs (zero b_zp) sum differently: those stay on the plain kernel */
+    bool pairs_used = pairs && !a_s && b_s;
+    for (size_t j = 0; pairs_used && j < mm.n; j++)
+        pairs_used = bz[j] == 0;
+    /* a constant 2-D B is packed once and kept in the node's cache slot; a's batch dims and
+       rows are then rows of one [rows, k] x [k, n] product */
+    if (!rc && cacheable && !pairs_used && b->rank == 2 && mm.k > 0 && mm.n > 0 &&
+        interp_k_matmul_q8_packs(a_s, azp)) {
+        size_t rows = interp_elems(a) / mm.k;
+        struct interp_mmq8_b *p = *c->cache;
+        if (!interp_k_matmul_q8_prepared_for(p, b->data, b_s, mm.k, mm.n)) {
+            mem_free(*c->cache);
+            *c->cache = p = interp_k_matmul_q8_prepare(b->data, b_s, mm.k, mm.n);
+        }
+        int32_t *ap = interp_kbuf_get(&c->scratch[0], interp_k_matmul_q8_scratch_len(rows, mm.k) *
+                                                          sizeof(int32_t));
+        if (!p || !ap) {
+            rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
+        } else {
+            interp_k_matmul_q8_packed(p, rows, a->data, a_s, azp, bz, rq, o, out_t == DTYPE_S8,
+                                      true, ap);
+        }
+    } else if (!rc) {
+        interp_k_matmul_q8(&mm, a->data, a_s, azp, b->data, b_s, bz, rq, o, out_t == DTYPE_S8,
+                           pairs);
+    }
     mem_free(bz);
     return rc;
+}
+
+/* Node inputs k0 and k1 are constants or omitted (B and its zero point can be cached). */
+static bool inputs_const(const struct interp_ctx *c, size_t k0, size_t k1)
+{
+    size_t ks[2] = {k0, k1};
+    for (int i = 0; i < 2; i++) {
+        int t = ks[i] < c->node->n_inputs ? c->node->inputs[ks[i]] : -1;
+        if (t >= 0 && !(c->g->tensors[t].flags & TENSOR_CONST))
+            return false;
+    }
+    return true;
 }
 
 static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
@@ -1871,7 +1906,7 @@ static int op_qlinearmatmul(struct interp_ctx *c, struct errbuf *eb)
         .qmax = qmax_of(y_zp->dtype),
     };
     int rc = interp_int_matmul(c, c->in[0], (int32_t)interp_get_i(c->in[2], 0), b, c->in[5], &rq,
-                               y_zp->dtype, 0, eb);
+                               y_zp->dtype, 0, inputs_const(c, 3, 5), eb);
     mem_free(sc);
     return rc;
 }
@@ -1886,7 +1921,7 @@ static int op_matmulinteger(struct interp_ctx *c, struct errbuf *eb)
         return interp_node_error(c->g, c->node, ST_EUNSUPPORTED, eb,
                                  "per-row a_zero_point not supported");
     return interp_int_matmul(c, c->in[0], azp ? (int32_t)interp_get_i(azp, 0) : 0, c->in[1], bzp,
-                             NULL, DTYPE_S32, 0, eb);
+                             NULL, DTYPE_S32, 0, inputs_const(c, 1, 3), eb);
 }
 
 /* com.microsoft QLinearAdd / QLinearMul, as MLAS's scalar path: float per element. */

@@ -223,3 +223,61 @@ TEST(kernels_ops, reduce_equals_plain_loop_in_input_order)
         mem_free(x);
     }
 }
+
+TEST(kernels_ops, packed_int8_matmul_equals_plain_kernel)
+{
+    uint32_t seed = 31337;
+    for (int iter = 0; iter < 80; iter++) {
+        size_t M = 1 + rnd(&seed) % 5, K = 1 + rnd(&seed) % 70, N = 1 + rnd(&seed) % 150;
+        if (iter == 0)
+            M = 1, K = 1024, N = 1000;  /* ShuffleNet v2's classifier */
+        bool a_s = rnd(&seed) % 2, b_s = rnd(&seed) % 2, o_s = rnd(&seed) % 2;
+        bool per_col = rnd(&seed) % 2, raw = iter % 4 == 1;
+        int32_t a_zp = a_s ? (int32_t)(rnd(&seed) % 256) - 128 : (int32_t)(rnd(&seed) % 256);
+        if (iter % 7 == 2)
+            a_zp = (int32_t)(rnd(&seed) % 60001) - 30000;   /* a TFLM offset far outside */
+        if (!interp_k_matmul_q8_packs(a_s, a_zp))
+            continue;
+        uint8_t *a = mem_alloc(M * K), *b = mem_alloc(K * N);
+        int32_t *bz = mem_alloc(N * 4), *mult = mem_alloc(N * 4), *shift = mem_alloc(N * 4);
+        int32_t *o1 = mem_alloc(M * N * 4), *o2 = mem_alloc(M * N * 4);
+        REQUIRE(a && b && bz && mult && shift && o1 && o2);
+        for (size_t i = 0; i < M * K; i++)
+            a[i] = (uint8_t)rnd(&seed);
+        for (size_t i = 0; i < K * N; i++)
+            b[i] = (uint8_t)rnd(&seed);
+        int32_t z0 = b_s ? (int32_t)(rnd(&seed) % 256) - 128 : (int32_t)(rnd(&seed) % 256);
+        for (size_t j = 0; j < N; j++) {
+            bz[j] = per_col ? (b_s ? (int32_t)(rnd(&seed) % 256) - 128
+                                   : (int32_t)(rnd(&seed) % 256)) : z0;
+            interp_multiplier_tvm(0.00001 + (rnd(&seed) % 1000) * 1e-6, &mult[j], &shift[j]);
+        }
+        struct interp_requant rq = {
+            .arith = INTERP_ARITH_TFLM, .n = per_col ? N : 1, .mult = mult, .shift = shift,
+            .zp = (int32_t)(rnd(&seed) % 21) - 10, .qmin = o_s ? -128 : 0, .qmax = o_s ? 127 : 255,
+        };
+        struct interp_mm mm = {.m = M, .k = K, .n = N};
+        interp_k_matmul_q8(&mm, a, a_s, a_zp, b, b_s, bz, raw ? NULL : &rq, o1, o_s, false);
+        struct interp_mmq8_b *p = interp_k_matmul_q8_prepare(b, b_s, K, N);
+        int32_t *ap = mem_alloc(interp_k_matmul_q8_scratch_len(M, K) * 4);
+        REQUIRE(p && ap);
+        CHECK(interp_k_matmul_q8_prepared_for(p, b, b_s, K, N));
+        CHECK(!interp_k_matmul_q8_prepared_for(p, b, !b_s, K, N));
+        size_t bytes = M * N * (raw ? 4 : 1);
+        for (int simd = 0; simd < 2; simd++) {
+            memset(o2, 0x5a, M * N * 4);
+            interp_k_matmul_q8_packed(p, M, a, a_s, a_zp, bz, raw ? NULL : &rq, o2, o_s,
+                                      simd == 1, ap);
+            CHECK_MEM(o2, o1, bytes);
+        }
+        mem_free(p);
+        mem_free(ap);
+        mem_free(a);
+        mem_free(b);
+        mem_free(bz);
+        mem_free(mult);
+        mem_free(shift);
+        mem_free(o1);
+        mem_free(o2);
+    }
+}
