@@ -1385,13 +1385,113 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
     });
 }
 
+#define MAXPOOL_W 4096     /* widest row the row-wise pool keeps on the stack */
+#define MAXPOOL_TAPS 32    /* most horizontal taps it takes */
+
+/* q in [lo, hi): the outputs whose input q * s + base lies in [0, n). */
+static void pool_range(size_t out, size_t s, int64_t base, size_t n, size_t *lo, size_t *hi)
+{
+    int64_t si = (int64_t)s, l = base >= 0 ? 0 : (-base + si - 1) / si;
+    int64_t h = (int64_t)n - base <= 0 ? 0 : ((int64_t)n - base + si - 1) / si;
+    h = h > (int64_t)out ? (int64_t)out : h;
+    l = l > h ? h : l;
+    *lo = (size_t)l;
+    *hi = (size_t)h;
+}
+
+/*
+ * Integer 2-D/1-D max pool by rows: per output row, the max over the kernel's input rows
+ * (contiguous, vectorises), split once into stride phases (column c to phase c % s, slot
+ * c / s), so that each horizontal tap reads a contiguous run. Integer max does not depend on
+ * the order. false: a geometry it does not take (3-D, very wide rows, big strides).
+ */
+#define MAXPOOL_ROWS(T, NAME, LOWEST)                                                     \
+    INTERP_HOT static bool NAME(const struct interp_kgeom *g, size_t planes, const T *x,  \
+                                T *o)                                                     \
+    {                                                                                     \
+        size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2], s2 = g->s[2];  \
+        if (g->in[0] != 1 || g->out[0] != 1 || g->k[0] != 1 || W > MAXPOOL_W || s2 > 8 || \
+            s2 == 0 || W == 0 || g->k[2] > MAXPOOL_TAPS)                                  \
+            return false;                                                                 \
+        size_t nph = (W + s2 - 1) / s2, nk = 0;                                           \
+        /* per horizontal tap: the outputs it reaches and where they start in the phases */\
+        size_t klo[MAXPOOL_TAPS], khi[MAXPOOL_TAPS], koff[MAXPOOL_TAPS];                  \
+        for (size_t k2 = 0; k2 < g->k[2]; k2++) {                                         \
+            int64_t base = (int64_t)(k2 * g->d[2]) - (int64_t)g->pb[2];                   \
+            pool_range(OW, s2, base, W, &klo[nk], &khi[nk]);                              \
+            if (klo[nk] >= khi[nk])                                                       \
+                continue;                                                                 \
+            int64_t first = (int64_t)klo[nk] * (int64_t)s2 + base; /* >= 0 */             \
+            koff[nk] = (size_t)(first % (int64_t)s2) * nph + (size_t)(first / (int64_t)s2);\
+            nk++;                                                                         \
+        }                                                                                 \
+        T v[MAXPOOL_W], ph[MAXPOOL_W + 8];                                                \
+        for (size_t pl = 0; pl < planes; pl++) {                                          \
+            const T *xp = x + pl * H * W;                                                 \
+            for (size_t o1 = 0; o1 < OH; o1++) {                                          \
+                T *restrict orow = o + (pl * OH + o1) * OW;                               \
+                bool any = false;                                                         \
+                for (size_t k1 = 0; k1 < g->k[1]; k1++) {                                 \
+                    int64_t i1 = (int64_t)(o1 * g->s[1] + k1 * g->d[1]) -                 \
+                                 (int64_t)g->pb[1];                                       \
+                    if (i1 < 0 || i1 >= (int64_t)H)                                       \
+                        continue;                                                         \
+                    const T *restrict xr = xp + (size_t)i1 * W;                           \
+                    if (!any)                                                             \
+                        memcpy(v, xr, W * sizeof(T));                                     \
+                    else                                                                  \
+                        for (size_t c = 0; c < W; c++)                                    \
+                            v[c] = xr[c] > v[c] ? xr[c] : v[c];                           \
+                    any = true;                                                           \
+                }                                                                         \
+                if (!any || nk == 0) {                                                    \
+                    for (size_t q = 0; q < OW; q++)                                       \
+                        orow[q] = LOWEST;                                                 \
+                    continue;                                                             \
+                }                                                                         \
+                const T *src = v;                                                         \
+                if (s2 == 2) {                                                            \
+                    for (size_t m = 0; m < W / 2; m++) {                                  \
+                        ph[m] = v[2 * m];                                                 \
+                        ph[nph + m] = v[2 * m + 1];                                       \
+                    }                                                                     \
+                    if (W % 2)                                                            \
+                        ph[W / 2] = v[W - 1];                                             \
+                    src = ph;                                                             \
+                } else if (s2 > 2) {                                                      \
+                    for (size_t r = 0; r < s2; r++)                                       \
+                        for (size_t m = 0; m * s2 + r < W; m++)                           \
+                            ph[r * nph + m] = v[m * s2 + r];                              \
+                    src = ph;                                                             \
+                }                                                                         \
+                for (size_t q = 0; q < klo[0]; q++)                                       \
+                    orow[q] = LOWEST;                                                     \
+                for (size_t q = khi[0]; q < OW; q++)                                      \
+                    orow[q] = LOWEST;                                                     \
+                memcpy(orow + klo[0], src + koff[0], (khi[0] - klo[0]) * sizeof(T));      \
+                for (size_t t = 1; t < nk; t++) {                                         \
+                    const T *restrict pr = src + koff[t];                                 \
+                    for (size_t q = klo[t]; q < khi[t]; q++)                              \
+                        orow[q] = pr[q - klo[t]] > orow[q] ? pr[q - klo[t]] : orow[q];    \
+                }                                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return true;                                                                      \
+    }
+
+MAXPOOL_ROWS(uint8_t, maxpool_rows_u8, 0)
+MAXPOOL_ROWS(int8_t, maxpool_rows_s8, -128)
+
 /*
  * Max pool, tap by tap over whole output rows (in-bounds ranges precomputed, as in dw_q8):
- * out = max over in-bounds taps, LOWEST when there is none. Order-independent.
+ * out = max over in-bounds taps, LOWEST when there is none. Integer pools that ROWS takes go
+ * row-wise instead.
  */
-#define MAXPOOL(T, NAME, LOWEST)                                                          \
+#define MAXPOOL(T, NAME, LOWEST, ROWS)                                                    \
     INTERP_HOT void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)   \
     {                                                                                     \
+        if (ROWS(g, planes, x, o))                                                        \
+            return;                                                                       \
         size_t I = n_in(g), P = n_out(g), s2 = g->s[2];                                   \
         for (size_t pl = 0; pl < planes; pl++) {                                          \
             const T *xp = x + pl * I;                                                     \
@@ -1428,9 +1528,11 @@ void interp_k_matmul_q8(const struct interp_mm *mm, const void *a, bool a_signed
         }                                                                                 \
     }
 
-MAXPOOL(float, interp_k_maxpool_f32, -INFINITY)
-MAXPOOL(uint8_t, interp_k_maxpool_u8, 0)
-MAXPOOL(int8_t, interp_k_maxpool_s8, -128)
+/* floats take the plain walk: -0.0 and 0.0 tie, and the first one met is kept */
+#define MAXPOOL_NO_ROWS(g, planes, x, o) ((void)(g), (void)(planes), (void)(x), (void)(o), false)
+MAXPOOL(float, interp_k_maxpool_f32, -INFINITY, MAXPOOL_NO_ROWS)
+MAXPOOL(uint8_t, interp_k_maxpool_u8, 0, maxpool_rows_u8)
+MAXPOOL(int8_t, interp_k_maxpool_s8, -128, maxpool_rows_s8)
 
 void interp_k_avgpool_f32(const struct interp_kgeom *g, size_t planes, bool include_pad,
                           const int64_t *pe, const float *x, float *o)

@@ -281,3 +281,81 @@ TEST(kernels_ops, packed_int8_matmul_equals_plain_kernel)
         mem_free(o2);
     }
 }
+
+/* Max pool by definition: every output the max of its in-bounds taps, lowest when none. */
+#define PLAIN_MAXPOOL(T, NAME, LOWEST)                                                     \
+    static void NAME(const struct interp_kgeom *g, size_t planes, const T *x, T *o)        \
+    {                                                                                      \
+        size_t I = g->in[0] * g->in[1] * g->in[2], p = 0;                                  \
+        for (size_t pl = 0; pl < planes; pl++)                                             \
+            for (size_t a = 0; a < g->out[0]; a++)                                         \
+                for (size_t b = 0; b < g->out[1]; b++)                                     \
+                    for (size_t c = 0; c < g->out[2]; c++, p++) {                          \
+                        T m = LOWEST;                                                      \
+                        size_t oo[3] = {a, b, c};                                          \
+                        for (size_t t = 0; t < g->k[0] * g->k[1] * g->k[2]; t++) {         \
+                            size_t kk[3] = {t / (g->k[1] * g->k[2]),                       \
+                                            t / g->k[2] % g->k[1], t % g->k[2]};           \
+                            int64_t ii[3];                                                 \
+                            bool in = true;                                                \
+                            for (int j = 0; j < 3; j++) {                                  \
+                                ii[j] = (int64_t)(oo[j] * g->s[j] + kk[j] * g->d[j]) -     \
+                                        (int64_t)g->pb[j];                                 \
+                                in &= ii[j] >= 0 && ii[j] < (int64_t)g->in[j];             \
+                            }                                                              \
+                            if (!in)                                                       \
+                                continue;                                                  \
+                            T v = x[pl * I + ((size_t)ii[0] * g->in[1] + (size_t)ii[1]) *  \
+                                                 g->in[2] + (size_t)ii[2]];                \
+                            m = v > m ? v : m;                                             \
+                        }                                                                  \
+                        o[p] = m;                                                          \
+                    }                                                                      \
+    }
+PLAIN_MAXPOOL(uint8_t, plain_maxpool_u8, 0)
+PLAIN_MAXPOOL(int8_t, plain_maxpool_s8, -128)
+
+TEST(kernels_ops, int8_maxpool_equals_plain_loop)
+{
+    uint32_t seed = 2024;
+    for (int iter = 0; iter < 200; iter++) {
+        struct interp_kgeom g = {.in = {1, 1, 1}, .out = {1, 1, 1}, .k = {1, 1, 1},
+                                 .s = {1, 1, 1}, .d = {1, 1, 1}, .pb = {0, 0, 0}};
+        int first = iter % 5 == 0 ? 0 : 1;  /* some 3-D pools (the plain walk) */
+        for (int j = first; j < 3; j++) {
+            g.in[j] = 1 + rnd(&seed) % 13;
+            g.k[j] = 1 + rnd(&seed) % 4;
+            g.s[j] = 1 + rnd(&seed) % 3;
+            g.d[j] = rnd(&seed) % 4 == 0 ? 2 : 1;
+            g.pb[j] = rnd(&seed) % 3;
+            if (g.pb[j] >= g.k[j])
+                g.pb[j] = g.k[j] - 1;
+            size_t pe = rnd(&seed) % 2, span = g.d[j] * (g.k[j] - 1) + 1;
+            if (g.in[j] + g.pb[j] + pe < span)
+                g.in[j] = span;
+            g.out[j] = (g.in[j] + g.pb[j] + pe - span) / g.s[j] + 1;
+        }
+        if (iter == 1) {    /* ShuffleNet v2's: 3x3 stride 2 pad 1 over 112x112 */
+            g = (struct interp_kgeom){.in = {1, 112, 112}, .out = {1, 56, 56}, .k = {1, 3, 3},
+                                      .s = {1, 2, 2}, .d = {1, 1, 1}, .pb = {0, 1, 1}};
+        }
+        size_t planes = 1 + rnd(&seed) % 3;
+        size_t ni = planes * g.in[0] * g.in[1] * g.in[2];
+        size_t no = planes * g.out[0] * g.out[1] * g.out[2];
+        uint8_t *x = mem_alloc(ni), *o1 = mem_alloc(no), *o2 = mem_alloc(no);
+        REQUIRE(x && o1 && o2);
+        for (size_t i = 0; i < ni; i++)
+            x[i] = (uint8_t)rnd(&seed);
+        plain_maxpool_u8(&g, planes, x, o1);
+        memset(o2, 0xa5, no);
+        interp_k_maxpool_u8(&g, planes, x, o2);
+        CHECK_MEM(o2, o1, no);
+        plain_maxpool_s8(&g, planes, (const int8_t *)x, (int8_t *)o1);
+        memset(o2, 0xa5, no);
+        interp_k_maxpool_s8(&g, planes, (const int8_t *)x, (int8_t *)o2);
+        CHECK_MEM(o2, o1, no);
+        mem_free(x);
+        mem_free(o1);
+        mem_free(o2);
+    }
+}
