@@ -218,12 +218,27 @@ int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, cons
     if (bytes != src->bytes)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb,
                                  "cannot reshape %zu bytes into %zu", src->bytes, bytes);
+    return interp_out_view(c, k, in_k, rank, dims, 0, eb);
+}
+
+int interp_out_view(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
+                    size_t offset, struct errbuf *eb)
+{
+    const struct tensor_value *src = c->in[in_k];
+    size_t bytes;
+    int rc = check_dims(c, rank, dims, dtype_bytes(src->dtype), &bytes, eb);
+    if (rc)
+        return rc;
+    if (offset > src->bytes || bytes > src->bytes - offset)
+        return interp_node_error(c->g, c->node, ST_EINTERNAL, eb,
+                                 "view of %zu bytes at %zu outside %zu", bytes, offset,
+                                 src->bytes);
     int ti = c->node->inputs[in_k], to = c->out_tensors[k];
     struct tensor_value *v = &c->out[k];
     v->dtype = src->dtype;
     v->rank = rank;
     memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
-    v->data = src->data;
+    v->data = (unsigned char *)src->data + offset;
     v->bytes = bytes;
     struct buf *b = c->ip->bufs[ti];
     if (b)

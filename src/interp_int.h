@@ -99,6 +99,14 @@ int interp_out_uninit(struct interp_ctx *c, size_t k, enum dtype dt, int rank,
 int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
                      struct errbuf *eb);
 
+/*
+ * Output k is `offset` bytes into input in_k, with a new shape (a contiguous part: Split
+ * along the outermost dim that is not 1). Values are never written in place, so the
+ * buffer is shared. ST_EINTERNAL when the part does not lie inside the input.
+ */
+int interp_out_view(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
+                    size_t offset, struct errbuf *eb);
+
 /* "FILE: node NAME: unsupported op OP" style errors. */
 int interp_unsupported_attr(const struct graph *g, const struct node *n, const char *attr,
                             const char *why, struct errbuf *eb);

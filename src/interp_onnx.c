@@ -670,15 +670,19 @@ static int op_split(struct interp_ctx *c, struct errbuf *eb)
         memcpy(d, x->dims, sizeof d);
         d[axis] = sz[k];
         void *o;
+        size_t chunk = inner * (size_t)sz[k], at = off;
+        off += chunk;
         if (c->node->outputs[k] < 0)
             continue;
+        if (outer == 1) {   /* one contiguous part of x: share it */
+            rc = interp_out_view(c, k, 0, x->rank, d, at, eb);
+            continue;
+        }
         rc = interp_out_uninit(c, k, x->dtype, x->rank, d, &o, eb);
         if (rc)
             break;
-        size_t chunk = inner * (size_t)sz[k];
         for (size_t o_ = 0; o_ < outer; o_++)
-            memcpy((char *)o + o_ * chunk, (const char *)x->data + o_ * row + off, chunk);
-        off += chunk;
+            memcpy((char *)o + o_ * chunk, (const char *)x->data + o_ * row + at, chunk);
     }
     mem_free(sz);
     return rc;
