@@ -83,6 +83,16 @@ struct interp {
     size_t cap_in;
     struct interp_kbuf scratch[INTERP_N_KBUF];  /* kernel scratch, reused between steps */
     void **cache;                   /* [n_nodes] prepared weights per node, mem_free'd */
+    /*
+     * Concat in place: an input whose only reader is a Concat along its outermost non-1 dim
+     * is written straight into its part of the Concat's output, which Concat then does not
+     * copy (it still checks the pointers and copies what is not in place). NULL: none.
+     */
+    int *cat_node;                  /* [n_tensors] that Concat's node index, or -1 */
+    size_t *cat_off, *cat_len;      /* [n_tensors] its part: byte offset and bytes (static
+                                       shapes; a different size at run time is not placed) */
+    size_t *cat_total;              /* [n_nodes] a planned Concat's output bytes */
+    struct buf **cat_buf;           /* [n_nodes] its output buffer before it runs, or NULL */
 };
 
 /* ---- helpers shared with the op files ---- */
@@ -144,6 +154,105 @@ static int check_dims(struct interp_ctx *c, int rank, const int64_t *dims, size_
     return 0;
 }
 
+static void set_out(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
+                    void *p, size_t bytes)
+{
+    struct tensor_value *v = &c->out[k];
+    v->dtype = dt;
+    v->rank = rank;
+    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+    v->data = p;
+    v->bytes = bytes;
+}
+
+/*
+ * The running Concat's inputs are where the plan put them in cb: the output has cb's size,
+ * its dims before the axis are 1, and every placed input sits at its offset with the size
+ * the plan gave it (otherwise Concat copies into a fresh buffer).
+ */
+static bool concat_as_planned(const struct interp_ctx *c, const struct buf *cb, int rank,
+                              const int64_t *dims, size_t bytes)
+{
+    const struct interp *ip = c->ip;
+    const struct node *n = c->node;
+    int axis = rank > 0 ? interp_axis(node_attr_int(n, "axis", 0), rank) : -1;
+    if (cb->cap != bytes || axis < 0)
+        return false;
+    for (int i = 0; i < axis; i++)
+        if (dims[i] != 1)
+            return false;
+    size_t at = 0;
+    for (size_t k = 0; k < n->n_inputs; k++) {
+        const struct tensor_value *x = c->in[k];
+        int t = n->inputs[k];
+        if (!x || t < 0)
+            return false;
+        /* an input not placed (its producer aliased or had another size) is copied */
+        uintptr_t p = (uintptr_t)x->data, b0 = (uintptr_t)cb->data;
+        bool in_cb = ip->cat_node[t] == c->node_index && p >= b0 && p - b0 < cb->cap;
+        if (in_cb && (ip->cat_off[t] != at || ip->cat_len[t] != x->bytes || p - b0 != at))
+            return false;
+        at += x->bytes;
+    }
+    return at == bytes;
+}
+
+/*
+ * Output k (tensor t) in a planned Concat's buffer: its part when t is a planned input, the
+ * whole buffer when this is that Concat's output. Returns 1 when placed, 0 when not (the
+ * caller allocates), or a negative status.
+ */
+static int concat_place(struct interp_ctx *c, size_t k, int t, enum dtype dt, int rank,
+                        const int64_t *dims, size_t bytes, bool zero, void **data,
+                        struct errbuf *eb)
+{
+    struct interp *ip = c->ip;
+    int ci = c->node_index;
+    struct buf *cb;
+    if (k == 0 && ci >= 0 && ip->cat_buf[ci]) {
+        /* the Concat itself: its inputs were written into this buffer */
+        cb = ip->cat_buf[ci];
+        ip->cat_buf[ci] = NULL;     /* its reference moves to the output */
+        if (zero || !concat_as_planned(c, cb, rank, dims, bytes)) {
+            buf_unref(cb);          /* a buffer of its own; the inputs keep theirs alive */
+            return 0;
+        }
+        buf_unref(ip->bufs[t]);
+        ip->bufs[t] = cb;
+        set_out(c, k, dt, rank, dims, cb->data, bytes);
+        *data = cb->data;
+        return 1;
+    }
+    int cn = ip->cat_node[t];
+    if (cn < 0 || bytes != ip->cat_len[t])
+        return 0;
+    cb = ip->cat_buf[cn];
+    if (!cb) {
+        size_t cap = ip->cat_total[cn];
+        cb = mem_alloc(sizeof *cb);
+        unsigned char *p = mem_alloc(cap ? cap : 1);
+        if (!cb || !p) {
+            mem_free(cb);
+            mem_free(p);
+            return errbuf_set(eb, ST_ENOMEM, "node %s: out of memory for %zu bytes",
+                              c->node->name, cap);
+        }
+        cb->refs = 1;
+        cb->cap = cap;
+        cb->data = p;
+        ip->cat_buf[cn] = cb;
+    }
+    unsigned char *p = cb->data + ip->cat_off[t];
+    if (zero)
+        memset(p, 0, bytes);
+    cb->refs++;
+    buf_unref(ip->bufs[t]);
+    ip->bufs[t] = cb;
+    set_out(c, k, dt, rank, dims, p, bytes);
+    *data = p;
+    return 1;
+}
+
 /* interp_out and interp_out_uninit: `zero` clears a fresh buffer (calloc) */
 static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, const int64_t *dims,
                      bool zero, void **data, struct errbuf *eb)
@@ -153,6 +262,11 @@ static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, co
     if (rc)
         return rc;
     int t = c->out_tensors[k];
+    if (t >= 0 && c->ip->cat_node) {
+        int placed = concat_place(c, k, t, dt, rank, dims, bytes, zero, data, eb);
+        if (placed)
+            return placed < 0 ? placed : 0;
+    }
     struct buf *old = t >= 0 ? c->ip->bufs[t] : NULL;
     if (old && old->refs == 1 && old->cap >= bytes) {
         /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in);
@@ -343,6 +457,102 @@ static void note_use(struct interp *ip, int t, size_t step)
         ip->last_use[t] = step;
 }
 
+/* Static bytes of tensor T when its dtype and every dim are known and dims before `axis`
+   are 1; 0 otherwise (also for an empty tensor: nothing to place). */
+static size_t concat_part_bytes(const struct tensor *T, int rank, int axis)
+{
+    size_t n = dtype_bytes(T->dtype);
+    if (n == 0 || T->rank != rank)
+        return 0;
+    for (int i = 0; i < rank; i++) {
+        if (T->dims[i] < 0 || (i < axis && T->dims[i] != 1) ||
+            !size_mul(n, (size_t)T->dims[i], &n))
+            return 0;
+    }
+    return n;
+}
+
+static void free_concat_plan(int *node, size_t *off, size_t *len, size_t *total,
+                             struct buf **bufs)
+{
+    mem_free(node);
+    mem_free(off);
+    mem_free(len);
+    mem_free(total);
+    mem_free(bufs);
+}
+
+/*
+ * Finds the Concats whose inputs can be written in place (see struct interp): ONNX Concat
+ * run as a node, static shapes, every dim before the axis 1, so each input is one
+ * contiguous part of the output. An input qualifies when the Concat is its only reader and
+ * it is produced here (not a graph input, constant or output).
+ */
+static void plan_concats(struct interp *ip)
+{
+    const struct graph *g = ip->g;
+    size_t nt = g->n_tensors, nn = g->n_nodes;
+    int *node = mem_alloc((nt ? nt : 1) * sizeof *node);
+    size_t *off = mem_alloc((nt ? nt : 1) * sizeof *off);
+    size_t *len = mem_alloc((nt ? nt : 1) * sizeof *len);
+    size_t *total = mem_calloc(nn ? nn : 1, sizeof *total);
+    struct buf **bufs = mem_calloc(nn ? nn : 1, sizeof *bufs);
+    if (!node || !off || !len || !total || !bufs) {
+        free_concat_plan(node, off, len, total, bufs);  /* an optimisation: run without it */
+        return;
+    }
+    for (size_t t = 0; t < nt; t++)
+        node[t] = -1;
+    bool any = false;
+    for (size_t i = 0; i < nn; i++) {
+        const struct node *n = &g->nodes[i];
+        if (ip->steps[i].kind != STEP_NODE || n->domain[0] || strcmp(n->op, "Concat") != 0 ||
+            n->n_outputs < 1 || n->outputs[0] < 0 || n->n_inputs < 1)
+            continue;
+        const struct tensor *O = &g->tensors[n->outputs[0]];
+        int axis = O->rank > 0 ? interp_axis(node_attr_int(n, "axis", 0), O->rank) : -1;
+        size_t ob = axis < 0 ? 0 : concat_part_bytes(O, O->rank, axis);
+        if (ob == 0)
+            continue;
+        size_t sum = 0;
+        bool ok = true;
+        for (size_t k = 0; k < n->n_inputs && ok; k++) {
+            int t = n->inputs[k];
+            size_t b = t >= 0 ? concat_part_bytes(&g->tensors[t], O->rank, axis) : 0;
+            ok = b > 0 && g->tensors[t].dtype == O->dtype && size_add(sum, b, &sum);
+        }
+        if (!ok || sum != ob)
+            continue;
+        size_t at = 0;
+        for (size_t k = 0; k < n->n_inputs; k++) {
+            int t = n->inputs[k];
+            const struct tensor *T = &g->tensors[t];
+            size_t b = concat_part_bytes(T, O->rank, axis);
+            bool once = true;
+            for (size_t j = 0; j < n->n_inputs; j++)
+                once &= j == k || n->inputs[j] != t;
+            if (once && T->n_consumers == 1 &&
+                !(T->flags & (TENSOR_INPUT | TENSOR_CONST | TENSOR_OUTPUT))) {
+                node[t] = (int)i;
+                off[t] = at;
+                len[t] = b;
+                total[i] = ob;
+                any = true;
+            }
+            at += b;
+        }
+    }
+    if (!any) {
+        free_concat_plan(node, off, len, total, bufs);
+        return;
+    }
+    ip->cat_node = node;
+    ip->cat_off = off;
+    ip->cat_len = len;
+    ip->cat_total = total;
+    ip->cat_buf = bufs;
+}
+
 int interp_new(const struct graph *g, const struct interp_options *opts, struct interp **out,
                struct errbuf *eb)
 {
@@ -465,6 +675,7 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
             }
         }
     }
+    plan_concats(ip);
     *out = ip;
     return 0;
 }
@@ -484,6 +695,10 @@ void interp_free(struct interp *ip)
         for (size_t t = 0; t < ip->g->n_tensors; t++)
             buf_unref(ip->bufs[t]);
     }
+    if (ip->cat_buf)
+        for (size_t i = 0; i < ip->g->n_nodes; i++)
+            buf_unref(ip->cat_buf[i]);
+    free_concat_plan(ip->cat_node, ip->cat_off, ip->cat_len, ip->cat_total, ip->cat_buf);
     mem_free(ip->steps);
     mem_free(ip->lp);
     mem_free(ip->layer_arith);

@@ -359,3 +359,110 @@ TEST(kernels_ops, int8_maxpool_equals_plain_loop)
         mem_free(o2);
     }
 }
+
+/* A node of the graph built in concat_in_place_*: op(ins) -> outs. */
+static void add_node(struct test_ctx *t_, struct graph *g, const char *name, const char *op,
+                     const int *ins, size_t n_in, int out, const struct attr *attrs,
+                     size_t n_attrs)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    int outs[1] = {out};
+    struct node spec = {.name = name, .op = op, .domain = "", .n_inputs = n_in, .inputs = ins,
+                        .n_outputs = 1, .outputs = outs, .n_attrs = n_attrs, .attrs = attrs,
+                        .layer = -1};
+    REQUIRE(graph_add_node(g, &spec, &eb) >= 0);
+}
+
+/*
+ * y = Concat(Relu(x), Neg(x), Abs(x)) along `axis`, z = Sigmoid(Neg(x)): Relu's and Abs's
+ * outputs can be written in place, Neg's has two readers and is copied. Static shapes say
+ * x is `st`; the run gives `run` dims. y must be the plain concatenation every run.
+ */
+static void check_concat_in_place(struct test_ctx *t_, int axis, const int64_t *st,
+                                  const int64_t *run, bool capture)
+{
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct graph g;
+    graph_init(&g);
+    g.path = "mem.onnx";
+    static const struct opset ops[] = {{"", 13}};
+    g.opsets = ops;
+    g.n_opsets = 1;
+    static const char *const names[] = {"x", "a", "b", "c", "y", "z"};
+    int t[6];
+    for (int i = 0; i < 6; i++) {
+        t[i] = graph_tensor(&g, names[i], &eb);
+        REQUIRE(t[i] >= 0);
+        struct tensor *T = &g.tensors[t[i]];
+        T->dtype = DTYPE_F32;
+        T->rank = 4;
+        memcpy(T->dims, st, 4 * sizeof(int64_t));
+        if (i == 4)
+            T->dims[axis] *= 3;
+    }
+    g.tensors[t[0]].flags |= TENSOR_INPUT;
+    for (int i = 0; i < 4; i++)
+        g.tensors[t[0]].dims[i] = -1;   /* any shape at run time */
+    g.tensors[t[4]].flags |= TENSOR_OUTPUT;
+    g.tensors[t[5]].flags |= TENSOR_OUTPUT;
+    struct attr ax = {.name = "axis", .type = ATTR_INT, .i = axis};
+    add_node(t_, &g, "relu", "Relu", &t[0], 1, t[1], NULL, 0);
+    add_node(t_, &g, "neg", "Neg", &t[0], 1, t[2], NULL, 0);
+    add_node(t_, &g, "abs", "Abs", &t[0], 1, t[3], NULL, 0);
+    add_node(t_, &g, "cat", "Concat", &t[1], 3, t[4], &ax, 1);
+    add_node(t_, &g, "sig", "Sigmoid", &t[2], 1, t[5], NULL, 0);
+    REQUIRE(graph_finish(&g, &eb) == 0);
+    REQUIRE(layers_form(&g, &eb) == 0);
+    size_t n = 1, outer = 1, inner = 1;
+    for (int i = 0; i < 4; i++) {
+        n *= (size_t)run[i];
+        if (i < axis)
+            outer *= (size_t)run[i];
+        else
+            inner *= (size_t)run[i];
+    }
+    float *x = mem_alloc(n * 4), *want = mem_alloc(3 * n * 4);
+    REQUIRE(x && want);
+    uint32_t seed = 77;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)((int32_t)(rnd(&seed) % 201) - 100) * 0.25f;
+    for (size_t o = 0; o < outer; o++)
+        for (size_t i = 0; i < inner; i++) {
+            float v = x[o * inner + i];
+            want[(o * 3 + 0) * inner + i] = v > 0 ? v : 0;
+            want[(o * 3 + 1) * inner + i] = -v;
+            want[(o * 3 + 2) * inner + i] = fabsf(v);
+        }
+    struct interp_options opts = {.arith = INTERP_ARITH_ONNX, .capture = capture};
+    struct interp *ip = NULL;
+    struct tensor_value xv = {.dtype = DTYPE_F32, .rank = 4, .data = x, .bytes = n * 4};
+    memcpy(xv.dims, run, 4 * sizeof(int64_t));
+    REQUIRE(interp_new(&g, &opts, &ip, &eb) == 0);
+    for (int r = 0; r < 3; r++) {
+        REQUIRE(interp_set_input(ip, t[0], &xv, &eb) == 0);
+        REQUIRE(interp_run(ip, &eb) == 0);
+        const struct tensor_value *y = interp_value(ip, t[4]), *z = interp_value(ip, t[5]);
+        REQUIRE(y && z);
+        CHECK_EQ_INT((long)y->bytes, (long)(3 * n * 4));
+        if (y->bytes == 3 * n * 4)
+            CHECK_MEM(y->data, want, 3 * n * 4);
+        CHECK_NEAR(((const float *)z->data)[0], 1.0 / (1.0 + exp((double)x[0])), 1e-6);
+    }
+    mem_free(x);
+    mem_free(want);
+    interp_free(ip);
+    graph_release(&g);
+}
+
+TEST(kernels_ops, concat_inputs_written_in_place_equal_a_plain_concatenation)
+{
+    static const int64_t s1[4] = {1, 3, 2, 5}, s2[4] = {1, 1, 4, 3}, s3[4] = {2, 3, 2, 5};
+    check_concat_in_place(t_, 1, s1, s1, false);    /* planned, two inputs in place */
+    check_concat_in_place(t_, 1, s1, s1, true);     /* the same, every value kept */
+    check_concat_in_place(t_, 2, s2, s2, false);    /* axis 2 after a 1: planned too */
+    check_concat_in_place(t_, 2, s1, s1, false);    /* dims before the axis not 1: copies */
+    check_concat_in_place(t_, 1, s1, s3, false);    /* static shapes wrong: copies */
+    check_concat_in_place(t_, 1, s3, s1, true);     /* (the other way round) */
+}
