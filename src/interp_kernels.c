@@ -313,15 +313,14 @@ IM2COL_ROW(int8_t, int16_t, row_s8, VAL_Q)
 IM2COL_ROW(float, float, row_f32, VAL_F)
 
 /*
- * im2col of one channel plane: tap t goes to col + t * tap_step with element stride rs
- * (rs = 1, tap_step = P: plain rows; the interleaved layout passes its own via dst()).
+ * im2col of one channel plane: tap k = first_k + t goes to row k of length P (P >= the output
+ * pixels), or with `pairs` to element (k & 1) of the interleaved pair row k / 2 (P pairs long),
+ * the layout the AVX2 GEMM reads.
  */
 #define IM2COL(T, C, NAME, ROW)                                                             \
     INTERP_HOT static void NAME(const struct interp_kgeom *g, const T *x, C *col,           \
-                                size_t first_k,                                             \
-                     bool pairs, C pad, int32_t sub)                                        \
+                                size_t first_k, size_t P, bool pairs, C pad, int32_t sub)   \
     {                                                                                       \
-        size_t P = n_out(g);                                                                \
         size_t t = 0;                                                                       \
         for (size_t k0 = 0; k0 < g->k[0]; k0++)                                             \
             for (size_t k1 = 0; k1 < g->k[1]; k1++)                                         \
@@ -531,7 +530,7 @@ int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m
             const float *cols = xg;
             if (!direct) {
                 for (size_t ci = 0; ci < cg; ci++)
-                    im2col_f32(g, xg + ci * I, col, ci * T, false, 0.0f, 0);
+                    im2col_f32(g, xg + ci * I, col, ci * T, P, false, 0.0f, 0);
                 cols = col;
             }
             gemm_f32(o + (b * m + gi * mg) * P, w + gi * mg * K, cols, bias ? bias + gi * mg : NULL,
@@ -709,85 +708,94 @@ __attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, c
     }
 }
 
+/* Round P up to whole 16-pixel blocks: the AVX2 GEMM has no scalar tail. */
+static size_t p_blocks16(size_t P)
+{
+    return (P + 15) & ~(size_t)15;
+}
+
+/* A 4-channel x 16-pixel block of gemm_q8_avx2, accumulators in registers. */
+__attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t ps,
+                                                            const int32_t *w0, size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, const int32_t *b)
+{
+    const int32_t *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
+    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00;
+    __m256i a10 = _mm256_set1_epi32(b[1]), a11 = a10;
+    __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20;
+    __m256i a30 = _mm256_set1_epi32(b[3]), a31 = a30;
+    for (size_t k = 0; k < K2; k++) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
+        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
+        __m256i v = _mm256_set1_epi32(w0[k]);
+        a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(c0, v));
+        a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(c1, v));
+        v = _mm256_set1_epi32(w1[k]);
+        a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(c0, v));
+        a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(c1, v));
+        v = _mm256_set1_epi32(w2[k]);
+        a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(c0, v));
+        a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(c1, v));
+        v = _mm256_set1_epi32(w3[k]);
+        a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(c0, v));
+        a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(c1, v));
+    }
+    o += p;
+    _mm256_storeu_si256((__m256i *)o, a00);
+    _mm256_storeu_si256((__m256i *)(o + 8), a01);
+    _mm256_storeu_si256((__m256i *)(o + ps), a10);
+    _mm256_storeu_si256((__m256i *)(o + ps + 8), a11);
+    _mm256_storeu_si256((__m256i *)(o + 2 * ps), a20);
+    _mm256_storeu_si256((__m256i *)(o + 2 * ps + 8), a21);
+    _mm256_storeu_si256((__m256i *)(o + 3 * ps), a30);
+    _mm256_storeu_si256((__m256i *)(o + 3 * ps + 8), a31);
+}
+
+/* One channel x 16 pixels, for the channels left over by gemm4x16. */
+__attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w0,
+                                                            size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, int32_t b)
+{
+    __m256i a0 = _mm256_set1_epi32(b), a1 = a0;
+    for (size_t k = 0; k < K2; k++) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i v = _mm256_set1_epi32(w0[k]);
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)c), v));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
+                                      _mm256_loadu_si256((const __m256i *)(c + 16)), v));
+    }
+    _mm256_storeu_si256((__m256i *)(o + p), a0);
+    _mm256_storeu_si256((__m256i *)(o + p + 8), a1);
+}
+
+/*
+ * acc[m][p] (row stride p_blocks16(P)) = bias[m] + sum_k wp[m][k] . rows[k][p], for whole
+ * 16-pixel blocks: every rows[k] must be readable for p_blocks16(P) pairs (the extra pixels
+ * give outputs nobody reads). Blocked so a block of weights stays in L2 and one 16-pixel
+ * column of all K2 pairs in L1 while the block's channels run over it.
+ */
 __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          const int32_t *restrict wp,
                                                          const int16_t *const *rows,
                                                          const int32_t *bias, size_t M,
                                                          size_t K2, size_t P)
 {
-    size_t m = 0;
-    for (; m + 4 <= M; m += 4) {
-        const int32_t *w0 = wp + m * K2, *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
-        size_t p = 0;
-        for (; p + 16 <= P; p += 16) {
-            __m256i a00 = _mm256_set1_epi32(bias ? bias[m] : 0), a01 = a00;
-            __m256i a10 = _mm256_set1_epi32(bias ? bias[m + 1] : 0), a11 = a10;
-            __m256i a20 = _mm256_set1_epi32(bias ? bias[m + 2] : 0), a21 = a20;
-            __m256i a30 = _mm256_set1_epi32(bias ? bias[m + 3] : 0), a31 = a30;
-            for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = rows[k] + p * 2;
-                __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
-                __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
-                __m256i v = _mm256_set1_epi32(w0[k]);
-                a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(c0, v));
-                a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w1[k]);
-                a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(c0, v));
-                a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w2[k]);
-                a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(c0, v));
-                a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w3[k]);
-                a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(c0, v));
-                a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(c1, v));
-            }
-            int32_t *o = acc + m * P + p;
-            _mm256_storeu_si256((__m256i *)o, a00);
-            _mm256_storeu_si256((__m256i *)(o + 8), a01);
-            _mm256_storeu_si256((__m256i *)(o + P), a10);
-            _mm256_storeu_si256((__m256i *)(o + P + 8), a11);
-            _mm256_storeu_si256((__m256i *)(o + 2 * P), a20);
-            _mm256_storeu_si256((__m256i *)(o + 2 * P + 8), a21);
-            _mm256_storeu_si256((__m256i *)(o + 3 * P), a30);
-            _mm256_storeu_si256((__m256i *)(o + 3 * P + 8), a31);
-        }
-        for (; p < P; p++)
-            for (size_t j = 0; j < 4; j++) {
-                int32_t s = bias ? bias[m + j] : 0;
-                for (size_t k = 0; k < K2; k++) {
-                    int32_t w = wp[(m + j) * K2 + k];
-                    const int16_t *c = rows[k] + p * 2;
-                    s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
-                                                           (int32_t)c[1] * (w >> 16)));
-                }
-                acc[(m + j) * P + p] = s;
-            }
-    }
-    for (; m < M; m++) {
-        const int32_t *w0 = wp + m * K2;
-        size_t p = 0;
-        for (; p + 16 <= P; p += 16) {
-            __m256i a0 = _mm256_set1_epi32(bias ? bias[m] : 0), a1 = a0;
-            for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = rows[k] + p * 2;
-                __m256i v = _mm256_set1_epi32(w0[k]);
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
-                    _mm256_loadu_si256((const __m256i *)c), v));
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
-                    _mm256_loadu_si256((const __m256i *)(c + 16)), v));
-            }
-            _mm256_storeu_si256((__m256i *)(acc + m * P + p), a0);
-            _mm256_storeu_si256((__m256i *)(acc + m * P + p + 8), a1);
-        }
-        for (; p < P; p++) {
-            int32_t s = bias ? bias[m] : 0;
-            for (size_t k = 0; k < K2; k++) {
-                int32_t w = wp[m * K2 + k];
-                const int16_t *c = rows[k] + p * 2;
-                s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
-                                                       (int32_t)c[1] * (w >> 16)));
-            }
-            acc[m * P + p] = s;
+    size_t ps = p_blocks16(P);
+    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1) & ~(size_t)3;
+    if (mb < 4)
+        mb = 4;
+    int32_t zero[4] = {0, 0, 0, 0};
+    for (size_t m0 = 0; m0 < M; m0 += mb) {
+        size_t m1 = M - m0 < mb ? M : m0 + mb;
+        for (size_t p = 0; p < ps; p += 16) {
+            size_t m = m0;
+            for (; m + 4 <= m1; m += 4)
+                gemm4x16(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
+            for (; m < m1; m++)
+                gemm1x16(acc + m * ps, wp + m * K2, K2, rows, p, bias ? bias[m] : 0);
         }
     }
 }
@@ -966,6 +974,170 @@ INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x
             }
 }
 
+/*
+ * Depthwise 2-D through phase planes. Stride (sh, sw) splits the zero-padded input (x - x_zp)
+ * into sh x sw phase planes, plane (ry, rx)[i][j] = xpad[i*sh + ry][j*sw + rx], each Hq x Wq.
+ * Tap (ky, kx) then reads one plane at a fixed offset with unit stride, so output row-major
+ * index q = oy*Wq + ox sums w[t] * plane_t[q + off_t]: long contiguous loops however small
+ * the image. Columns ox >= OW of the Wq-wide rows are computed and dropped.
+ */
+struct dw_plan {
+    size_t sh, sw, Hq, Wq, Q;   /* strides, phase plane size, outputs computed (OH x Wq) */
+    size_t plane;               /* int16 elements per phase plane, with read-over slack */
+    size_t off[64];             /* per tap: plane index * plane + row/col offset */
+};
+
+#define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
+
+static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
+{
+    size_t KH = g->k[1], KW = g->k[2];
+    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64)
+        return false;
+    size_t sh = g->s[1], sw = g->s[2];
+    size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;
+    pl->sh = sh;
+    pl->sw = sw;
+    pl->Hq = g->out[1] + oy_max;
+    pl->Wq = g->out[2] + ox_max;
+    pl->Q = (g->out[1] * pl->Wq + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+    /* the last block reads up to Q + the largest offset */
+    pl->plane = pl->Q + oy_max * pl->Wq + ox_max + DW_BLOCK;
+    if (pl->plane < pl->Hq * pl->Wq)
+        pl->plane = pl->Hq * pl->Wq;
+    for (size_t ky = 0; ky < KH; ky++)
+        for (size_t kx = 0; kx < KW; kx++) {
+            size_t dy = ky * g->d[1], dx = kx * g->d[2];
+            size_t phase = (dy % sh) * sw + dx % sw;
+            pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
+        }
+    return true;
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * dst[k] = src[2k] - zp for k < n, 16 at a time: the byte pairs read as 16-bit words hold the
+ * wanted byte in their low half. Reads src[0 .. 2n-2] only (the tail goes scalar).
+ */
+__attribute__((target("avx2"))) static void evens_to_i16(int16_t *dst, const void *src,
+                                                         bool is_signed, size_t n, int32_t zp)
+{
+    const uint8_t *s = src;
+    __m256i z = _mm256_set1_epi16((int16_t)zp);
+    size_t k = 0;
+    for (; k + 17 <= n; k += 16) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(s + 2 * k));
+        __m256i e = is_signed ? _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8)
+                              : _mm256_and_si256(v, _mm256_set1_epi16(0xff));
+        _mm256_storeu_si256((__m256i *)(dst + k), _mm256_sub_epi16(e, z));
+    }
+    for (; k < n; k++)
+        dst[k] = (int16_t)((is_signed ? (int32_t)(int8_t)s[2 * k] : (int32_t)s[2 * k]) - zp);
+}
+#endif
+
+/* The phase planes of one channel: int16 x - x_zp, 0 in the padding and the slack. */
+#define DW_PHASES(T, NAME)                                                                   \
+    INTERP_HOT static void NAME(const struct interp_kgeom *g, const struct dw_plan *pl,      \
+                                const T *x, int32_t x_zp, int16_t *planes, bool avx2)        \
+    {                                                                                        \
+        size_t H = g->in[1], W = g->in[2];                                                   \
+        for (size_t ry = 0; ry < pl->sh; ry++)                                               \
+            for (size_t rx = 0; rx < pl->sw; rx++) {                                         \
+                int16_t *dst = planes + (ry * pl->sw + rx) * pl->plane;                      \
+                int64_t base = (int64_t)rx - (int64_t)g->pb[2];                              \
+                size_t lo, hi;                                                               \
+                inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);                     \
+                for (size_t i = 0; i < pl->Hq; i++, dst += pl->Wq) {                         \
+                    int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];             \
+                    if (iy < 0 || iy >= (int64_t)H || lo >= hi) {                            \
+                        memset(dst, 0, pl->Wq * sizeof *dst);                                \
+                        continue;                                                            \
+                    }                                                                        \
+                    const T *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * pl->sw)); \
+                    for (size_t j = 0; j < lo; j++)                                          \
+                        dst[j] = 0;                                                          \
+                    if (pl->sw == 1)                                                         \
+                        for (size_t j = lo; j < hi; j++)                                     \
+                            dst[j] = (int16_t)(src[j - lo] - x_zp);                          \
+                    else if (pl->sw == 2 && avx2)                                            \
+                        EVENS_TO_I16(dst + lo, src, (T)-1 < 0, hi - lo, x_zp);               \
+                    else                                                                     \
+                        for (size_t j = lo; j < hi; j++)                                     \
+                            dst[j] = (int16_t)(src[(j - lo) * pl->sw] - x_zp);               \
+                    for (size_t j = hi; j < pl->Wq; j++)                                     \
+                        dst[j] = 0;                                                          \
+                }                                                                            \
+                memset(dst, 0, (pl->plane - pl->Hq * pl->Wq) * sizeof *dst);                 \
+            }                                                                                \
+    }
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+#define EVENS_TO_I16 evens_to_i16
+#else
+#define EVENS_TO_I16(dst, src, sg, n, zp) ((void)(dst), (void)(src), (void)(n), (void)(zp))
+#endif
+DW_PHASES(int8_t, dw_phases_s8)
+DW_PHASES(uint8_t, dw_phases_u8)
+
+/* acc[q] = bias + sum_t w[t] * planes[off[t] + q] for q < Q, block by block (wrapping). */
+INTERP_HOT static void dw_q8_phased(const struct dw_plan *pl, size_t T, const int16_t *w,
+                                    int32_t bias, const int16_t *planes, int32_t *acc)
+{
+    for (size_t q0 = 0; q0 < pl->Q; q0 += DW_BLOCK) {
+        uint32_t a[DW_BLOCK];
+        for (size_t j = 0; j < DW_BLOCK; j++)
+            a[j] = (uint32_t)bias;
+        for (size_t t = 0; t < T; t++) {
+            const int16_t *src = planes + pl->off[t] + q0;
+            int32_t wv = w[t];
+            for (size_t j = 0; j < DW_BLOCK; j++)
+                a[j] += (uint32_t)(wv * (int32_t)src[j]);
+        }
+        for (size_t j = 0; j < DW_BLOCK; j++)
+            acc[q0 + j] = (int32_t)a[j];
+    }
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * dw_q8_phased with vpmaddwd: taps go in pairs (t, t+1), their two input rows interleaved by
+ * unpacklo/hi so each 32-bit lane holds (x_t, x_t+1) and multiplies (w_t, w_t+1); an odd T
+ * pairs its last tap with a zero weight. Pair sums are exact (|w|, |x| <= 255), and the
+ * unpack's lane order (outputs 0-3, 8-11 | 4-7, 12-15) is undone on store.
+ */
+__attribute__((target("avx2"))) static void dw_q8_phased_avx2(const struct dw_plan *pl,
+                                                              size_t T, const int16_t *w,
+                                                              int32_t bias,
+                                                              const int16_t *planes,
+                                                              int32_t *acc)
+{
+    for (size_t q0 = 0; q0 < pl->Q; q0 += DW_BLOCK) {
+        __m256i lo0 = _mm256_set1_epi32(bias), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+        for (size_t t = 0; t < T; t += 2) {
+            size_t u = t + 1 < T ? t + 1 : t;
+            int32_t wu = t + 1 < T ? w[t + 1] : 0;
+            const int16_t *a = planes + pl->off[t] + q0, *b = planes + pl->off[u] + q0;
+            __m256i wv = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)w[t] |
+                                                     (uint32_t)(uint16_t)wu << 16));
+            __m256i a0 = _mm256_loadu_si256((const __m256i *)a);
+            __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
+            __m256i a1 = _mm256_loadu_si256((const __m256i *)(a + 16));
+            __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 16));
+            lo0 = _mm256_add_epi32(lo0, _mm256_madd_epi16(_mm256_unpacklo_epi16(a0, b0), wv));
+            hi0 = _mm256_add_epi32(hi0, _mm256_madd_epi16(_mm256_unpackhi_epi16(a0, b0), wv));
+            lo1 = _mm256_add_epi32(lo1, _mm256_madd_epi16(_mm256_unpacklo_epi16(a1, b1), wv));
+            hi1 = _mm256_add_epi32(hi1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a1, b1), wv));
+        }
+        int32_t *o = acc + q0;
+        _mm256_storeu_si256((__m256i *)o, _mm256_permute2x128_si256(lo0, hi0, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 8), _mm256_permute2x128_si256(lo0, hi0, 0x31));
+        _mm256_storeu_si256((__m256i *)(o + 16), _mm256_permute2x128_si256(lo1, hi1, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 24), _mm256_permute2x128_si256(lo1, hi1, 0x31));
+    }
+}
+#endif
+
 /* Weights prepared for the GEMMs; cached per node (q->cache) when the weights are constant. */
 struct wprep {
     const void *w;              /* key: the weights, bias, zero point and layout it was made for */
@@ -1076,11 +1248,14 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     int16_t *planes = interp_kbuf_get(&sb[4], bytes);
     const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
-    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (Pw ? Pw : 1) * sizeof *acc);
+    size_t ps = p_blocks16(Pw);    /* the GEMM's row stride; the plane slack covers it */
+    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (ps ? ps : 16) * sizeof *acc);
     int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
     int16_t *tmp = interp_kbuf_get(&sb[3], 2 * (W ? W : 1) * sizeof *tmp);
     if (!planes || !rowp || !acc || !cmp || !tmp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
+    /* without padding every plane element but the slack is written for each group */
+    bool padded = Hp != H || Wp != W || g->pb[1] || g->pb[2];
     for (size_t t = 0; t < T; t++) {
         size_t ky = t / KW, kx = t % KW;
         for (size_t c = 0; c < cp2; c++)
@@ -1090,7 +1265,12 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
         for (size_t gi = 0; gi < q->groups; gi++) {
             /* padded, interleaved planes of this group's channels: each input row segment
                is converted to int16 (x - x_zp) and interleaved with its pair's */
-            memset(planes, 0, bytes);
+            if (padded)
+                memset(planes, 0, bytes);
+            else    /* every plane element is written below but the slack */
+                for (size_t c = 0; c < cp2; c++)
+                    memset(planes + (c * plane + Hp * Wp) * 2, 0,
+                           (plane - Hp * Wp) * 2 * sizeof *planes);
             int64_t ix0 = -(int64_t)g->pb[2];
             size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
             size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
@@ -1120,136 +1300,209 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
                          Pw);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                for (size_t oy = 0; oy < OH; oy++)
-                    memcpy(cmp + oy * OW, acc + mi * Pw + oy * Wp, OW * sizeof *cmp);
-                finish_row(q->rq, cmp, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
+                const int32_t *row = acc + mi * ps;
+                if (Wp != OW) {
+                    for (size_t oy = 0; oy < OH; oy++)
+                        memcpy(cmp + oy * OW, row + oy * Wp, OW * sizeof *cmp);
+                    row = cmp;
+                }
+                finish_row(q->rq, row, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
             }
         }
     return 0;
 }
 #endif
 
-int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
+/* Depthwise (one channel in and out per group), 2-D through phase planes, else dw_q8. */
+static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *wp,
+                             struct interp_kbuf *sb, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
     size_t P = n_out(g), T = n_taps(g), I = n_in(g);
-    size_t cg = q->c / q->groups, mg = q->m / q->groups, K = cg * T;
-    /* ORT runs depthwise convolutions (one channel per group) through its exact
-       MlasConvDepthwise kernel, not the GEMM */
-    bool pairs = q->ort_u8s8_pairs && !q->x_signed && q->w_signed && !(cg == 1 && mg == 1);
-    size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
-    size_t col_bytes, w_bytes;
+    struct dw_plan pl;
+    if (!dw_plan_make(g, &pl)) {
+        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
+        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
+        int32_t *acc = interp_kbuf_get(&sb[2], (P ? P : 1) * sizeof *acc);
+        if (!split || !acc)
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+        for (size_t b = 0; b < q->n; b++)
+            for (size_t gi = 0; gi < q->groups; gi++) {
+                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
+                dw_q8(g, xg, q->x_signed, q->x_zp, wp->wq + gi * T, wp->bias_adj[gi], acc,
+                      split);
+                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+            }
+        return 0;
+    }
+    size_t n_planes = pl.sh * pl.sw, bytes;
+    if (!size_mul(n_planes, pl.plane, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *planes = interp_kbuf_get(&sb[3], bytes);
+    int32_t *acc = interp_kbuf_get(&sb[2], pl.Q * sizeof *acc);
+    int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
+    if (!planes || !acc || !cmp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+    size_t OH = g->out[1], OW = g->out[2];
+    bool avx2 = false;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    avx2 = __builtin_cpu_supports("avx2");
+#endif
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            size_t xo = (b * q->c + gi) * I;
+            if (q->x_signed)
+                dw_phases_s8(g, &pl, (const int8_t *)q->x + xo, q->x_zp, planes, avx2);
+            else
+                dw_phases_u8(g, &pl, (const uint8_t *)q->x + xo, q->x_zp, planes, avx2);
+#ifdef INTERP_HAVE_AVX2_GEMM
+            if (avx2)
+                dw_q8_phased_avx2(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
+            else
+#endif
+                dw_q8_phased(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
+            const int32_t *rows = acc;
+            if (pl.Wq != OW) {
+                for (size_t oy = 0; oy < OH; oy++)
+                    memcpy(cmp + oy * OW, acc + oy * pl.Wq, OW * sizeof *cmp);
+                rows = cmp;
+            }
+            finish_row(q->rq, rows, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+        }
+    return 0;
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* Any other convolution on AVX2: im2col straight into tap pairs, then gemm_q8_avx2. */
+static int conv_q8_im2col_avx2(const struct interp_qconv *q, const struct wprep *wp,
+                               struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
+                               struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t P = n_out(g), I = n_in(g), K = cg * T, K2 = (K + 1) / 2, ps = p_blocks16(P);
+    size_t col_bytes, acc_bytes;
+    if (!size_mul(K2, ps * 2, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
+        !size_mul(mg ? mg : 1, ps ? ps : 16, &acc_bytes) ||
+        !size_mul(acc_bytes, sizeof(int32_t), &acc_bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *col2 = interp_kbuf_get(&sb[4], col_bytes);
+    const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+    int32_t *acc = interp_kbuf_get(&sb[2], acc_bytes);
+    if (!col2 || !rowp || !acc)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
+    for (size_t k = 0; k < K2; k++) {
+        rowp[k] = col2 + k * ps * 2;
+        /* the pixels past P, and the zero tap closing an odd K, are never written below */
+        memset(col2 + (k * ps + P) * 2, 0, (ps - P) * 2 * sizeof *col2);
+    }
+    if (K & 1)
+        memset(col2 + (K2 - 1) * ps * 2, 0, ps * 2 * sizeof *col2);
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            size_t x_off = (b * q->c + gi * cg) * I;
+            for (size_t ci = 0; ci < cg; ci++) {
+                if (q->x_signed)
+                    im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col2, ci * T, ps,
+                              true, 0, q->x_zp);
+                else
+                    im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col2, ci * T, ps,
+                              true, 0, q->x_zp);
+            }
+            gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2, P);
+            for (size_t mi = 0; mi < mg; mi++) {
+                size_t oc = gi * mg + mi;
+                finish_row(q->rq, acc + mi * ps, P, oc, q->out, q->out_signed,
+                           (b * q->m + oc) * P);
+            }
+        }
+    return 0;
+}
+#endif
+
+/* The portable path: im2col rows, then gemm_q8 (or ORT's saturating pairs). */
+static int conv_q8_portable(const struct interp_qconv *q, const struct wprep *wp,
+                            struct interp_kbuf *sb, size_t cg, size_t mg, size_t T, size_t Kp,
+                            bool pairs, struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t P = n_out(g), I = n_in(g), K = cg * T;
+    size_t col_bytes, acc_n;
     if (!size_mul(Kp, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
-        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
+        !size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
-    size_t acc_n;
-    if (!size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
-        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
-    struct interp_kbuf *sb = q->scratch;
     int16_t *col = interp_kbuf_get(&sb[0], col_bytes);
     int32_t *acc = interp_kbuf_get(&sb[2], acc_n * sizeof *acc);
     if (!col || !acc)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
     if (Kp > K)     /* the zero tap closing an odd pair */
         memset(col + K * P, 0, (Kp - K) * P * sizeof *col);
-    size_t K2 = (K + 1) / 2;
-    bool avx2 = false;
-#ifdef INTERP_HAVE_AVX2_GEMM
-    avx2 = !pairs && __builtin_cpu_supports("avx2");
-#endif
-    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
-    bool direct = avx2 && !(cg == 1 && mg == 1) && g->k[0] == 1 && g->in[0] == 1 &&
-                  g->s[1] == 1 && g->s[2] == 1;
-    struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
-    if (!wp)
-        return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
-    const int16_t *wq = wp->wq;
-    const int32_t *bias_adj = wp->bias_adj;
-    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
-    int16_t *col2 = NULL;
-    const int32_t *wpk = wp->wpk;
-#ifdef INTERP_HAVE_AVX2_GEMM
-    const int16_t **rowp = NULL;
-    if (avx2 && !direct) {
-        col2 = interp_kbuf_get(&sb[4], K2 * 2 * (P ? P : 1) * sizeof *col2);
-        rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
-        if (!col2 || !rowp) {
-            if (!q->cache)
-                mem_free(wp);
-            return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
-        }
-    }
-#endif
-#ifdef INTERP_HAVE_AVX2_GEMM
-    if (direct) {
-        int rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
-        if (!q->cache)
-            mem_free(wp);
-        return rc;
-    }
-#endif
-    if (cg == 1 && mg == 1 && !pairs) {
-        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
-        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
-        if (!split) {
-            if (!q->cache)
-                mem_free(wp);
-            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
-        }
-        for (size_t b = 0; b < q->n; b++)
-            for (size_t gi = 0; gi < q->groups; gi++) {
-                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
-                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc, split);
-                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
-            }
-        if (!q->cache)
-            mem_free(wp);
-        return 0;
-    }
-    for (size_t b = 0; b < q->n; b++) {
+    for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
             size_t x_off = (b * q->c + gi * cg) * I;
-            if (pairs) {
+            if (pairs)
                 im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
                                  (int16_t)q->x_zp);
-            } else {
+            else
                 for (size_t ci = 0; ci < cg; ci++) {
                     if (q->x_signed)
-                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, false,
-                                  0, q->x_zp);
+                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, P,
+                                  false, 0, q->x_zp);
                     else
-                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, false,
-                                  0, q->x_zp);
+                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, P,
+                                  false, 0, q->x_zp);
                 }
-            }
-            const int32_t *bg = bias_adj + gi * mg;
-            if (pairs) {
-                gemm_q8_pairs(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
-            } else if (col2) {
-#ifdef INTERP_HAVE_AVX2_GEMM
-                /* tap pairs interleaved for vpmaddwd (an odd K pairs its last tap with 0) */
-                for (size_t k = 0; k < K; k += 2)
-                    interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
-                                    col2 + k * P, P);
-                for (size_t k = 0; k < K2; k++)
-                    rowp[k] = col2 + k * P * 2;
-                gemm_q8_avx2(acc, wpk + gi * mg * K2, rowp, bg, mg, K2, P);
-#else
-                (void)wpk;
-#endif
-            } else {
-                gemm_q8(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
-            }
+            const int32_t *bg = wp->bias_adj + gi * mg;
+            if (pairs)
+                gemm_q8_pairs(acc, wp->wq + gi * mg * Kp, col, bg, mg, Kp, P);
+            else
+                gemm_q8(acc, wp->wq + gi * mg * Kp, col, bg, mg, Kp, P);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
                 finish_row(q->rq, acc + mi * P, P, oc, q->out, q->out_signed,
                            (b * q->m + oc) * P);
             }
         }
-    }
+    return 0;
+}
+
+int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t T = n_taps(g);
+    size_t cg = q->c / q->groups, mg = q->m / q->groups, K = cg * T;
+    bool depthwise = cg == 1 && mg == 1;
+    /* ORT runs depthwise convolutions through its exact MlasConvDepthwise kernel, not the
+       saturating GEMM */
+    bool pairs = q->ort_u8s8_pairs && !q->x_signed && q->w_signed && !depthwise;
+    size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
+    size_t w_bytes;
+    if (!size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    size_t K2 = (K + 1) / 2;
+    bool avx2 = false;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    avx2 = !pairs && !depthwise && __builtin_cpu_supports("avx2");
+#endif
+    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
+    bool direct = avx2 && g->k[0] == 1 && g->in[0] == 1 && g->s[1] == 1 && g->s[2] == 1;
+    struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
+    if (!wp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
+    struct interp_kbuf *sb = q->scratch;
+    int rc;
+    if (depthwise && !pairs)
+        rc = conv_q8_depthwise(q, wp, sb, eb);
+#ifdef INTERP_HAVE_AVX2_GEMM
+    else if (direct)
+        rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
+    else if (avx2)
+        rc = conv_q8_im2col_avx2(q, wp, sb, cg, mg, T, eb);
+#endif
+    else
+        rc = conv_q8_portable(q, wp, sb, cg, mg, T, Kp, pairs, eb);
     if (!q->cache)
         mem_free(wp);
-    return 0;
+    return rc;
 }
 
 /* One output row tile of the exact 8-bit matmul: acc[j] over k, j innermost (vectorises). */
