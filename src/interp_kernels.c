@@ -683,28 +683,32 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
 #ifdef INTERP_HAVE_AVX2_GEMM
 
 /*
- * gemm_q8 with AVX2 vpmaddwd: col2 holds tap pairs interleaved ([K2][P][2] int16), wp the
- * weight pairs packed into int32 ([M][K2]). vpmaddwd's pair sums are exact here (|x - zp|
- * and |w - zp| <= 255), so the result equals gemm_q8's. 4 channels x 16 pixels per block,
- * accumulators in registers.
+ * dst[p] = (r0[p] - zp, r1[p] - zp) for p < n, from 8-bit rows straight to the interleaved
+ * int16 pairs vpmaddwd reads (r1 NULL: a zero partner, for an odd channel count).
  */
-/* dst[p][0..1] = (r0[p], r1[p]) for p < P: two im2col rows into vpmaddwd pairs. */
-__attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, const int16_t *r1,
-                                                            int16_t *dst, size_t P)
+__attribute__((target("avx2"))) static void pair_rows_avx2(int16_t *dst, const uint8_t *r0,
+                                                           const uint8_t *r1, bool is_signed,
+                                                           int32_t zp, size_t n)
 {
+    __m256i z = _mm256_set1_epi16((int16_t)zp), zero = _mm256_setzero_si256();
     size_t p = 0;
-    for (; r1 && p + 16 <= P; p += 16) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(r0 + p));
-        __m256i b = _mm256_loadu_si256((const __m256i *)(r1 + p));
+    for (; p + 16 <= n; p += 16) {
+        __m128i b0 = _mm_loadu_si128((const __m128i *)(r0 + p));
+        __m128i b1 = r1 ? _mm_loadu_si128((const __m128i *)(r1 + p)) : _mm_setzero_si128();
+        __m256i a = is_signed ? _mm256_cvtepi8_epi16(b0) : _mm256_cvtepu8_epi16(b0);
+        __m256i b = is_signed ? _mm256_cvtepi8_epi16(b1) : _mm256_cvtepu8_epi16(b1);
+        a = _mm256_sub_epi16(a, z);
+        b = r1 ? _mm256_sub_epi16(b, z) : zero;
         __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
-        /* unpack works per 128-bit lane: put lanes back in order */
         _mm256_storeu_si256((__m256i *)(dst + 2 * p), _mm256_permute2x128_si256(lo, hi, 0x20));
         _mm256_storeu_si256((__m256i *)(dst + 2 * p + 16),
                             _mm256_permute2x128_si256(lo, hi, 0x31));
     }
-    for (; p < P; p++) {
-        dst[2 * p] = r0[p];
-        dst[2 * p + 1] = r1 ? r1[p] : 0;
+    for (; p < n; p++) {
+        int32_t v0 = is_signed ? (int32_t)(int8_t)r0[p] : (int32_t)r0[p];
+        int32_t v1 = !r1 ? zp : is_signed ? (int32_t)(int8_t)r1[p] : (int32_t)r1[p];
+        dst[2 * p] = (int16_t)(v0 - zp);
+        dst[2 * p + 1] = (int16_t)(v1 - zp);
     }
 }
 
@@ -753,6 +757,29 @@ __attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t p
     _mm256_storeu_si256((__m256i *)(o + 3 * ps + 8), a31);
 }
 
+/* gemm4x16 for a last block of at most 8 pixels: half the work, 8 sums in flight. */
+__attribute__((target("avx2"))) static inline void gemm4x8(int32_t *o, size_t ps,
+                                                           const int32_t *w0, size_t K2,
+                                                           const int16_t *const *rows, size_t p,
+                                                           const int32_t *b)
+{
+    const int32_t *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
+    __m256i a0 = _mm256_set1_epi32(b[0]), a1 = _mm256_set1_epi32(b[1]);
+    __m256i a2 = _mm256_set1_epi32(b[2]), a3 = _mm256_set1_epi32(b[3]);
+    for (size_t k = 0; k < K2; k++) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(rows[k] + p * 2));
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c, _mm256_set1_epi32(w0[k])));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(c, _mm256_set1_epi32(w1[k])));
+        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(c, _mm256_set1_epi32(w2[k])));
+        a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(c, _mm256_set1_epi32(w3[k])));
+    }
+    o += p;
+    _mm256_storeu_si256((__m256i *)o, a0);
+    _mm256_storeu_si256((__m256i *)(o + ps), a1);
+    _mm256_storeu_si256((__m256i *)(o + 2 * ps), a2);
+    _mm256_storeu_si256((__m256i *)(o + 3 * ps), a3);
+}
+
 /* One channel x 16 pixels, for the channels left over by gemm4x16. */
 __attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w0,
                                                             size_t K2,
@@ -772,6 +799,9 @@ __attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const in
 }
 
 /*
+ * gemm_q8 with AVX2 vpmaddwd, rows[k] holding tap pairs interleaved ([P][2] int16) and wp the
+ * weight pairs packed into int32 ([M][K2]). vpmaddwd's pair sums are exact here (|x - zp| and
+ * |w - zp| <= 255), so the result equals gemm_q8's.
  * acc[m][p] (row stride p_blocks16(P)) = bias[m] + sum_k wp[m][k] . rows[k][p], for whole
  * 16-pixel blocks: every rows[k] must be readable for p_blocks16(P) pairs (the extra pixels
  * give outputs nobody reads). Blocked so a block of weights stays in L2 and one 16-pixel
@@ -792,6 +822,9 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
         size_t m1 = M - m0 < mb ? M : m0 + mb;
         for (size_t p = 0; p < ps; p += 16) {
             size_t m = m0;
+            if (P - p <= 8)
+                for (; m + 4 <= m1; m += 4)
+                    gemm4x8(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
             for (; m + 4 <= m1; m += 4)
                 gemm4x16(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
             for (; m < m1; m++)
@@ -1251,8 +1284,7 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
     size_t ps = p_blocks16(Pw);    /* the GEMM's row stride; the plane slack covers it */
     int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (ps ? ps : 16) * sizeof *acc);
     int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
-    int16_t *tmp = interp_kbuf_get(&sb[3], 2 * (W ? W : 1) * sizeof *tmp);
-    if (!planes || !rowp || !acc || !cmp || !tmp)
+    if (!planes || !rowp || !acc || !cmp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
     /* without padding every plane element but the slack is written for each group */
     bool padded = Hp != H || Wp != W || g->pb[1] || g->pb[2];
@@ -1275,25 +1307,21 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
             size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
             size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
             size_t seg = px_hi > px_lo ? px_hi - px_lo : 0;
+            const uint8_t *xg = (const uint8_t *)q->x + (b * q->c + gi * cg) * I;
             for (size_t c = 0; c < cg; c += 2) {
                 int16_t *pl = planes + (c / 2) * plane * 2;
+                const uint8_t *x0 = xg + c * I, *x1 = c + 1 < cg ? x0 + I : NULL;
+                if (!padded) {  /* the plane is the image: one pass */
+                    pair_rows_avx2(pl, x0, x1, q->x_signed, q->x_zp, I);
+                    continue;
+                }
                 for (size_t py = 0; py < Hp; py++) {
                     int64_t iy = (int64_t)py - (int64_t)g->pb[1];
                     if (iy < 0 || iy >= (int64_t)H || seg == 0)
                         continue;
-                    for (size_t j = 0; j < 2 && c + j < cg; j++) {
-                        size_t xi = (b * q->c + gi * cg + c + j) * I + (size_t)iy * W +
-                                    (size_t)(ix0 + (int64_t)px_lo);
-                        int16_t *r = tmp + j * seg;
-                        if (q->x_signed)
-                            for (size_t k = 0; k < seg; k++)
-                                r[k] = (int16_t)(((const int8_t *)q->x)[xi + k] - q->x_zp);
-                        else
-                            for (size_t k = 0; k < seg; k++)
-                                r[k] = (int16_t)(((const uint8_t *)q->x)[xi + k] - q->x_zp);
-                    }
-                    interleave_avx2(tmp, c + 1 < cg ? tmp + seg : NULL,
-                                    pl + (py * Wp + px_lo) * 2, seg);
+                    size_t xi = (size_t)iy * W + (size_t)(ix0 + (int64_t)px_lo);
+                    pair_rows_avx2(pl + (py * Wp + px_lo) * 2, x0 + xi, x1 ? x1 + xi : NULL,
+                                   q->x_signed, q->x_zp, seg);
                 }
             }
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
