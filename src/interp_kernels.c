@@ -549,6 +549,72 @@ static void store_q(void *out, bool out_signed, size_t i, int32_t v)
         ((uint8_t *)out)[i] = (uint8_t)v;
 }
 
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * TFLite Micro's output stage (arm_nn_requantize, double rounding, right shift rs in 0..31),
+ * + zp, clamp, 8 lanes at a time: the doubling high multiply (a*M + 2^30) >> 31 from the even
+ * and odd lanes' 64-bit products, then the rounding divide by 2^rs (ties away from zero).
+ * Returns the 8 int32 results; the same values as ref_requantize_cmsis (tested).
+ */
+__attribute__((target("avx2"))) static inline __m256i rq_tflm8(__m256i a, __m256i m,
+                                                               __m128i rs, __m256i mask,
+                                                               __m256i half, __m256i zp,
+                                                               __m256i lo, __m256i hi)
+{
+    __m256i r = _mm256_set1_epi64x((int64_t)1 << 30);
+    __m256i ev = _mm256_add_epi64(_mm256_mul_epi32(a, m), r);
+    __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), m), r);
+    /* bits 31..62 of each product: low dword of ev >> 31, high dword of od << 1 */
+    __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(ev, 31), _mm256_slli_epi64(od, 1), 0xaa);
+    __m256i q = _mm256_sra_epi32(h, rs);
+    __m256i thr = _mm256_sub_epi32(half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), q));
+    q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(_mm256_and_si256(h, mask), thr));
+    q = _mm256_add_epi32(q, zp);
+    return _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+}
+
+/* rq_tflm8 over a row of P accumulators of one channel, stored as 8-bit. */
+__attribute__((target("avx2"))) static void finish_row_tflm_avx2(const struct interp_requant *rq,
+                                                                 const int32_t *acc, size_t P,
+                                                                 size_t c, void *out,
+                                                                 bool out_signed)
+{
+    int32_t rs = -rq->shift[c];
+    __m256i m = _mm256_set1_epi32(rq->mult[c]);
+    __m128i rsv = _mm_cvtsi32_si128(rs);
+    int32_t maskv = (int32_t)(((uint32_t)1 << rs) - 1u);
+    __m256i mask = _mm256_set1_epi32(maskv), half = _mm256_set1_epi32(maskv >> 1);
+    __m256i zp = _mm256_set1_epi32(rq->zp);
+    __m256i lo = _mm256_set1_epi32(rq->qmin), hi = _mm256_set1_epi32(rq->qmax);
+    __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    size_t p = 0;
+    for (; p + 32 <= P; p += 32) {
+        __m256i v0 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask,
+                              half, zp, lo, hi);
+        __m256i v1 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 8)), m, rsv, mask,
+                              half, zp, lo, hi);
+        __m256i v2 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 16)), m, rsv,
+                              mask, half, zp, lo, hi);
+        __m256i v3 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 24)), m, rsv,
+                              mask, half, zp, lo, hi);
+        /* the values are already within the 8-bit range: the packs cannot saturate */
+        __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);
+        __m256i b = out_signed ? _mm256_packs_epi16(w01, w23) : _mm256_packus_epi16(w01, w23);
+        /* undo the per-128-bit-lane interleaving of the two packs */
+        b = _mm256_permutevar8x32_epi32(b, order);
+        _mm256_storeu_si256((__m256i *)((uint8_t *)out + p), b);
+    }
+    for (; p < P; p++) {
+        int32_t t = ref_add_wrap(ref_requantize_cmsis(acc[p], rq->mult[c], rq->shift[c]), rq->zp);
+        t = t < rq->qmin ? rq->qmin : t > rq->qmax ? rq->qmax : t;
+        if (out_signed)
+            ((int8_t *)out)[p] = (int8_t)t;
+        else
+            ((uint8_t *)out)[p] = (uint8_t)t;
+    }
+}
+#endif
+
 /* Output stage for one channel row of accumulators. */
 INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t *restrict acc,
                                   size_t P, size_t ch, void *out, bool out_signed, size_t base)
@@ -559,6 +625,13 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
     }
     int32_t v[TILE_Q];
     size_t c = rq->n > 1 ? ch : 0;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    if (rq->arith == INTERP_ARITH_TFLM && !rq->single_rounding && rq->shift[c] <= 0 &&
+        rq->shift[c] >= -31 && __builtin_cpu_supports("avx2")) {
+        finish_row_tflm_avx2(rq, acc, P, c, (char *)out + base, out_signed);
+        return;
+    }
+#endif
     for (size_t p0 = 0; p0 < P; p0 += TILE_Q) {
         size_t pn = P - p0 < TILE_Q ? P - p0 : TILE_Q;
         const int32_t *a = acc + p0;

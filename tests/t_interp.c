@@ -628,6 +628,57 @@ TEST(interp, fast_int8_conv_equals_ref_at_model_sizes)
     }
 }
 
+/*
+ * The vectorised TFLite output stage at its edges: accumulators near INT32_MIN/MAX and on
+ * rounding ties, shifts 0 and -31, the largest multiplier, through a 1x1 convolution whose
+ * accumulator is bias + x (weight 1), against ref/.
+ */
+TEST(interp, fast_tflm_output_stage_edges_equal_ref)
+{
+    static const int32_t biases[] = {INT32_MIN + 128, INT32_MAX - 127, 0, 64, -64, 1 << 20,
+                                     -(1 << 20), 12345678, -12345678};
+    static const int32_t shifts[] = {0, -1, -7, -8, -15, -30, -31};
+    static const int32_t mults[] = {INT32_MAX, 1 << 30, 1518500250, 1073741825};
+    enum { NB = 9, NS = 7, NM = 4, M = NB * NS * NM, P = 256 + 37 };
+    int8_t x[P], w[M], o1[M * P], o2[M * P];
+    int32_t bias[M], mult[M], shift[M], wz[M] = {0};
+    for (int p = 0; p < P; p++)
+        x[p] = (int8_t)(p - 128);
+    for (int m = 0; m < M; m++) {
+        w[m] = 1;
+        bias[m] = biases[m % NB];
+        shift[m] = shifts[(m / NB) % NS];
+        mult[m] = mults[m / (NB * NS)];
+    }
+    struct ref_conv2d_params p = {
+        .layout = REF_LAYOUT_NCHW, .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+        .dilation_w = 1, .in_zp = 0, .w_zp = NULL, .n_w_zp = 1,
+        .rq = {.round = REF_ROUND_CMSIS_DOUBLE, .n = M, .mult = mult, .shift = shift,
+               .out_zp = -3, .act_min = -128, .act_max = 127},
+    };
+    struct ref_shape xs = {4, {1, 1, 1, P}}, ws = {4, {M, 1, 1, 1}}, bs = {1, {M}},
+                     os = {4, {1, M, 1, P}};
+    CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, x, &ws, w, &bs, bias, &os, o1), REF_OK);
+    struct interp_requant rq = {
+        .arith = INTERP_ARITH_TFLM, .n = M, .mult = mult, .shift = shift, .zp = -3,
+        .qmin = -128, .qmax = 127,
+    };
+    struct interp_kbuf kb[INTERP_N_KBUF] = {{0}};
+    struct interp_qconv qc = {
+        .geom = {.in = {1, 1, P}, .out = {1, 1, P}, .k = {1, 1, 1}, .s = {1, 1, 1},
+                 .d = {1, 1, 1}},
+        .n = 1, .c = 1, .m = M, .groups = 1, .x = x, .x_signed = true, .w = w,
+        .w_signed = true, .w_zp = wz, .bias = bias, .rq = &rq, .out = o2, .out_signed = true,
+        .scratch = kb,
+    };
+    struct errbuf eb;
+    errbuf_init(&eb);
+    CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+    CHECK_MEM(o2, o1, sizeof o1);
+    for (int i = 0; i < INTERP_N_KBUF; i++)
+        interp_kbuf_release(&kb[i]);
+}
+
 TEST(interp, fast_tflm_add_equals_ref)
 {
     uint32_t seed = 777;
