@@ -604,13 +604,23 @@ __attribute__((target("avx2"))) static void finish_row_tflm_avx2(const struct in
         b = _mm256_permutevar8x32_epi32(b, order);
         _mm256_storeu_si256((__m256i *)((uint8_t *)out + p), b);
     }
-    for (; p < P; p++) {
-        int32_t t = ref_add_wrap(ref_requantize_cmsis(acc[p], rq->mult[c], rq->shift[c]), rq->zp);
-        t = t < rq->qmin ? rq->qmin : t > rq->qmax ? rq->qmax : t;
-        if (out_signed)
-            ((int8_t *)out)[p] = (int8_t)t;
-        else
-            ((uint8_t *)out)[p] = (uint8_t)t;
+    for (; p + 8 <= P; p += 8) {
+        __m256i v = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask, half,
+                             zp, lo, hi);
+        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        w = out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+        _mm_storel_epi64((__m128i *)((uint8_t *)out + p), w);
+    }
+    if (p < P) {    /* the last 1..7 through a padded copy */
+        int32_t a[8] = {0};
+        uint8_t b[16];
+        memcpy(a, acc + p, (P - p) * sizeof *a);
+        __m256i v = rq_tflm8(_mm256_loadu_si256((const __m256i *)a), m, rsv, mask, half, zp, lo,
+                             hi);
+        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        w = out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+        _mm_storeu_si128((__m128i *)b, w);
+        memcpy((uint8_t *)out + p, b, P - p);
     }
 }
 #endif
@@ -1120,32 +1130,10 @@ static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
     return true;
 }
 
-#ifdef INTERP_HAVE_AVX2_GEMM
-/*
- * dst[k] = src[2k] - zp for k < n, 16 at a time: the byte pairs read as 16-bit words hold the
- * wanted byte in their low half. Reads src[0 .. 2n-2] only (the tail goes scalar).
- */
-__attribute__((target("avx2"))) static void evens_to_i16(int16_t *dst, const void *src,
-                                                         bool is_signed, size_t n, int32_t zp)
-{
-    const uint8_t *s = src;
-    __m256i z = _mm256_set1_epi16((int16_t)zp);
-    size_t k = 0;
-    for (; k + 17 <= n; k += 16) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(s + 2 * k));
-        __m256i e = is_signed ? _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8)
-                              : _mm256_and_si256(v, _mm256_set1_epi16(0xff));
-        _mm256_storeu_si256((__m256i *)(dst + k), _mm256_sub_epi16(e, z));
-    }
-    for (; k < n; k++)
-        dst[k] = (int16_t)((is_signed ? (int32_t)(int8_t)s[2 * k] : (int32_t)s[2 * k]) - zp);
-}
-#endif
-
 /* The phase planes of one channel: int16 x - x_zp, 0 in the padding and the slack. */
 #define DW_PHASES(T, NAME)                                                                   \
     INTERP_HOT static void NAME(const struct interp_kgeom *g, const struct dw_plan *pl,      \
-                                const T *x, int32_t x_zp, int16_t *planes, bool avx2)        \
+                                const T *x, int32_t x_zp, int16_t *planes)                   \
     {                                                                                        \
         size_t H = g->in[1], W = g->in[2];                                                   \
         for (size_t ry = 0; ry < pl->sh; ry++)                                               \
@@ -1166,8 +1154,6 @@ __attribute__((target("avx2"))) static void evens_to_i16(int16_t *dst, const voi
                     if (pl->sw == 1)                                                         \
                         for (size_t j = lo; j < hi; j++)                                     \
                             dst[j] = (int16_t)(src[j - lo] - x_zp);                          \
-                    else if (pl->sw == 2 && avx2)                                            \
-                        EVENS_TO_I16(dst + lo, src, (T)-1 < 0, hi - lo, x_zp);               \
                     else                                                                     \
                         for (size_t j = lo; j < hi; j++)                                     \
                             dst[j] = (int16_t)(src[(j - lo) * pl->sw] - x_zp);               \
@@ -1178,13 +1164,71 @@ __attribute__((target("avx2"))) static void evens_to_i16(int16_t *dst, const voi
             }                                                                                \
     }
 
-#ifdef INTERP_HAVE_AVX2_GEMM
-#define EVENS_TO_I16 evens_to_i16
-#else
-#define EVENS_TO_I16(dst, src, sg, n, zp) ((void)(dst), (void)(src), (void)(n), (void)(zp))
-#endif
 DW_PHASES(int8_t, dw_phases_s8)
 DW_PHASES(uint8_t, dw_phases_u8)
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* 16 int16 x - zp from 16 bytes (stride 1) or the even bytes of 32 (stride 2). */
+__attribute__((target("avx2"))) static inline __m256i load16_i16(const uint8_t *p, size_t sw,
+                                                                 bool sg, __m256i zp)
+{
+    __m256i v;
+    if (sw == 1) {
+        __m128i b = _mm_loadu_si128((const __m128i *)p);
+        v = sg ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
+    } else {    /* byte pairs as 16-bit words: the wanted byte is the low half */
+        __m256i w = _mm256_loadu_si256((const __m256i *)p);
+        v = sg ? _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8)
+               : _mm256_and_si256(w, _mm256_set1_epi16(0xff));
+    }
+    return _mm256_sub_epi16(v, zp);
+}
+
+/*
+ * dw_phases for strides 1 and 2 with 16-element stores. Stores run up to 15 elements past a
+ * row's end; the next row, or the plane's zeroed slack, is written after them. Loads past
+ * the row stay inside the tensor (x_end), else the row's tail goes one element at a time.
+ */
+__attribute__((target("avx2"))) static void dw_phases_avx2(const struct interp_kgeom *g,
+                                                           const struct dw_plan *pl,
+                                                           const uint8_t *x, bool sg,
+                                                           int32_t x_zp, const uint8_t *x_end,
+                                                           int16_t *planes)
+{
+    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
+    __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
+    for (size_t ry = 0; ry < pl->sh; ry++)
+        for (size_t rx = 0; rx < sw; rx++) {
+            int16_t *dst = planes + (ry * sw + rx) * pl->plane;
+            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
+            size_t lo, hi;
+            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            for (size_t i = 0; i < pl->Hq; i++, dst += Wq) {
+                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
+                size_t j = 0;
+                if (iy >= 0 && iy < (int64_t)H && lo < hi) {
+                    for (size_t z = 0; z < lo; z += 16)   /* the conversion overwrites */
+                        _mm256_storeu_si256((__m256i *)(dst + z), zero);
+                    const uint8_t *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                    for (j = lo; j < hi; j += 16) {
+                        const uint8_t *p = src + (j - lo) * sw;
+                        if ((size_t)(x_end - p) < 16 * sw)
+                            break;
+                        _mm256_storeu_si256((__m256i *)(dst + j), load16_i16(p, sw, sg, zp));
+                    }
+                    for (; j < hi; j++) {
+                        uint8_t b = src[(j - lo) * sw];
+                        dst[j] = (int16_t)((sg ? (int32_t)(int8_t)b : (int32_t)b) - x_zp);
+                    }
+                    j = hi;
+                }
+                for (; j < Wq; j += 16)
+                    _mm256_storeu_si256((__m256i *)(dst + j), zero);
+            }
+            memset(dst, 0, (pl->plane - pl->Hq * Wq) * sizeof *dst);
+        }
+}
+#endif
 
 /* acc[q] = bias + sum_t w[t] * planes[off[t] + q] for q < Q, block by block (wrapping). */
 INTERP_HOT static void dw_q8_phased(const struct dw_plan *pl, size_t T, const int16_t *w,
@@ -1452,10 +1496,16 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
     for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
             size_t xo = (b * q->c + gi) * I;
-            if (q->x_signed)
-                dw_phases_s8(g, &pl, (const int8_t *)q->x + xo, q->x_zp, planes, avx2);
+#ifdef INTERP_HAVE_AVX2_GEMM
+            if (avx2 && pl.sw <= 2)
+                dw_phases_avx2(g, &pl, (const uint8_t *)q->x + xo, q->x_signed, q->x_zp,
+                               (const uint8_t *)q->x + q->n * q->c * I, planes);
             else
-                dw_phases_u8(g, &pl, (const uint8_t *)q->x + xo, q->x_zp, planes, avx2);
+#endif
+            if (q->x_signed)
+                dw_phases_s8(g, &pl, (const int8_t *)q->x + xo, q->x_zp, planes);
+            else
+                dw_phases_u8(g, &pl, (const uint8_t *)q->x + xo, q->x_zp, planes);
 #ifdef INTERP_HAVE_AVX2_GEMM
             if (avx2)
                 dw_q8_phased_avx2(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
