@@ -1101,6 +1101,7 @@ struct dw_plan {
     size_t sh, sw, Hq, Wq, Q;   /* strides, phase plane size, outputs computed (OH x Wq) */
     size_t plane;               /* int16 elements per phase plane, with read-over slack */
     size_t off[64];             /* per tap: plane index * plane + row/col offset */
+    bool used[64];              /* per phase (ry * sw + rx): read by some tap */
 };
 
 #define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
@@ -1108,10 +1109,11 @@ struct dw_plan {
 static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
 {
     size_t KH = g->k[1], KW = g->k[2];
-    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64)
+    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64 || g->s[1] * g->s[2] > 64)
         return false;
     size_t sh = g->s[1], sw = g->s[2];
     size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;
+    memset(pl->used, 0, sizeof pl->used);
     pl->sh = sh;
     pl->sw = sw;
     pl->Hq = g->out[1] + oy_max;
@@ -1126,6 +1128,7 @@ static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
             size_t dy = ky * g->d[1], dx = kx * g->d[2];
             size_t phase = (dy % sh) * sw + dx % sw;
             pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
+            pl->used[phase] = true;
         }
     return true;
 }
@@ -1139,6 +1142,8 @@ static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
         for (size_t ry = 0; ry < pl->sh; ry++)                                               \
             for (size_t rx = 0; rx < pl->sw; rx++) {                                         \
                 int16_t *dst = planes + (ry * pl->sw + rx) * pl->plane;                      \
+                if (!pl->used[ry * pl->sw + rx])                                             \
+                    continue;                                                                \
                 int64_t base = (int64_t)rx - (int64_t)g->pb[2];                              \
                 size_t lo, hi;                                                               \
                 inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);                     \
@@ -1200,6 +1205,8 @@ __attribute__((target("avx2"))) static void dw_phases_avx2(const struct interp_k
     for (size_t ry = 0; ry < pl->sh; ry++)
         for (size_t rx = 0; rx < sw; rx++) {
             int16_t *dst = planes + (ry * sw + rx) * pl->plane;
+            if (!pl->used[ry * sw + rx])    /* (a 1x1 kernel with stride 2 reads one) */
+                continue;
             int64_t base = (int64_t)rx - (int64_t)g->pb[2];
             size_t lo, hi;
             inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
@@ -1376,79 +1383,123 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
 
 #ifdef INTERP_HAVE_AVX2_GEMM
 /*
- * Stride-1 convolution without im2col: each channel pair is copied once into a zero-padded
- * plane of interleaved int16 pairs (x - x_zp), Hp x Wp with Wp = OW + (KW-1)*dw. Output
- * pixel (oy, ox) of tap (ky, kx) reads plane[(oy + ky*dh) * Wp + ox + kx*dw], so the GEMM's
- * row for (tap, channel pair) is the plane shifted by the tap: the GEMM runs over OH x Wp
- * positions and the Wp - OW extra columns of each row are dropped. Same sums as im2col.
+ * The phase planes of a channel pair (dw_plan's layout) as interleaved int16 pairs
+ * (x0 - zp, x1 - zp), 0 in the padding and the slack; x1 NULL gives a zero partner. Strides
+ * 1 and 2. As in dw_phases_avx2, 16-pair stores run past a row's end into what is written
+ * next, and loads stay inside the tensor (x_end) or go one element at a time.
+ */
+__attribute__((target("avx2"))) static void pair_phases_avx2(const struct interp_kgeom *g,
+                                                             const struct dw_plan *pl,
+                                                             const uint8_t *x0,
+                                                             const uint8_t *x1, bool sg,
+                                                             int32_t x_zp, const uint8_t *x_end,
+                                                             int16_t *planes)
+{
+    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
+    __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
+    for (size_t ry = 0; ry < pl->sh; ry++)
+        for (size_t rx = 0; rx < sw; rx++) {
+            int16_t *dst = planes + (ry * sw + rx) * pl->plane * 2;
+            if (!pl->used[ry * sw + rx])
+                continue;
+            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
+            size_t lo, hi;
+            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            for (size_t i = 0; i < pl->Hq; i++, dst += Wq * 2) {
+                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
+                size_t j = 0;
+                if (iy >= 0 && iy < (int64_t)H && lo < hi) {
+                    for (size_t z = 0; z < lo; z += 16) {
+                        _mm256_storeu_si256((__m256i *)(dst + z * 2), zero);
+                        _mm256_storeu_si256((__m256i *)(dst + z * 2 + 16), zero);
+                    }
+                    size_t off = (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                    const uint8_t *s0 = x0 + off, *s1 = x1 ? x1 + off : NULL;
+                    for (j = lo; j < hi; j += 16) {
+                        size_t k = (j - lo) * sw;
+                        const uint8_t *last = s1 ? s1 + k : s0 + k;
+                        if ((size_t)(x_end - last) < 16 * sw || (size_t)(x_end - s0 - k) < 16 * sw)
+                            break;
+                        __m256i a = load16_i16(s0 + k, sw, sg, zp);
+                        __m256i b = s1 ? load16_i16(s1 + k, sw, sg, zp) : zero;
+                        __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+                        _mm256_storeu_si256((__m256i *)(dst + j * 2),
+                                            _mm256_permute2x128_si256(l, h, 0x20));
+                        _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16),
+                                            _mm256_permute2x128_si256(l, h, 0x31));
+                    }
+                    for (; j < hi; j++) {
+                        size_t k = (j - lo) * sw;
+                        int32_t v0 = sg ? (int32_t)(int8_t)s0[k] : (int32_t)s0[k];
+                        int32_t v1 = !s1 ? x_zp : sg ? (int32_t)(int8_t)s1[k] : (int32_t)s1[k];
+                        dst[j * 2] = (int16_t)(v0 - x_zp);
+                        dst[j * 2 + 1] = (int16_t)(v1 - x_zp);
+                    }
+                    j = hi;
+                }
+                for (; j < Wq; j += 16) {
+                    _mm256_storeu_si256((__m256i *)(dst + j * 2), zero);
+                    _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16), zero);
+                }
+            }
+            memset(dst, 0, (pl->plane - pl->Hq * Wq) * 2 * sizeof *dst);
+        }
+}
+
+/*
+ * 2-D convolution without im2col, for strides 1 and 2: each channel pair is copied once
+ * into phase planes of interleaved int16 pairs (dw_plan's layout, x - x_zp, zero padded).
+ * The GEMM row of (tap, channel pair) is then a phase plane shifted by the tap's offset, run
+ * over the OH x Wq positions; the Wq - OW extra columns of each row are dropped. Same sums
+ * as im2col.
  */
 static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
-                          struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
-                          struct errbuf *eb)
+                          const struct dw_plan *pl, struct interp_kbuf *sb, size_t cg,
+                          size_t mg, size_t T, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
-    size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
-    size_t KH = g->k[1], KW = g->k[2], dh = g->d[1], dw = g->d[2];
-    size_t Wp = OW + (KW - 1) * dw, Hp = OH + (KH - 1) * dh;
-    size_t P = OH * OW, Pw = OH * Wp, I = H * W;
-    size_t cp2 = (cg + 1) / 2, K2 = T * cp2;
-    size_t plane = Hp * Wp + (KW - 1) * dw + 16;    /* tail: the last tap's overrun */
-    size_t bytes;
-    if (!size_mul(plane * 2, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+    size_t OH = g->out[1], OW = g->out[2], P = OH * OW, I = g->in[1] * g->in[2];
+    size_t cp2 = (cg + 1) / 2, K2 = T * cp2, n_ph = pl->sh * pl->sw;
+    size_t pair_plane = n_ph * pl->plane * 2, bytes, acc_bytes;   /* int16 per channel pair */
+    if (!size_mul(pair_plane, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes) ||
+        !size_mul(mg ? mg : 1, pl->Q, &acc_bytes) ||
+        !size_mul(acc_bytes, sizeof(int32_t), &acc_bytes))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     int16_t *planes = interp_kbuf_get(&sb[4], bytes);
     const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
-    size_t ps = p_blocks16(Pw);    /* the GEMM's row stride; the plane slack covers it */
-    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (ps ? ps : 16) * sizeof *acc);
+    int32_t *acc = interp_kbuf_get(&sb[2], acc_bytes);
     int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
     if (!planes || !rowp || !acc || !cmp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
-    /* without padding every plane element but the slack is written for each group */
-    bool padded = Hp != H || Wp != W || g->pb[1] || g->pb[2];
-    for (size_t t = 0; t < T; t++) {
-        size_t ky = t / KW, kx = t % KW;
+    /* the weights are packed per tap, channel pairs within (prepare_weights' direct) */
+    for (size_t t = 0; t < T; t++)
         for (size_t c = 0; c < cp2; c++)
-            rowp[t * cp2 + c] = planes + c * plane * 2 + (ky * dh * Wp + kx * dw) * 2;
-    }
+            rowp[t * cp2 + c] = planes + c * pair_plane + pl->off[t] * 2;
+    /* a pointwise image is its own plane: one pass, no padding to write */
+    bool whole = n_ph == 1 && pl->Hq == g->in[1] && pl->Wq == g->in[2] && !g->pb[1] &&
+                 !g->pb[2];
+    const uint8_t *x_end = (const uint8_t *)q->x + q->n * q->c * I;
     for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
-            /* padded, interleaved planes of this group's channels: each input row segment
-               is converted to int16 (x - x_zp) and interleaved with its pair's */
-            if (padded)
-                memset(planes, 0, bytes);
-            else    /* every plane element is written below but the slack */
-                for (size_t c = 0; c < cp2; c++)
-                    memset(planes + (c * plane + Hp * Wp) * 2, 0,
-                           (plane - Hp * Wp) * 2 * sizeof *planes);
-            int64_t ix0 = -(int64_t)g->pb[2];
-            size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
-            size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
-            size_t seg = px_hi > px_lo ? px_hi - px_lo : 0;
             const uint8_t *xg = (const uint8_t *)q->x + (b * q->c + gi * cg) * I;
             for (size_t c = 0; c < cg; c += 2) {
-                int16_t *pl = planes + (c / 2) * plane * 2;
+                int16_t *pp = planes + (c / 2) * pair_plane;
                 const uint8_t *x0 = xg + c * I, *x1 = c + 1 < cg ? x0 + I : NULL;
-                if (!padded) {  /* the plane is the image: one pass */
-                    pair_rows_avx2(pl, x0, x1, q->x_signed, q->x_zp, I);
-                    continue;
-                }
-                for (size_t py = 0; py < Hp; py++) {
-                    int64_t iy = (int64_t)py - (int64_t)g->pb[1];
-                    if (iy < 0 || iy >= (int64_t)H || seg == 0)
-                        continue;
-                    size_t xi = (size_t)iy * W + (size_t)(ix0 + (int64_t)px_lo);
-                    pair_rows_avx2(pl + (py * Wp + px_lo) * 2, x0 + xi, x1 ? x1 + xi : NULL,
-                                   q->x_signed, q->x_zp, seg);
+                if (whole) {
+                    pair_rows_avx2(pp, x0, x1, q->x_signed, q->x_zp, I);
+                    memset(pp + I * 2, 0, (pl->plane - I) * 2 * sizeof *pp);
+                } else {
+                    pair_phases_avx2(g, pl, x0, x1, q->x_signed, q->x_zp, x_end, pp);
                 }
             }
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
-                         Pw);
+                         OH * pl->Wq);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                const int32_t *row = acc + mi * ps;
-                if (Wp != OW) {
+                const int32_t *row = acc + mi * p_blocks16(OH * pl->Wq);
+                if (pl->Wq != OW) {
                     for (size_t oy = 0; oy < OH; oy++)
-                        memcpy(cmp + oy * OW, row + oy * Wp, OW * sizeof *cmp);
+                        memcpy(cmp + oy * OW, row + oy * pl->Wq, OW * sizeof *cmp);
                     row = cmp;
                 }
                 finish_row(q->rq, row, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
@@ -1634,8 +1685,9 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
 #ifdef INTERP_HAVE_AVX2_GEMM
     avx2 = !pairs && !depthwise && __builtin_cpu_supports("avx2");
 #endif
-    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
-    bool direct = avx2 && g->k[0] == 1 && g->in[0] == 1 && g->s[1] == 1 && g->s[2] == 1;
+    /* 2-D/1-D convolutions with strides up to 2 read shifted views of phase planes */
+    struct dw_plan pl;
+    bool direct = avx2 && dw_plan_make(g, &pl) && pl.sh <= 2 && pl.sw <= 2;
     struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
     if (!wp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
@@ -1645,7 +1697,7 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
         rc = conv_q8_depthwise(q, wp, sb, eb);
 #ifdef INTERP_HAVE_AVX2_GEMM
     else if (direct)
-        rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
+        rc = conv_q8_direct(q, wp, &pl, sb, cg, mg, T, eb);
     else if (avx2)
         rc = conv_q8_im2col_avx2(q, wp, sb, cg, mg, T, eb);
 #endif

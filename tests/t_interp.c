@@ -537,6 +537,8 @@ TEST(interp, fast_int8_conv_equals_ref_at_model_sizes)
         {16, 16, 1, 15, 15, 3, 3, 1, 1, 1, true},      /* direct with padding */
         {3, 24, 1, 33, 33, 3, 3, 2, 1, 1, true},       /* im2col, K = 27 */
         {10, 6, 2, 17, 11, 2, 3, 2, 2, 1, false},      /* grouped, strided, dilated */
+        {8, 12, 1, 15, 15, 1, 1, 2, 1, 0, false},      /* pointwise, stride 2: one phase */
+        {6, 10, 2, 14, 13, 3, 3, 3, 1, 1, true},       /* stride 3: im2col */
         {58, 58, 58, 28, 28, 3, 3, 1, 1, 1, true},     /* depthwise stride 1 */
         {58, 58, 58, 56, 56, 3, 3, 2, 1, 1, true},     /* depthwise stride 2 */
         {24, 24, 24, 14, 14, 3, 3, 2, 1, 1, false},
