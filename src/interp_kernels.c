@@ -573,11 +573,27 @@ __attribute__((target("avx2"))) static inline __m256i rq_tflm8(__m256i a, __m256
     return _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
 }
 
-/* rq_tflm8 over a row of P accumulators of one channel, stored as 8-bit. */
-__attribute__((target("avx2"))) static void finish_row_tflm_avx2(const struct interp_requant *rq,
-                                                                 const int32_t *acc, size_t P,
-                                                                 size_t c, void *out,
-                                                                 bool out_signed)
+/* rq_tflm8 on 8 accumulators, the results packed to 8 bytes (low half of the return). */
+__attribute__((target("avx2"))) static inline __m128i rq_tflm8_bytes(__m256i a, __m256i m,
+                                                                     __m128i rs, __m256i mask,
+                                                                     __m256i half, __m256i zp,
+                                                                     __m256i lo, __m256i hi,
+                                                                     bool out_signed)
+{
+    __m256i v = rq_tflm8(a, m, rs, mask, half, zp, lo, hi);
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+}
+
+/*
+ * rq_tflm8 over one channel's rows of accumulators: `rows` rows of `len`, `stride` apart in
+ * acc, stored as 8-bit rows of `len` back to back. A row's last partial 8 are computed whole
+ * and their extra bytes land on the next row, which is written after; the channel's last
+ * row goes through a padded copy instead, so nothing is read or written past the channel.
+ */
+__attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
+    const struct interp_requant *rq, const int32_t *acc, size_t rows, size_t len,
+    size_t stride, size_t c, uint8_t *out, bool out_signed)
 {
     int32_t rs = -rq->shift[c];
     __m256i m = _mm256_set1_epi32(rq->mult[c]);
@@ -587,40 +603,38 @@ __attribute__((target("avx2"))) static void finish_row_tflm_avx2(const struct in
     __m256i zp = _mm256_set1_epi32(rq->zp);
     __m256i lo = _mm256_set1_epi32(rq->qmin), hi = _mm256_set1_epi32(rq->qmax);
     __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    size_t p = 0;
-    for (; p + 32 <= P; p += 32) {
-        __m256i v0 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask,
-                              half, zp, lo, hi);
-        __m256i v1 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 8)), m, rsv, mask,
-                              half, zp, lo, hi);
-        __m256i v2 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 16)), m, rsv,
-                              mask, half, zp, lo, hi);
-        __m256i v3 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 24)), m, rsv,
-                              mask, half, zp, lo, hi);
-        /* the values are already within the 8-bit range: the packs cannot saturate */
-        __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);
-        __m256i b = out_signed ? _mm256_packs_epi16(w01, w23) : _mm256_packus_epi16(w01, w23);
-        /* undo the per-128-bit-lane interleaving of the two packs */
-        b = _mm256_permutevar8x32_epi32(b, order);
-        _mm256_storeu_si256((__m256i *)((uint8_t *)out + p), b);
-    }
-    for (; p + 8 <= P; p += 8) {
-        __m256i v = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask, half,
-                             zp, lo, hi);
-        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        w = out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
-        _mm_storel_epi64((__m128i *)((uint8_t *)out + p), w);
-    }
-    if (p < P) {    /* the last 1..7 through a padded copy */
-        int32_t a[8] = {0};
-        uint8_t b[16];
-        memcpy(a, acc + p, (P - p) * sizeof *a);
-        __m256i v = rq_tflm8(_mm256_loadu_si256((const __m256i *)a), m, rsv, mask, half, zp, lo,
-                             hi);
-        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        w = out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
-        _mm_storeu_si128((__m128i *)b, w);
-        memcpy((uint8_t *)out + p, b, P - p);
+    for (size_t r = 0; r < rows; r++, acc += stride, out += len) {
+        bool last = r + 1 == rows;
+        size_t p = 0;
+        for (; p + 32 <= len; p += 32) {
+            __m256i v0 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask,
+                                  half, zp, lo, hi);
+            __m256i v1 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 8)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            __m256i v2 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 16)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            __m256i v3 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 24)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            /* the values are already within the 8-bit range: the packs cannot saturate */
+            __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);
+            __m256i b = out_signed ? _mm256_packs_epi16(w01, w23)
+                                   : _mm256_packus_epi16(w01, w23);
+            /* undo the per-128-bit-lane interleaving of the two packs */
+            _mm256_storeu_si256((__m256i *)(out + p), _mm256_permutevar8x32_epi32(b, order));
+        }
+        for (; p + 8 <= len || (p < len && !last); p += 8)
+            _mm_storel_epi64((__m128i *)(out + p),
+                             rq_tflm8_bytes(_mm256_loadu_si256((const __m256i *)(acc + p)), m,
+                                            rsv, mask, half, zp, lo, hi, out_signed));
+        if (p < len) {  /* the channel's last 1..7 through a padded copy */
+            int32_t a[8] = {0};
+            uint8_t bytes[16];
+            memcpy(a, acc + p, (len - p) * sizeof *a);
+            _mm_storeu_si128((__m128i *)bytes,
+                             rq_tflm8_bytes(_mm256_loadu_si256((const __m256i *)a), m, rsv, mask,
+                                            half, zp, lo, hi, out_signed));
+            memcpy(out + p, bytes, len - p);
+        }
     }
 }
 #endif
@@ -635,13 +649,6 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
     }
     int32_t v[TILE_Q];
     size_t c = rq->n > 1 ? ch : 0;
-#ifdef INTERP_HAVE_AVX2_GEMM
-    if (rq->arith == INTERP_ARITH_TFLM && !rq->single_rounding && rq->shift[c] <= 0 &&
-        rq->shift[c] >= -31 && __builtin_cpu_supports("avx2")) {
-        finish_row_tflm_avx2(rq, acc, P, c, (char *)out + base, out_signed);
-        return;
-    }
-#endif
     for (size_t p0 = 0; p0 < P; p0 += TILE_Q) {
         size_t pn = P - p0 < TILE_Q ? P - p0 : TILE_Q;
         const int32_t *a = acc + p0;
@@ -709,6 +716,31 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
                 o[p] = (uint8_t)v[p];
         }
     }
+}
+
+/*
+ * The output stage of one channel whose accumulators are `rows` rows of `len`, `stride`
+ * apart (stride > len: the extra columns of the direct and depthwise paths), stored to
+ * out + base as rows * len values. cmp: scratch for rows * len int32 when they are compacted.
+ */
+static void finish_rows(const struct interp_requant *rq, const int32_t *acc, size_t rows,
+                        size_t len, size_t stride, size_t ch, void *out, bool out_signed,
+                        size_t base, int32_t *cmp)
+{
+#ifdef INTERP_HAVE_AVX2_GEMM
+    size_t c = rq && rq->n > 1 ? ch : 0;
+    if (rq && rq->arith == INTERP_ARITH_TFLM && !rq->single_rounding && rq->shift[c] <= 0 &&
+        rq->shift[c] >= -31 && __builtin_cpu_supports("avx2")) {
+        finish_rows_tflm_avx2(rq, acc, rows, len, stride, c, (uint8_t *)out + base, out_signed);
+        return;
+    }
+#endif
+    if (stride != len) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(cmp + r * len, acc + r * stride, len * sizeof *cmp);
+        acc = cmp;
+    }
+    finish_row(rq, acc, rows * len, ch, out, out_signed, base);
 }
 
 /*
@@ -1496,13 +1528,8 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
                          OH * pl->Wq);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                const int32_t *row = acc + mi * p_blocks16(OH * pl->Wq);
-                if (pl->Wq != OW) {
-                    for (size_t oy = 0; oy < OH; oy++)
-                        memcpy(cmp + oy * OW, row + oy * pl->Wq, OW * sizeof *cmp);
-                    row = cmp;
-                }
-                finish_row(q->rq, row, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
+                finish_rows(q->rq, acc + mi * p_blocks16(OH * pl->Wq), OH, OW, pl->Wq, oc,
+                            q->out, q->out_signed, (b * q->m + oc) * P, cmp);
             }
         }
     return 0;
@@ -1527,7 +1554,8 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
                 const char *xg = (const char *)q->x + (b * q->c + gi) * I;
                 dw_q8(g, xg, q->x_signed, q->x_zp, wp->wq + gi * T, wp->bias_adj[gi], acc,
                       split);
-                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+                finish_rows(q->rq, acc, 1, P, P, gi, q->out, q->out_signed,
+                            (b * q->m + gi) * P, NULL);
             }
         return 0;
     }
@@ -1563,13 +1591,8 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
             else
 #endif
                 dw_q8_phased(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
-            const int32_t *rows = acc;
-            if (pl.Wq != OW) {
-                for (size_t oy = 0; oy < OH; oy++)
-                    memcpy(cmp + oy * OW, acc + oy * pl.Wq, OW * sizeof *cmp);
-                rows = cmp;
-            }
-            finish_row(q->rq, rows, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
+            finish_rows(q->rq, acc, OH, OW, pl.Wq, gi, q->out, q->out_signed,
+                        (b * q->m + gi) * P, cmp);
         }
     return 0;
 }
@@ -1613,8 +1636,8 @@ static int conv_q8_im2col_avx2(const struct interp_qconv *q, const struct wprep 
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2, P);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                finish_row(q->rq, acc + mi * ps, P, oc, q->out, q->out_signed,
-                           (b * q->m + oc) * P);
+                finish_rows(q->rq, acc + mi * ps, 1, P, P, oc, q->out, q->out_signed,
+                            (b * q->m + oc) * P, NULL);
             }
         }
     return 0;
@@ -1660,8 +1683,8 @@ static int conv_q8_portable(const struct interp_qconv *q, const struct wprep *wp
                 gemm_q8(acc, wp->wq + gi * mg * Kp, col, bg, mg, Kp, P);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                finish_row(q->rq, acc + mi * P, P, oc, q->out, q->out_signed,
-                           (b * q->m + oc) * P);
+                finish_rows(q->rq, acc + mi * P, 1, P, P, oc, q->out, q->out_signed,
+                            (b * q->m + oc) * P, NULL);
             }
         }
     return 0;
