@@ -833,105 +833,129 @@ static size_t p_blocks16(size_t P)
     return (P + 15) & ~(size_t)15;
 }
 
-/* A 4-channel x 16-pixel block of gemm_q8_avx2, accumulators in registers. */
-__attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t ps,
-                                                            const int32_t *w0, size_t K2,
-                                                            const int16_t *const *rows,
-                                                            size_t p, const int32_t *b)
+/*
+ * Channel panels: the GEMM takes output channels in groups of 6, then one of 4, then singles
+ * (panel_width), and each group's packed weights are stored tap pair by tap pair,
+ * [K2][width], so a block reads its weights as one sequential stream. A group starting at
+ * channel m begins at m * K2, as in the plain [M][K2] layout.
+ */
+static size_t panel_width(size_t m, size_t M)
 {
-    const int32_t *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
-    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00;
-    __m256i a10 = _mm256_set1_epi32(b[1]), a11 = a10;
-    __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20;
-    __m256i a30 = _mm256_set1_epi32(b[3]), a31 = a30;
-    for (size_t k = 0; k < K2; k++) {
-        const int16_t *c = rows[k] + p * 2;
-        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
-        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
-        __m256i v = _mm256_set1_epi32(w0[k]);
-        a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(c0, v));
-        a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(c1, v));
-        v = _mm256_set1_epi32(w1[k]);
-        a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(c0, v));
-        a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(c1, v));
-        v = _mm256_set1_epi32(w2[k]);
-        a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(c0, v));
-        a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(c1, v));
-        v = _mm256_set1_epi32(w3[k]);
-        a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(c0, v));
-        a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(c1, v));
-    }
-    o += p;
-    _mm256_storeu_si256((__m256i *)o, a00);
-    _mm256_storeu_si256((__m256i *)(o + 8), a01);
-    _mm256_storeu_si256((__m256i *)(o + ps), a10);
-    _mm256_storeu_si256((__m256i *)(o + ps + 8), a11);
-    _mm256_storeu_si256((__m256i *)(o + 2 * ps), a20);
-    _mm256_storeu_si256((__m256i *)(o + 2 * ps + 8), a21);
-    _mm256_storeu_si256((__m256i *)(o + 3 * ps), a30);
-    _mm256_storeu_si256((__m256i *)(o + 3 * ps + 8), a31);
+    return M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
 }
 
-/* gemm4x16 for six channels: 12 sums in registers, fewer loads per multiply-add. */
-#define MADD2(acc0, acc1, c0, c1, v)                                  \
-    do {                                                              \
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(c0, v));      \
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(c1, v));      \
-    } while (0)
+/* Reorders M x K2 packed weights from [M][K2] to panels; tmp holds M * K2. */
+static void panel_weights(int32_t *w, size_t M, size_t K2, int32_t *tmp)
+{
+    memcpy(tmp, w, M * K2 * sizeof *w);
+    for (size_t m = 0, n; m < M; m += n) {
+        n = panel_width(m, M);
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < K2; k++)
+                w[m * K2 + k * n + j] = tmp[(m + j) * K2 + k];
+    }
+}
+
+#define MADD(acc, c, v) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(c, v))
+
+/* 6 channels x 16 pixels of gemm_q8_avx2 (12 sums in registers); w: the group's panel. */
 __attribute__((target("avx2"))) static inline void gemm6x16(int32_t *o, size_t ps,
-                                                            const int32_t *w0, size_t K2,
+                                                            const int32_t *w, size_t K2,
                                                             const int16_t *const *rows,
                                                             size_t p, const int32_t *b)
 {
-    const int32_t *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2, *w4 = w3 + K2, *w5 = w4 + K2;
     __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00, a10 = _mm256_set1_epi32(b[1]), a11 = a10;
     __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20, a30 = _mm256_set1_epi32(b[3]), a31 = a30;
     __m256i a40 = _mm256_set1_epi32(b[4]), a41 = a40, a50 = _mm256_set1_epi32(b[5]), a51 = a50;
-    for (size_t k = 0; k < K2; k++) {
+    for (size_t k = 0; k < K2; k++, w += 6) {
         const int16_t *c = rows[k] + p * 2;
         __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
         __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
-        MADD2(a00, a01, c0, c1, _mm256_set1_epi32(w0[k]));
-        MADD2(a10, a11, c0, c1, _mm256_set1_epi32(w1[k]));
-        MADD2(a20, a21, c0, c1, _mm256_set1_epi32(w2[k]));
-        MADD2(a30, a31, c0, c1, _mm256_set1_epi32(w3[k]));
-        MADD2(a40, a41, c0, c1, _mm256_set1_epi32(w4[k]));
-        MADD2(a50, a51, c0, c1, _mm256_set1_epi32(w5[k]));
+        __m256i v = _mm256_set1_epi32(w[0]);
+        MADD(a00, c0, v);
+        MADD(a01, c1, v);
+        v = _mm256_set1_epi32(w[1]);
+        MADD(a10, c0, v);
+        MADD(a11, c1, v);
+        v = _mm256_set1_epi32(w[2]);
+        MADD(a20, c0, v);
+        MADD(a21, c1, v);
+        v = _mm256_set1_epi32(w[3]);
+        MADD(a30, c0, v);
+        MADD(a31, c1, v);
+        v = _mm256_set1_epi32(w[4]);
+        MADD(a40, c0, v);
+        MADD(a41, c1, v);
+        v = _mm256_set1_epi32(w[5]);
+        MADD(a50, c0, v);
+        MADD(a51, c1, v);
     }
-    o += p;
     __m256i r[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
     for (size_t j = 0; j < 6; j++) {
         _mm256_storeu_si256((__m256i *)(o + j * ps), r[2 * j]);
         _mm256_storeu_si256((__m256i *)(o + j * ps + 8), r[2 * j + 1]);
     }
 }
-#undef MADD2
 
-/* gemm4x16 for a last block of at most 8 pixels: half the work, 8 sums in flight. */
-__attribute__((target("avx2"))) static inline void gemm4x8(int32_t *o, size_t ps,
-                                                           const int32_t *w0, size_t K2,
-                                                           const int16_t *const *rows, size_t p,
-                                                           const int32_t *b)
+/* 4 channels x 16 pixels: the group of 4 left after the sixes. */
+__attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t ps,
+                                                            const int32_t *w, size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, const int32_t *b)
 {
-    const int32_t *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
-    __m256i a0 = _mm256_set1_epi32(b[0]), a1 = _mm256_set1_epi32(b[1]);
-    __m256i a2 = _mm256_set1_epi32(b[2]), a3 = _mm256_set1_epi32(b[3]);
-    for (size_t k = 0; k < K2; k++) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)(rows[k] + p * 2));
-        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c, _mm256_set1_epi32(w0[k])));
-        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(c, _mm256_set1_epi32(w1[k])));
-        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(c, _mm256_set1_epi32(w2[k])));
-        a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(c, _mm256_set1_epi32(w3[k])));
+    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00, a10 = _mm256_set1_epi32(b[1]), a11 = a10;
+    __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20, a30 = _mm256_set1_epi32(b[3]), a31 = a30;
+    for (size_t k = 0; k < K2; k++, w += 4) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
+        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
+        __m256i v = _mm256_set1_epi32(w[0]);
+        MADD(a00, c0, v);
+        MADD(a01, c1, v);
+        v = _mm256_set1_epi32(w[1]);
+        MADD(a10, c0, v);
+        MADD(a11, c1, v);
+        v = _mm256_set1_epi32(w[2]);
+        MADD(a20, c0, v);
+        MADD(a21, c1, v);
+        v = _mm256_set1_epi32(w[3]);
+        MADD(a30, c0, v);
+        MADD(a31, c1, v);
     }
-    o += p;
-    _mm256_storeu_si256((__m256i *)o, a0);
-    _mm256_storeu_si256((__m256i *)(o + ps), a1);
-    _mm256_storeu_si256((__m256i *)(o + 2 * ps), a2);
-    _mm256_storeu_si256((__m256i *)(o + 3 * ps), a3);
+    __m256i r[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+    for (size_t j = 0; j < 4; j++) {
+        _mm256_storeu_si256((__m256i *)(o + j * ps), r[2 * j]);
+        _mm256_storeu_si256((__m256i *)(o + j * ps + 8), r[2 * j + 1]);
+    }
 }
 
-/* One channel x 16 pixels, for the channels left over by gemm4x16. */
-__attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w0,
+/* n (6 or 4) channels x 8 pixels, for a last block of at most 8 pixels. */
+__attribute__((target("avx2"))) static inline void gemmNx8(int32_t *o, size_t ps, size_t n,
+                                                           const int32_t *w, size_t K2,
+                                                           const int16_t *const *rows,
+                                                           size_t p, const int32_t *b)
+{
+    __m256i a0 = _mm256_set1_epi32(b[0]), a1 = _mm256_set1_epi32(b[1]);
+    __m256i a2 = _mm256_set1_epi32(b[2]), a3 = _mm256_set1_epi32(b[3]);
+    __m256i a4 = _mm256_set1_epi32(n > 4 ? b[4] : 0), a5 = _mm256_set1_epi32(n > 4 ? b[5] : 0);
+    for (size_t k = 0; k < K2; k++, w += n) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(rows[k] + p * 2));
+        MADD(a0, c, _mm256_set1_epi32(w[0]));
+        MADD(a1, c, _mm256_set1_epi32(w[1]));
+        MADD(a2, c, _mm256_set1_epi32(w[2]));
+        MADD(a3, c, _mm256_set1_epi32(w[3]));
+        if (n > 4) {
+            MADD(a4, c, _mm256_set1_epi32(w[4]));
+            MADD(a5, c, _mm256_set1_epi32(w[5]));
+        }
+    }
+    __m256i r[6] = {a0, a1, a2, a3, a4, a5};
+    for (size_t j = 0; j < n; j++)
+        _mm256_storeu_si256((__m256i *)(o + j * ps), r[j]);
+}
+
+/* One channel x 16 pixels, for the channels left over by the groups. */
+__attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w,
                                                             size_t K2,
                                                             const int16_t *const *rows,
                                                             size_t p, int32_t b)
@@ -939,14 +963,14 @@ __attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const in
     __m256i a0 = _mm256_set1_epi32(b), a1 = a0;
     for (size_t k = 0; k < K2; k++) {
         const int16_t *c = rows[k] + p * 2;
-        __m256i v = _mm256_set1_epi32(w0[k]);
-        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)c), v));
-        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
-                                      _mm256_loadu_si256((const __m256i *)(c + 16)), v));
+        __m256i v = _mm256_set1_epi32(w[k]);
+        MADD(a0, _mm256_loadu_si256((const __m256i *)c), v);
+        MADD(a1, _mm256_loadu_si256((const __m256i *)(c + 16)), v);
     }
-    _mm256_storeu_si256((__m256i *)(o + p), a0);
-    _mm256_storeu_si256((__m256i *)(o + p + 8), a1);
+    _mm256_storeu_si256((__m256i *)o, a0);
+    _mm256_storeu_si256((__m256i *)(o + 8), a1);
 }
+#undef MADD
 
 /*
  * gemm_q8 with AVX2 vpmaddwd, rows[k] holding tap pairs interleaved ([P][2] int16) and wp the
@@ -964,24 +988,27 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          size_t K2, size_t P)
 {
     size_t ps = p_blocks16(P);
-    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1) / 12 * 12;
-    if (mb < 12)
-        mb = 12;
+    /* a multiple of 6 channels, so blocks split into the same groups as panel_width */
+    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1) / 6 * 6;
+    if (mb < 6)
+        mb = 6;
     int32_t zero[6] = {0};
     for (size_t m0 = 0; m0 < M; m0 += mb) {
         size_t m1 = M - m0 < mb ? M : m0 + mb;
-        for (size_t p = 0; p < ps; p += 16) {
-            size_t m = m0;
-            if (P - p <= 8)
-                for (; m + 4 <= m1; m += 4)
-                    gemm4x8(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
-            for (; m + 6 <= m1; m += 6)
-                gemm6x16(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
-            for (; m + 4 <= m1; m += 4)
-                gemm4x16(acc + m * ps, ps, wp + m * K2, K2, rows, p, bias ? bias + m : zero);
-            for (; m < m1; m++)
-                gemm1x16(acc + m * ps, wp + m * K2, K2, rows, p, bias ? bias[m] : 0);
-        }
+        for (size_t p = 0; p < ps; p += 16)
+            for (size_t m = m0, n; m < m1; m += n) {
+                n = panel_width(m, M);
+                int32_t *o = acc + m * ps + p;
+                const int32_t *w = wp + m * K2, *b = bias ? bias + m : zero;
+                if (n == 1)
+                    gemm1x16(o, w, K2, rows, p, b[0]);
+                else if (P - p <= 8)
+                    gemmNx8(o, ps, n, w, K2, rows, p, b);
+                else if (n == 6)
+                    gemm6x16(o, ps, w, K2, rows, p, b);
+                else
+                    gemm4x16(o, ps, w, K2, rows, p, b);
+            }
     }
 }
 #endif
@@ -1442,6 +1469,18 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
                 uint32_t *slot = (uint32_t *)(void *)&n->wpk[oc * K2 + k / 2];
                 *slot |= k & 1 ? h << 16 : h;
             }
+    }
+    if (avx2) {     /* per convolution group, the channel panels gemm_q8_avx2 reads */
+        size_t groups = q->groups ? q->groups : 1, mg = q->m / groups;
+        size_t k2 = direct ? T * cp2 : K2;
+        int32_t *tmp = mem_alloc((mg ? mg : 1) * (k2 ? k2 : 1) * sizeof *tmp);
+        if (!tmp) {
+            mem_free(n);
+            return NULL;
+        }
+        for (size_t gi = 0; gi < groups; gi++)
+            panel_weights(n->wpk + gi * mg * k2, mg, k2, tmp);
+        mem_free(tmp);
     }
     if (q->cache) {
         mem_free(*q->cache);
