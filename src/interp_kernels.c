@@ -12,7 +12,7 @@
 #include "mem.h"
 #include "ref/fixedpoint.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define INTERP_HAVE_AVX2_GEMM 1
 #endif
@@ -588,8 +588,8 @@ __attribute__((target("avx2"))) static inline __m128i rq_tflm8_bytes(__m256i a, 
 /*
  * rq_tflm8 over one channel's rows of accumulators: `rows` rows of `len`, `stride` apart in
  * acc, stored as 8-bit rows of `len` back to back. A row's last partial 8 are computed whole
- * and their extra bytes land on the next row, which is written after; the channel's last
- * row goes through a padded copy instead, so nothing is read or written past the channel.
+ * and their extra bytes land on the next rows, which are written after; where fewer than 8
+ * bytes of the channel remain, a padded copy is used, so nothing is read or written past it.
  */
 __attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
     const struct interp_requant *rq, const int32_t *acc, size_t rows, size_t len,
@@ -604,7 +604,7 @@ __attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
     __m256i lo = _mm256_set1_epi32(rq->qmin), hi = _mm256_set1_epi32(rq->qmax);
     __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (size_t r = 0; r < rows; r++, acc += stride, out += len) {
-        bool last = r + 1 == rows;
+        size_t left = (rows - r) * len;     /* bytes from this row's start to the channel end */
         size_t p = 0;
         for (; p + 32 <= len; p += 32) {
             __m256i v0 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask,
@@ -622,7 +622,7 @@ __attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
             /* undo the per-128-bit-lane interleaving of the two packs */
             _mm256_storeu_si256((__m256i *)(out + p), _mm256_permutevar8x32_epi32(b, order));
         }
-        for (; p + 8 <= len || (p < len && !last); p += 8)
+        for (; p < len && p + 8 <= left; p += 8)
             _mm_storel_epi64((__m128i *)(out + p),
                              rq_tflm8_bytes(_mm256_loadu_si256((const __m256i *)(acc + p)), m,
                                             rsv, mask, half, zp, lo, hi, out_signed));
