@@ -7,7 +7,7 @@
 # Prints one line, "ort: live ..." or "ort: committed goldens (why)". Exits 0 unless ORT
 # loads but a dump fails. Dumps are reused while no model, input or script is newer.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 OUT=build/ort-live
 M=tests/data/onnx-models
 Q=tests/data/qlinearconv
@@ -23,12 +23,14 @@ if [ "${MLFSCOPE_ORT_LIVE_OFF:-}" = 1 ]; then
     goldens "MLFSCOPE_ORT_LIVE_OFF=1"
 fi
 if [ ! -d "$ORT" ]; then
-    command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1 ||
+    if ! command -v node > /dev/null 2>&1 || ! command -v npm > /dev/null 2>&1; then
         goldens "node or npm not installed"
+    fi
     # one quick request decides; offline, this gives up within the timeout
     timeout 8 npm ping --fetch-retries=0 --fetch-timeout=5000 > /dev/null 2>&1 ||
         goldens "npm unreachable"
-    sh scripts/ort-install.sh > /dev/null || goldens "npm install failed, see build/node/npm-install.log"
+    sh scripts/ort-install.sh > /dev/null ||
+        goldens "npm install failed, see build/node/npm-install.log"
 fi
 ver=$(node -p "require('./$ORT'); require('./$ORT/package.json').version" 2> /dev/null) ||
     goldens "$ORT does not load"
@@ -59,14 +61,15 @@ done
 job shufflenet-v2-12-int8-qop $M/shufflenet-v2-12-int8-qop/model.onnx \
     $M/shufflenet-v2-12-int8-qop/test_data_set_0/input_0.pb
 for m in onnx2c-test_qlinearadd_int8 onnx2c-test_qlinearmul_uint8; do
-    job $m $M/$m/model.onnx $(ls $M/$m/test_data_set_0/input_*.pb | sort -V)
+    # shellcheck disable=SC2046  # input_0.pb ... input_7.pb, in that order
+    job $m $M/$m/model.onnx $(printf '%s\n' $M/$m/test_data_set_0/input_*.pb | sort -V)
 done
 for m in tract-qrelu_1 tract-qtdnn-10x5-qop; do
     job $m $M/$m/model.onnx $M/$m/input.npy
 done
-for f in $Q/*.onnx; do  # one node each: the graph output is all there is
+for f in "$Q"/*.onnx; do  # one node each: the graph output is all there is
     c=$(basename "$f" .onnx)
-    job qlinearconv/$c "$f" $Q/$c.input.npy
+    job "qlinearconv/$c" "$f" "$Q/$c.input.npy"
     jobs="$jobs --outputs"
 done
 log=$OUT.tmp/ort-dump.log
