@@ -43,7 +43,6 @@ if [ -f "$OUT/VERSION" ] && [ "$(cat "$OUT/VERSION")" = "$ver" ] &&
 fi
 
 rm -rf "$OUT" "$OUT.tmp"
-mkdir -p "$OUT.tmp/qlinearconv"
 start=$(date +%s%N)
 jobs="" n=0
 job() {  # name model input...: every node output of model into $OUT.tmp/name
@@ -76,7 +75,8 @@ log=$OUT.tmp/ort-dump.log
 mkdir -p "$OUT.tmp"
 # shellcheck disable=SC2086
 if ! node scripts/ort-dump.js $jobs > "$log" 2>&1; then
-    echo "ort: scripts/ort-dump.js failed: $(tail -1 "$log")"
+    echo "ort: scripts/ort-dump.js failed: $(grep -m1 -e 'Error' -e '^ort-dump:' "$log")"
+    echo "ort: full log in $log"
     exit 1
 fi
 
