@@ -2,7 +2,9 @@
  * Tests of the reference interpreter against numbers computed elsewhere: every supported ONNX
  * backend node test (expected outputs from the ONNX reference implementation), every tensor
  * of the real models against ONNX Runtime 1.30.0 (tests/golden/ort, scripts/ort-dump.js),
- * the QLinearConv attribute models against ONNX Runtime (tests/data/qlinearconv), the fast
+ * the QLinearConv attribute models against ONNX Runtime (tests/data/qlinearconv); under
+ * `make test`, when onnxruntime-node is available, against a live ORT run instead, which the
+ * committed numbers must equal (scripts/ort-live.sh, docs/testing.md); the fast
  * kernels against ref/'s plain loops, and the run/bench commands.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -275,24 +277,85 @@ static struct interp *run_model(struct test_ctx *t_, struct graph *g, const char
     return ip;
 }
 
-/* Every tensor ONNX Runtime wrote into GOLDEN_DIR/<golden> equals ours (onnx mode). */
-static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
-                         const char *const *inputs, size_t n_inputs)
+/*
+ * The live ONNX Runtime dumps scripts/ort-live.sh wrote (`make test` sets MLFSCOPE_ORT_LIVE
+ * when onnxruntime-node was available), or NULL: then the committed goldens stand in.
+ */
+static const char *ort_live_dir(void)
+{
+    const char *d = getenv("MLFSCOPE_ORT_LIVE");
+    return d && *d ? d : NULL;
+}
+
+/* dir/sub/index.json parsed (caller cJSON_Deletes), or NULL after a test failure. */
+static cJSON *read_index(struct test_ctx *t_, const char *dir, const char *sub)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s/index.json", GOLDEN_DIR, golden);
+    snprintf(path, sizeof path, "%s/%s/index.json", dir, sub);
     size_t bytes;
     char *text = (char *)test_read_file(path, &bytes);
     if (!text) {
         test_fail(t_, __FILE__, __LINE__, "%s: missing", path);
-        return;
+        return NULL;
     }
     cJSON *idx = cJSON_ParseWithLength(text, bytes);
     mem_free(text);
-    if (!idx) {
+    if (!idx)
         test_fail(t_, __FILE__, __LINE__, "%s: bad JSON", path);
+    return idx;
+}
+
+/* The .npy file index idx gives for tensor name (NULL: first tensor), or NULL. */
+static const char *index_file(const cJSON *idx, const char *name)
+{
+    const cJSON *te;
+    cJSON_ArrayForEach(te, cJSON_GetObjectItemCaseSensitive(idx, "tensors")) {
+        const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "name"));
+        if (!name || (n && strcmp(n, name) == 0))
+            return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "file"));
+    }
+    return NULL;
+}
+
+/* Fails, naming tensor name of what, unless .npy files a (committed) and b (live) agree. */
+static void check_same_npy(struct test_ctx *t_, const char *what, const char *name,
+                           const char *a, const char *b)
+{
+    struct tensor_value va, vb;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    if (npy_read_file(a, &va, &eb) != 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
         return;
     }
+    if (npy_read_file(b, &vb, &eb) != 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        mem_free(va.data);
+        return;
+    }
+    char msg[200];
+    if (!same_value(&va, &vb, msg, sizeof msg))
+        test_fail(t_, __FILE__, __LINE__,
+                  "%s: tensor %s: committed golden %s disagrees with live ONNX Runtime %s: %s",
+                  what, name, a, b, msg);
+    mem_free(va.data);
+    mem_free(vb.data);
+}
+
+/*
+ * Every tensor ONNX Runtime wrote into <ref>/<golden> equals ours (onnx mode). ref is the
+ * live dump (every tensor) when there is one, and then each tensor in GOLDEN_DIR/<golden>
+ * must equal its live twin too; otherwise ref is GOLDEN_DIR.
+ */
+static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
+                         const char *const *inputs, size_t n_inputs)
+{
+    const char *live = ort_live_dir();
+    const char *ref = live ? live : GOLDEN_DIR;
+    cJSON *idx = read_index(t_, ref, golden);
+    if (!idx)
+        return;
+    char path[512];
     struct graph g;
     graph_init(&g);
     struct interp_inputs in = {0};
@@ -319,7 +382,7 @@ static void check_golden(struct test_ctx *t_, const char *golden, const char *mo
         struct tensor_value want;
         struct errbuf eb;
         errbuf_init(&eb);
-        snprintf(path, sizeof path, "%s/%s/%s", GOLDEN_DIR, golden, file);
+        snprintf(path, sizeof path, "%s/%s/%s", ref, golden, file);
         if (npy_read_file(path, &want, &eb) != 0) {
             test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
             continue;
@@ -334,6 +397,22 @@ static void check_golden(struct test_ctx *t_, const char *golden, const char *mo
     interp_free(ip);
     interp_inputs_release(&in);
     graph_release(&g);
+    cJSON *committed = live ? read_index(t_, GOLDEN_DIR, golden) : NULL;
+    cJSON_ArrayForEach(te, cJSON_GetObjectItemCaseSensitive(committed, "tensors")) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "name"));
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "file"));
+        const char *lfile = name ? index_file(idx, name) : NULL;
+        if (!file || !lfile) {
+            test_fail(t_, __FILE__, __LINE__, "%s: tensor %s: in %s, not in the live dump",
+                      golden, name ? name : "?", GOLDEN_DIR);
+            continue;
+        }
+        char lpath[512];
+        snprintf(path, sizeof path, "%s/%s/%s", GOLDEN_DIR, golden, file);
+        snprintf(lpath, sizeof lpath, "%s/%s/%s", live, golden, lfile);
+        check_same_npy(t_, golden, name, path, lpath);
+    }
+    cJSON_Delete(committed);
     cJSON_Delete(idx);
 }
 
@@ -375,7 +454,10 @@ TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
                  in_tdnn, 1);
 }
 
-/* The QLinearConv models: ORT's outputs, with and without ORT's AVX2 u8 x s8 emulation. */
+/*
+ * The QLinearConv models: ORT's outputs, with and without ORT's AVX2 u8 x s8 emulation. With a
+ * live ORT dump, its output is the reference and the committed output must equal it.
+ */
 TEST(interp, qlinearconv_models_equal_onnxruntime)
 {
     DIR *d = opendir(QLC_DIR);
@@ -391,6 +473,24 @@ TEST(interp, qlinearconv_models_equal_onnxruntime)
         snprintf(model, sizeof model, "%s/%s.onnx", QLC_DIR, base);
         snprintf(input, sizeof input, "%s/%s.input.npy", QLC_DIR, base);
         snprintf(output, sizeof output, "%s/%s.output.npy", QLC_DIR, base);
+        const char *live = ort_live_dir();
+        if (live) {
+            char sub[300];
+            snprintf(sub, sizeof sub, "qlinearconv/%s", base);
+            cJSON *idx = read_index(t_, live, sub);
+            const char *file = index_file(idx, NULL);
+            if (!file) {
+                if (idx)
+                    test_fail(t_, __FILE__, __LINE__, "%s/%s: no tensor", live, sub);
+                cJSON_Delete(idx);
+                continue;
+            }
+            char lpath[1024];
+            snprintf(lpath, sizeof lpath, "%s/%s/%s", live, sub, file);
+            check_same_npy(t_, sub, "y", output, lpath);
+            snprintf(output, sizeof output, "%s", lpath);
+            cJSON_Delete(idx);
+        }
         struct tensor_value want;
         struct errbuf eb;
         errbuf_init(&eb);
