@@ -122,17 +122,23 @@ $(BUILD)/tests/run: $(TEST_OBJS) $(BUILD)/libmlfscope.a
 $(BUILD)/bench_%: tests/bench/bench_%.c $(BUILD)/libmlfscope.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmlfscope.a $(LDLIBS_ALL)
 
-# The tests run the binary they were built with (MLFSCOPE_BIN).
+# The tests run the binary they were built with (MLFSCOPE_BIN). ORT_LIVE=build/ort-live
+# (set by `make test` when scripts/ort-live.sh made it) compares with live ONNX Runtime dumps.
+ORT_LIVE ?=
 run-tests: $(BUILD)/mlfscope $(BUILD)/tests/run
-	MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run $(T)
+	MLFSCOPE_BIN=$(BUILD)/mlfscope MLFSCOPE_ORT_LIVE=$(ORT_LIVE) $(BUILD)/tests/run $(T)
 
 # Rewrites the goldens (TUI screens so far); review them with `git diff tests/golden`.
 golden: $(BUILD)/mlfscope $(BUILD)/tests/run
 	TUI_GOLDEN_UPDATE=1 MLFSCOPE_BIN=$(BUILD)/mlfscope $(BUILD)/tests/run tui
 
+# scripts/ort-live.sh dumps live ONNX Runtime results when onnxruntime-node is (or can quickly
+# be) installed in build/node, and says which reference the tests use (docs/testing.md).
 test:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory run-tests
+	@sh scripts/ort-live.sh
+	@$(MAKE) --no-print-directory run-tests \
+	    ORT_LIVE=$$([ -f build/ort-live/VERSION ] && echo build/ort-live)
 
 # check = the tests, then check-more: the same tests under ASan+UBSan, the layer and symbol
 # checks. .ci/run calls `make test` and `make check-more`, so CI runs the plain tests once.

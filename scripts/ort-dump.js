@@ -3,8 +3,10 @@
 // plus index.json, in the form `mlfscope run` writes, so the two can be compared tensor by
 // tensor. Also measures ORT's own speed for scripts/bench-interp.sh.
 //
-// usage: ort-dump.js MODEL --input [NAME=]FILE ... -o DIR [--outputs]
+// usage: ort-dump.js MODEL --input [NAME=]FILE ... -o DIR [--outputs] [--then MODEL ...]
 //        ort-dump.js MODEL --input [NAME=]FILE ... --bench N      (prints JSON timings)
+// `--then` starts another dump in the same process (scripts/ort-live.sh runs dozens: one
+// process loads ORT and python once per model instead of once per dump).
 // Inputs are .npy or ONNX TensorProto .pb (converted by scripts/ort-expose-all.py).
 // Dumps run with graph optimizations disabled and one thread; --bench uses all optimizations
 // and one thread. ORT is looked up in $ORT_NODE_DIR, then build/node/node_modules.
@@ -79,6 +81,15 @@ function safeName(name) {
     return name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
 }
 
+function parseJobs(argv) {
+    const jobs = [[]];
+    for (const s of argv) {
+        if (s === '--then') jobs.push([]);
+        else jobs[jobs.length - 1].push(s);
+    }
+    return jobs.map(parseArgs);
+}
+
 function parseArgs(argv) {
     const a = { inputs: [], out: null, bench: 0, outputsOnly: false, model: null };
     for (let i = 0; i < argv.length; i++) {
@@ -99,6 +110,8 @@ function parseArgs(argv) {
 
 function loadInputs(specs, inputNames, tmp) {
     const feeds = {};
+    const files = [];
+    const pbs = [];  // .pb inputs, converted by one python call: IN OUT IN OUT ...
     specs.forEach((spec, k) => {
         let name = null;
         let file = spec;
@@ -113,12 +126,18 @@ function loadInputs(specs, inputNames, tmp) {
         }
         if (file.endsWith('.pb')) {
             const npy = path.join(tmp, `in${k}.npy`);
-            execFileSync(python, [path.join(here, 'ort-expose-all.py'), '--pb-to-npy', file, npy]);
+            pbs.push(file, npy);
             file = npy;
         }
+        files.push([name, file]);
+    });
+    if (pbs.length) {
+        execFileSync(python, [path.join(here, 'ort-expose-all.py'), '--pb-to-npy', ...pbs]);
+    }
+    for (const [name, file] of files) {
         const t = readNpy(file);
         feeds[name] = new ort.Tensor(t.dtype, t.data, t.shape);
-    });
+    }
     return feeds;
 }
 
@@ -146,14 +165,18 @@ async function bench(a, tmp) {
         run_ms_median: median(times), runs: a.bench }) + '\n');
 }
 
-async function dump(a, tmp) {
+async function dump(a, tmp, exposed) {
     let modelPath = a.model;
     let nodes = null;
     if (!a.outputsOnly) {
-        modelPath = path.join(tmp, 'exposed.onnx');
-        const idx = path.join(tmp, 'nodes.json');
-        execFileSync(python, [path.join(here, 'ort-expose-all.py'), a.model, modelPath, idx]);
-        nodes = JSON.parse(fs.readFileSync(idx, 'utf8')).nodes;
+        if (!exposed.has(a.model)) {  // the same model dumped again (other inputs): reuse
+            const n = exposed.size;
+            const idx = path.join(tmp, `nodes${n}.json`);
+            const p = path.join(tmp, `exposed${n}.onnx`);
+            execFileSync(python, [path.join(here, 'ort-expose-all.py'), a.model, p, idx]);
+            exposed.set(a.model, { p, nodes: JSON.parse(fs.readFileSync(idx, 'utf8')).nodes });
+        }
+        ({ p: modelPath, nodes } = exposed.get(a.model));
     }
     const opts = { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1,
                    interOpNumThreads: 1, executionMode: 'sequential' };
@@ -180,11 +203,14 @@ async function dump(a, tmp) {
 }
 
 async function main() {
-    const a = parseArgs(process.argv.slice(2));
+    const jobs = parseJobs(process.argv.slice(2));
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ort-dump-'));
+    const exposed = new Map();  // model path -> { p: exposed model, nodes }
     try {
-        if (a.bench) await bench(a, tmp);
-        else await dump(a, tmp);
+        for (const a of jobs) {
+            if (a.bench) await bench(a, tmp);
+            else await dump(a, tmp, exposed);
+        }
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -4,7 +4,8 @@
 Usage:
   ort-expose-all.py MODEL OUT.onnx OUT.json     exposes every node output; OUT.json lists, in node
                                                order, each node's name, op, domain and outputs
-  ort-expose-all.py --pb-to-npy IN.pb OUT.npy   converts an ONNX TensorProto file to .npy
+  ort-expose-all.py --pb-to-npy IN.pb OUT.npy [IN.pb OUT.npy ...]
+                                               converts ONNX TensorProto files to .npy
 Needs python3-onnx (Debian's 1.12) and numpy: run with /usr/bin/python3.
 Types: onnx shape inference fills what it can; outputs it cannot type (com.microsoft ops and
 what follows them) are given the element type the op defines (QLinear* -> type of input 0 /
@@ -75,8 +76,9 @@ def expose(src, dst, index_path):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--pb-to-npy":
-        pb_to_npy(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 4 and len(sys.argv) % 2 == 0 and sys.argv[1] == "--pb-to-npy":
+        for src, dst in zip(sys.argv[2::2], sys.argv[3::2]):
+            pb_to_npy(src, dst)
     elif len(sys.argv) == 4:
         expose(sys.argv[1], sys.argv[2], sys.argv[3])
     else:

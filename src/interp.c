@@ -77,6 +77,7 @@ struct interp {
     struct tensor_value *vals;      /* [n_tensors] */
     struct buf **bufs;              /* [n_tensors] owning buffer or NULL (borrowed data) */
     bool *has;                      /* [n_tensors] value present */
+    bool *alias;                    /* [n_tensors] bufs[t] is borrowed from another tensor */
     size_t n_run_steps;             /* steps that are not skipped */
     /* per-step scratch */
     const struct tensor_value **in;
@@ -135,6 +136,7 @@ static void drop_value(struct interp *ip, int t)
 {
     buf_unref(ip->bufs[t]);
     ip->bufs[t] = NULL;
+    ip->alias[t] = false;
     ip->has[t] = false;
     memset(&ip->vals[t], 0, sizeof ip->vals[t]);
 }
@@ -300,6 +302,7 @@ static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, co
     if (t >= 0) {
         buf_unref(c->ip->bufs[t]);
         c->ip->bufs[t] = b;
+        c->ip->alias[t] = false;
     } else {
         buf_unref(b);   /* an output nobody names: computed and dropped */
         v->data = NULL;
@@ -359,6 +362,7 @@ int interp_out_view(struct interp_ctx *c, size_t k, size_t in_k, int rank, const
         b->refs++;
     buf_unref(c->ip->bufs[to]);
     c->ip->bufs[to] = b;
+    c->ip->alias[to] = true;
     return 0;
 }
 
@@ -569,9 +573,10 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
     ip->vals = mem_calloc(nt ? nt : 1, sizeof *ip->vals);
     ip->bufs = mem_calloc(nt ? nt : 1, sizeof *ip->bufs);
     ip->has = mem_calloc(nt ? nt : 1, sizeof *ip->has);
+    ip->alias = mem_calloc(nt ? nt : 1, sizeof *ip->alias);
     ip->cache = mem_calloc(nn ? nn : 1, sizeof *ip->cache);
     if (!ip->cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
-        !ip->bufs || !ip->has) {
+        !ip->bufs || !ip->has || !ip->alias) {
         interp_free(ip);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     }
@@ -706,6 +711,7 @@ void interp_free(struct interp *ip)
     mem_free(ip->vals);
     mem_free(ip->bufs);
     mem_free(ip->has);
+    mem_free(ip->alias);
     mem_free(ip->in);
     if (ip->cache)
         for (size_t i = 0; i < ip->g->n_nodes; i++)
@@ -939,10 +945,16 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
 int interp_run(struct interp *ip, struct errbuf *eb)
 {
     const struct graph *g = ip->g;
-    /* forget the previous run's values; their buffers stay for interp_out to reuse */
+    /* forget the previous run's values; their buffers stay for interp_out to reuse, once
+       the aliases (reshapes) that share them let go */
     for (size_t t = 0; t < g->n_tensors; t++) {
         if (g->tensors[t].flags & TENSOR_INPUT)
             continue;
+        if (ip->alias[t]) {
+            buf_unref(ip->bufs[t]);
+            ip->bufs[t] = NULL;
+            ip->alias[t] = false;
+        }
         ip->has[t] = false;
         memset(&ip->vals[t], 0, sizeof ip->vals[t]);
     }

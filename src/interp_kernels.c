@@ -12,7 +12,7 @@
 #include "mem.h"
 #include "ref/fixedpoint.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define INTERP_HAVE_AVX2_GEMM 1
 #endif
@@ -358,15 +358,14 @@ IM2COL_ROW(int8_t, int16_t, row_s8, VAL_Q)
 IM2COL_ROW(float, float, row_f32, VAL_F)
 
 /*
- * im2col of one channel plane: tap t goes to col + t * tap_step with element stride rs
- * (rs = 1, tap_step = P: plain rows; the interleaved layout passes its own via dst()).
+ * im2col of one channel plane: tap k = first_k + t goes to row k of length P (P >= the output
+ * pixels), or with `pairs` to element (k & 1) of the interleaved pair row k / 2 (P pairs long),
+ * the layout the AVX2 GEMM reads.
  */
 #define IM2COL(T, C, NAME, ROW)                                                             \
     INTERP_HOT static void NAME(const struct interp_kgeom *g, const T *x, C *col,           \
-                                size_t first_k,                                             \
-                     bool pairs, C pad, int32_t sub)                                        \
+                                size_t first_k, size_t P, bool pairs, C pad, int32_t sub)   \
     {                                                                                       \
-        size_t P = n_out(g);                                                                \
         size_t t = 0;                                                                       \
         for (size_t k0 = 0; k0 < g->k[0]; k0++)                                             \
             for (size_t k1 = 0; k1 < g->k[1]; k1++)                                         \
@@ -576,7 +575,7 @@ int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m
             const float *cols = xg;
             if (!direct) {
                 for (size_t ci = 0; ci < cg; ci++)
-                    im2col_f32(g, xg + ci * I, col, ci * T, false, 0.0f, 0);
+                    im2col_f32(g, xg + ci * I, col, ci * T, P, false, 0.0f, 0);
                 cols = col;
             }
             gemm_f32(o + (b * m + gi * mg) * P, w + gi * mg * K, cols, bias ? bias + gi * mg : NULL,
@@ -594,6 +593,96 @@ static void store_q(void *out, bool out_signed, size_t i, int32_t v)
     else
         ((uint8_t *)out)[i] = (uint8_t)v;
 }
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * TFLite Micro's output stage (arm_nn_requantize, double rounding, right shift rs in 0..31),
+ * + zp, clamp, 8 lanes at a time: the doubling high multiply (a*M + 2^30) >> 31 from the even
+ * and odd lanes' 64-bit products, then the rounding divide by 2^rs (ties away from zero).
+ * Returns the 8 int32 results; the same values as ref_requantize_cmsis (tested).
+ */
+__attribute__((target("avx2"))) static inline __m256i rq_tflm8(__m256i a, __m256i m,
+                                                               __m128i rs, __m256i mask,
+                                                               __m256i half, __m256i zp,
+                                                               __m256i lo, __m256i hi)
+{
+    __m256i r = _mm256_set1_epi64x((int64_t)1 << 30);
+    __m256i ev = _mm256_add_epi64(_mm256_mul_epi32(a, m), r);
+    __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), m), r);
+    /* bits 31..62 of each product: low dword of ev >> 31, high dword of od << 1 */
+    __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(ev, 31), _mm256_slli_epi64(od, 1), 0xaa);
+    __m256i q = _mm256_sra_epi32(h, rs);
+    __m256i thr = _mm256_sub_epi32(half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), q));
+    q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(_mm256_and_si256(h, mask), thr));
+    q = _mm256_add_epi32(q, zp);
+    return _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+}
+
+/* rq_tflm8 on 8 accumulators, the results packed to 8 bytes (low half of the return). */
+__attribute__((target("avx2"))) static inline __m128i rq_tflm8_bytes(__m256i a, __m256i m,
+                                                                     __m128i rs, __m256i mask,
+                                                                     __m256i half, __m256i zp,
+                                                                     __m256i lo, __m256i hi,
+                                                                     bool out_signed)
+{
+    __m256i v = rq_tflm8(a, m, rs, mask, half, zp, lo, hi);
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return out_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+}
+
+/*
+ * rq_tflm8 over one channel's rows of accumulators: `rows` rows of `len`, `stride` apart in
+ * acc, stored as 8-bit rows of `len` back to back. A row's last partial 8 are computed whole
+ * and their extra bytes land on the next rows, which are written after; where fewer than 8
+ * bytes of the channel remain, a padded copy is used, so nothing is read or written past it.
+ */
+__attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
+    const struct interp_requant *rq, const int32_t *acc, size_t rows, size_t len,
+    size_t stride, size_t c, uint8_t *out, bool out_signed)
+{
+    int32_t rs = -rq->shift[c];
+    __m256i m = _mm256_set1_epi32(rq->mult[c]);
+    __m128i rsv = _mm_cvtsi32_si128(rs);
+    int32_t maskv = (int32_t)(((uint32_t)1 << rs) - 1u);
+    __m256i mask = _mm256_set1_epi32(maskv), half = _mm256_set1_epi32(maskv >> 1);
+    __m256i zp = _mm256_set1_epi32(rq->zp);
+    __m256i lo = _mm256_set1_epi32(rq->qmin), hi = _mm256_set1_epi32(rq->qmax);
+    __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (size_t r = 0; r < rows; r++, acc += stride, out += len) {
+        size_t left = (rows - r) * len;     /* bytes from this row's start to the channel end */
+        size_t p = 0;
+        for (; p + 32 <= len; p += 32) {
+            __m256i v0 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p)), m, rsv, mask,
+                                  half, zp, lo, hi);
+            __m256i v1 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 8)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            __m256i v2 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 16)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            __m256i v3 = rq_tflm8(_mm256_loadu_si256((const __m256i *)(acc + p + 24)), m, rsv,
+                                  mask, half, zp, lo, hi);
+            /* the values are already within the 8-bit range: the packs cannot saturate */
+            __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);
+            __m256i b = out_signed ? _mm256_packs_epi16(w01, w23)
+                                   : _mm256_packus_epi16(w01, w23);
+            /* undo the per-128-bit-lane interleaving of the two packs */
+            _mm256_storeu_si256((__m256i *)(out + p), _mm256_permutevar8x32_epi32(b, order));
+        }
+        for (; p < len && p + 8 <= left; p += 8)
+            _mm_storel_epi64((__m128i *)(out + p),
+                             rq_tflm8_bytes(_mm256_loadu_si256((const __m256i *)(acc + p)), m,
+                                            rsv, mask, half, zp, lo, hi, out_signed));
+        if (p < len) {  /* the channel's last 1..7 through a padded copy */
+            int32_t a[8] = {0};
+            uint8_t bytes[16];
+            memcpy(a, acc + p, (len - p) * sizeof *a);
+            _mm_storeu_si128((__m128i *)bytes,
+                             rq_tflm8_bytes(_mm256_loadu_si256((const __m256i *)a), m, rsv, mask,
+                                            half, zp, lo, hi, out_signed));
+            memcpy(out + p, bytes, len - p);
+        }
+    }
+}
+#endif
 
 /* Output stage for one channel row of accumulators. */
 INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t *restrict acc,
@@ -675,6 +764,31 @@ INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t
 }
 
 /*
+ * The output stage of one channel whose accumulators are `rows` rows of `len`, `stride`
+ * apart (stride > len: the extra columns of the direct and depthwise paths), stored to
+ * out + base as rows * len values. cmp: scratch for rows * len int32 when they are compacted.
+ */
+static void finish_rows(const struct interp_requant *rq, const int32_t *acc, size_t rows,
+                        size_t len, size_t stride, size_t ch, void *out, bool out_signed,
+                        size_t base, int32_t *cmp)
+{
+#ifdef INTERP_HAVE_AVX2_GEMM
+    size_t c = rq && rq->n > 1 ? ch : 0;
+    if (rq && rq->arith == INTERP_ARITH_TFLM && !rq->single_rounding && rq->shift[c] <= 0 &&
+        rq->shift[c] >= -31 && __builtin_cpu_supports("avx2")) {
+        finish_rows_tflm_avx2(rq, acc, rows, len, stride, c, (uint8_t *)out + base, out_signed);
+        return;
+    }
+#endif
+    if (stride != len) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(cmp + r * len, acc + r * stride, len * sizeof *cmp);
+        acc = cmp;
+    }
+    finish_row(rq, acc, rows * len, ch, out, out_signed, base);
+}
+
+/*
  * acc[m][p] = bias[m] + sum_k w[m][k] * col[k][p] for M channels, four at a time over tiles
  * of p, so each col tile is read once per four channels. Exact int32 arithmetic.
  */
@@ -729,111 +843,217 @@ INTERP_HOT static void gemm_q8(int32_t *restrict acc, const int16_t *restrict w,
 #ifdef INTERP_HAVE_AVX2_GEMM
 
 /*
- * gemm_q8 with AVX2 vpmaddwd: col2 holds tap pairs interleaved ([K2][P][2] int16), wp the
- * weight pairs packed into int32 ([M][K2]). vpmaddwd's pair sums are exact here (|x - zp|
- * and |w - zp| <= 255), so the result equals gemm_q8's. 4 channels x 16 pixels per block,
- * accumulators in registers.
+ * dst[p] = (r0[p] - zp, r1[p] - zp) for p < n, from 8-bit rows straight to the interleaved
+ * int16 pairs vpmaddwd reads (r1 NULL: a zero partner, for an odd channel count).
  */
-/* dst[p][0..1] = (r0[p], r1[p]) for p < P: two im2col rows into vpmaddwd pairs. */
-__attribute__((target("avx2"))) static void interleave_avx2(const int16_t *r0, const int16_t *r1,
-                                                            int16_t *dst, size_t P)
+__attribute__((target("avx2"))) static void pair_rows_avx2(int16_t *dst, const uint8_t *r0,
+                                                           const uint8_t *r1, bool is_signed,
+                                                           int32_t zp, size_t n)
 {
+    __m256i z = _mm256_set1_epi16((int16_t)zp), zero = _mm256_setzero_si256();
     size_t p = 0;
-    for (; r1 && p + 16 <= P; p += 16) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(r0 + p));
-        __m256i b = _mm256_loadu_si256((const __m256i *)(r1 + p));
+    for (; p + 16 <= n; p += 16) {
+        __m128i b0 = _mm_loadu_si128((const __m128i *)(r0 + p));
+        __m128i b1 = r1 ? _mm_loadu_si128((const __m128i *)(r1 + p)) : _mm_setzero_si128();
+        __m256i a = is_signed ? _mm256_cvtepi8_epi16(b0) : _mm256_cvtepu8_epi16(b0);
+        __m256i b = is_signed ? _mm256_cvtepi8_epi16(b1) : _mm256_cvtepu8_epi16(b1);
+        a = _mm256_sub_epi16(a, z);
+        b = r1 ? _mm256_sub_epi16(b, z) : zero;
         __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
-        /* unpack works per 128-bit lane: put lanes back in order */
         _mm256_storeu_si256((__m256i *)(dst + 2 * p), _mm256_permute2x128_si256(lo, hi, 0x20));
         _mm256_storeu_si256((__m256i *)(dst + 2 * p + 16),
                             _mm256_permute2x128_si256(lo, hi, 0x31));
     }
-    for (; p < P; p++) {
-        dst[2 * p] = r0[p];
-        dst[2 * p + 1] = r1 ? r1[p] : 0;
+    for (; p < n; p++) {
+        int32_t v0 = is_signed ? (int32_t)(int8_t)r0[p] : (int32_t)r0[p];
+        int32_t v1 = !r1 ? zp : is_signed ? (int32_t)(int8_t)r1[p] : (int32_t)r1[p];
+        dst[2 * p] = (int16_t)(v0 - zp);
+        dst[2 * p + 1] = (int16_t)(v1 - zp);
     }
 }
 
+/* Round P up to whole 16-pixel blocks: the AVX2 GEMM has no scalar tail. */
+static size_t p_blocks16(size_t P)
+{
+    return (P + 15) & ~(size_t)15;
+}
+
+/*
+ * Channel panels: the GEMM takes output channels in groups of 6, then one of 4, then singles
+ * (panel_width), and each group's packed weights are stored tap pair by tap pair,
+ * [K2][width], so a block reads its weights as one sequential stream. A group starting at
+ * channel m begins at m * K2, as in the plain [M][K2] layout.
+ */
+static size_t panel_width(size_t m, size_t M)
+{
+    return M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
+}
+
+/* Reorders M x K2 packed weights from [M][K2] to panels; tmp holds M * K2. */
+static void panel_weights(int32_t *w, size_t M, size_t K2, int32_t *tmp)
+{
+    memcpy(tmp, w, M * K2 * sizeof *w);
+    for (size_t m = 0, n; m < M; m += n) {
+        n = panel_width(m, M);
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < K2; k++)
+                w[m * K2 + k * n + j] = tmp[(m + j) * K2 + k];
+    }
+}
+
+#define MADD(acc, c, v) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(c, v))
+
+/* 6 channels x 16 pixels of gemm_q8_avx2 (12 sums in registers); w: the group's panel. */
+__attribute__((target("avx2"))) static inline void gemm6x16(int32_t *o, size_t ps,
+                                                            const int32_t *w, size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, const int32_t *b)
+{
+    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00, a10 = _mm256_set1_epi32(b[1]), a11 = a10;
+    __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20, a30 = _mm256_set1_epi32(b[3]), a31 = a30;
+    __m256i a40 = _mm256_set1_epi32(b[4]), a41 = a40, a50 = _mm256_set1_epi32(b[5]), a51 = a50;
+    for (size_t k = 0; k < K2; k++, w += 6) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
+        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
+        __m256i v = _mm256_set1_epi32(w[0]);
+        MADD(a00, c0, v);
+        MADD(a01, c1, v);
+        v = _mm256_set1_epi32(w[1]);
+        MADD(a10, c0, v);
+        MADD(a11, c1, v);
+        v = _mm256_set1_epi32(w[2]);
+        MADD(a20, c0, v);
+        MADD(a21, c1, v);
+        v = _mm256_set1_epi32(w[3]);
+        MADD(a30, c0, v);
+        MADD(a31, c1, v);
+        v = _mm256_set1_epi32(w[4]);
+        MADD(a40, c0, v);
+        MADD(a41, c1, v);
+        v = _mm256_set1_epi32(w[5]);
+        MADD(a50, c0, v);
+        MADD(a51, c1, v);
+    }
+    __m256i r[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
+    for (size_t j = 0; j < 6; j++) {
+        _mm256_storeu_si256((__m256i *)(o + j * ps), r[2 * j]);
+        _mm256_storeu_si256((__m256i *)(o + j * ps + 8), r[2 * j + 1]);
+    }
+}
+
+/* 4 channels x 16 pixels: the group of 4 left after the sixes. */
+__attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t ps,
+                                                            const int32_t *w, size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, const int32_t *b)
+{
+    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00, a10 = _mm256_set1_epi32(b[1]), a11 = a10;
+    __m256i a20 = _mm256_set1_epi32(b[2]), a21 = a20, a30 = _mm256_set1_epi32(b[3]), a31 = a30;
+    for (size_t k = 0; k < K2; k++, w += 4) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
+        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
+        __m256i v = _mm256_set1_epi32(w[0]);
+        MADD(a00, c0, v);
+        MADD(a01, c1, v);
+        v = _mm256_set1_epi32(w[1]);
+        MADD(a10, c0, v);
+        MADD(a11, c1, v);
+        v = _mm256_set1_epi32(w[2]);
+        MADD(a20, c0, v);
+        MADD(a21, c1, v);
+        v = _mm256_set1_epi32(w[3]);
+        MADD(a30, c0, v);
+        MADD(a31, c1, v);
+    }
+    __m256i r[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+    for (size_t j = 0; j < 4; j++) {
+        _mm256_storeu_si256((__m256i *)(o + j * ps), r[2 * j]);
+        _mm256_storeu_si256((__m256i *)(o + j * ps + 8), r[2 * j + 1]);
+    }
+}
+
+/* n (6 or 4) channels x 8 pixels, for a last block of at most 8 pixels. */
+__attribute__((target("avx2"))) static inline void gemmNx8(int32_t *o, size_t ps, size_t n,
+                                                           const int32_t *w, size_t K2,
+                                                           const int16_t *const *rows,
+                                                           size_t p, const int32_t *b)
+{
+    __m256i a0 = _mm256_set1_epi32(b[0]), a1 = _mm256_set1_epi32(b[1]);
+    __m256i a2 = _mm256_set1_epi32(b[2]), a3 = _mm256_set1_epi32(b[3]);
+    __m256i a4 = _mm256_set1_epi32(n > 4 ? b[4] : 0), a5 = _mm256_set1_epi32(n > 4 ? b[5] : 0);
+    for (size_t k = 0; k < K2; k++, w += n) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(rows[k] + p * 2));
+        MADD(a0, c, _mm256_set1_epi32(w[0]));
+        MADD(a1, c, _mm256_set1_epi32(w[1]));
+        MADD(a2, c, _mm256_set1_epi32(w[2]));
+        MADD(a3, c, _mm256_set1_epi32(w[3]));
+        if (n > 4) {
+            MADD(a4, c, _mm256_set1_epi32(w[4]));
+            MADD(a5, c, _mm256_set1_epi32(w[5]));
+        }
+    }
+    __m256i r[6] = {a0, a1, a2, a3, a4, a5};
+    for (size_t j = 0; j < n; j++)
+        _mm256_storeu_si256((__m256i *)(o + j * ps), r[j]);
+}
+
+/* One channel x 16 pixels, for the channels left over by the groups. */
+__attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w,
+                                                            size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, int32_t b)
+{
+    __m256i a0 = _mm256_set1_epi32(b), a1 = a0;
+    for (size_t k = 0; k < K2; k++) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i v = _mm256_set1_epi32(w[k]);
+        MADD(a0, _mm256_loadu_si256((const __m256i *)c), v);
+        MADD(a1, _mm256_loadu_si256((const __m256i *)(c + 16)), v);
+    }
+    _mm256_storeu_si256((__m256i *)o, a0);
+    _mm256_storeu_si256((__m256i *)(o + 8), a1);
+}
+#undef MADD
+
+/*
+ * gemm_q8 with AVX2 vpmaddwd, rows[k] holding tap pairs interleaved ([P][2] int16) and wp the
+ * weight pairs packed into int32 ([M][K2]). vpmaddwd's pair sums are exact here (|x - zp| and
+ * |w - zp| <= 255), so the result equals gemm_q8's.
+ * acc[m][p] (row stride p_blocks16(P)) = bias[m] + sum_k wp[m][k] . rows[k][p], for whole
+ * 16-pixel blocks: every rows[k] must be readable for p_blocks16(P) pairs (the extra pixels
+ * give outputs nobody reads). Blocked so a block of weights stays in L2 and one 16-pixel
+ * column of all K2 pairs in L1 while the block's channels run over it.
+ */
 __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          const int32_t *restrict wp,
                                                          const int16_t *const *rows,
                                                          const int32_t *bias, size_t M,
                                                          size_t K2, size_t P)
 {
-    size_t m = 0;
-    for (; m + 4 <= M; m += 4) {
-        const int32_t *w0 = wp + m * K2, *w1 = w0 + K2, *w2 = w1 + K2, *w3 = w2 + K2;
-        size_t p = 0;
-        for (; p + 16 <= P; p += 16) {
-            __m256i a00 = _mm256_set1_epi32(bias ? bias[m] : 0), a01 = a00;
-            __m256i a10 = _mm256_set1_epi32(bias ? bias[m + 1] : 0), a11 = a10;
-            __m256i a20 = _mm256_set1_epi32(bias ? bias[m + 2] : 0), a21 = a20;
-            __m256i a30 = _mm256_set1_epi32(bias ? bias[m + 3] : 0), a31 = a30;
-            for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = rows[k] + p * 2;
-                __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
-                __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
-                __m256i v = _mm256_set1_epi32(w0[k]);
-                a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(c0, v));
-                a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w1[k]);
-                a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(c0, v));
-                a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w2[k]);
-                a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(c0, v));
-                a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(c1, v));
-                v = _mm256_set1_epi32(w3[k]);
-                a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(c0, v));
-                a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(c1, v));
+    size_t ps = p_blocks16(P);
+    /* a multiple of 6 channels, so blocks split into the same groups as panel_width */
+    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1) / 6 * 6;
+    if (mb < 6)
+        mb = 6;
+    int32_t zero[6] = {0};
+    for (size_t m0 = 0; m0 < M; m0 += mb) {
+        size_t m1 = M - m0 < mb ? M : m0 + mb;
+        for (size_t p = 0; p < ps; p += 16)
+            for (size_t m = m0, n; m < m1; m += n) {
+                n = panel_width(m, M);
+                int32_t *o = acc + m * ps + p;
+                const int32_t *w = wp + m * K2, *b = bias ? bias + m : zero;
+                if (n == 1)
+                    gemm1x16(o, w, K2, rows, p, b[0]);
+                else if (P - p <= 8)
+                    gemmNx8(o, ps, n, w, K2, rows, p, b);
+                else if (n == 6)
+                    gemm6x16(o, ps, w, K2, rows, p, b);
+                else
+                    gemm4x16(o, ps, w, K2, rows, p, b);
             }
-            int32_t *o = acc + m * P + p;
-            _mm256_storeu_si256((__m256i *)o, a00);
-            _mm256_storeu_si256((__m256i *)(o + 8), a01);
-            _mm256_storeu_si256((__m256i *)(o + P), a10);
-            _mm256_storeu_si256((__m256i *)(o + P + 8), a11);
-            _mm256_storeu_si256((__m256i *)(o + 2 * P), a20);
-            _mm256_storeu_si256((__m256i *)(o + 2 * P + 8), a21);
-            _mm256_storeu_si256((__m256i *)(o + 3 * P), a30);
-            _mm256_storeu_si256((__m256i *)(o + 3 * P + 8), a31);
-        }
-        for (; p < P; p++)
-            for (size_t j = 0; j < 4; j++) {
-                int32_t s = bias ? bias[m + j] : 0;
-                for (size_t k = 0; k < K2; k++) {
-                    int32_t w = wp[(m + j) * K2 + k];
-                    const int16_t *c = rows[k] + p * 2;
-                    s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
-                                                           (int32_t)c[1] * (w >> 16)));
-                }
-                acc[(m + j) * P + p] = s;
-            }
-    }
-    for (; m < M; m++) {
-        const int32_t *w0 = wp + m * K2;
-        size_t p = 0;
-        for (; p + 16 <= P; p += 16) {
-            __m256i a0 = _mm256_set1_epi32(bias ? bias[m] : 0), a1 = a0;
-            for (size_t k = 0; k < K2; k++) {
-                const int16_t *c = rows[k] + p * 2;
-                __m256i v = _mm256_set1_epi32(w0[k]);
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
-                    _mm256_loadu_si256((const __m256i *)c), v));
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
-                    _mm256_loadu_si256((const __m256i *)(c + 16)), v));
-            }
-            _mm256_storeu_si256((__m256i *)(acc + m * P + p), a0);
-            _mm256_storeu_si256((__m256i *)(acc + m * P + p + 8), a1);
-        }
-        for (; p < P; p++) {
-            int32_t s = bias ? bias[m] : 0;
-            for (size_t k = 0; k < K2; k++) {
-                int32_t w = wp[m * K2 + k];
-                const int16_t *c = rows[k] + p * 2;
-                s = (int32_t)((uint32_t)s + (uint32_t)((int32_t)c[0] * (int16_t)(w & 0xffff) +
-                                                       (int32_t)c[1] * (w >> 16)));
-            }
-            acc[m * P + p] = s;
-        }
     }
 }
 #endif
@@ -1011,6 +1231,211 @@ INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x
             }
 }
 
+/*
+ * Depthwise 2-D through phase planes. Stride (sh, sw) splits the zero-padded input (x - x_zp)
+ * into sh x sw phase planes, plane (ry, rx)[i][j] = xpad[i*sh + ry][j*sw + rx], each Hq x Wq.
+ * Tap (ky, kx) then reads one plane at a fixed offset with unit stride, so output row-major
+ * index q = oy*Wq + ox sums w[t] * plane_t[q + off_t]: long contiguous loops however small
+ * the image. Columns ox >= OW of the Wq-wide rows are computed and dropped.
+ */
+struct dw_plan {
+    size_t sh, sw, Hq, Wq, Q;   /* strides, phase plane size, outputs computed (OH x Wq) */
+    size_t plane;               /* int16 elements per phase plane, with read-over slack */
+    size_t off[64];             /* per tap: plane index * plane + row/col offset */
+    bool used[64];              /* per phase (ry * sw + rx): read by some tap */
+};
+
+#define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
+
+static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
+{
+    size_t KH = g->k[1], KW = g->k[2];
+    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64 || g->s[1] * g->s[2] > 64)
+        return false;
+    size_t sh = g->s[1], sw = g->s[2];
+    size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;
+    memset(pl->used, 0, sizeof pl->used);
+    pl->sh = sh;
+    pl->sw = sw;
+    pl->Hq = g->out[1] + oy_max;
+    pl->Wq = g->out[2] + ox_max;
+    pl->Q = (g->out[1] * pl->Wq + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+    /* the last block reads up to Q + the largest offset */
+    pl->plane = pl->Q + oy_max * pl->Wq + ox_max + DW_BLOCK;
+    if (pl->plane < pl->Hq * pl->Wq)
+        pl->plane = pl->Hq * pl->Wq;
+    for (size_t ky = 0; ky < KH; ky++)
+        for (size_t kx = 0; kx < KW; kx++) {
+            size_t dy = ky * g->d[1], dx = kx * g->d[2];
+            size_t phase = (dy % sh) * sw + dx % sw;
+            pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
+            pl->used[phase] = true;
+        }
+    return true;
+}
+
+/* The phase planes of one channel: int16 x - x_zp, 0 in the padding and the slack. */
+#define DW_PHASES(T, NAME)                                                                   \
+    INTERP_HOT static void NAME(const struct interp_kgeom *g, const struct dw_plan *pl,      \
+                                const T *x, int32_t x_zp, int16_t *planes)                   \
+    {                                                                                        \
+        size_t H = g->in[1], W = g->in[2];                                                   \
+        for (size_t ry = 0; ry < pl->sh; ry++)                                               \
+            for (size_t rx = 0; rx < pl->sw; rx++) {                                         \
+                int16_t *dst = planes + (ry * pl->sw + rx) * pl->plane;                      \
+                if (!pl->used[ry * pl->sw + rx])                                             \
+                    continue;                                                                \
+                int64_t base = (int64_t)rx - (int64_t)g->pb[2];                              \
+                size_t lo, hi;                                                               \
+                inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);                     \
+                for (size_t i = 0; i < pl->Hq; i++, dst += pl->Wq) {                         \
+                    int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];             \
+                    if (iy < 0 || iy >= (int64_t)H || lo >= hi) {                            \
+                        memset(dst, 0, pl->Wq * sizeof *dst);                                \
+                        continue;                                                            \
+                    }                                                                        \
+                    const T *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * pl->sw)); \
+                    for (size_t j = 0; j < lo; j++)                                          \
+                        dst[j] = 0;                                                          \
+                    if (pl->sw == 1)                                                         \
+                        for (size_t j = lo; j < hi; j++)                                     \
+                            dst[j] = (int16_t)(src[j - lo] - x_zp);                          \
+                    else                                                                     \
+                        for (size_t j = lo; j < hi; j++)                                     \
+                            dst[j] = (int16_t)(src[(j - lo) * pl->sw] - x_zp);               \
+                    for (size_t j = hi; j < pl->Wq; j++)                                     \
+                        dst[j] = 0;                                                          \
+                }                                                                            \
+                memset(dst, 0, (pl->plane - pl->Hq * pl->Wq) * sizeof *dst);                 \
+            }                                                                                \
+    }
+
+DW_PHASES(int8_t, dw_phases_s8)
+DW_PHASES(uint8_t, dw_phases_u8)
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* 16 int16 x - zp from 16 bytes (stride 1) or the even bytes of 32 (stride 2). */
+__attribute__((target("avx2"))) static inline __m256i load16_i16(const uint8_t *p, size_t sw,
+                                                                 bool sg, __m256i zp)
+{
+    __m256i v;
+    if (sw == 1) {
+        __m128i b = _mm_loadu_si128((const __m128i *)p);
+        v = sg ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
+    } else {    /* byte pairs as 16-bit words: the wanted byte is the low half */
+        __m256i w = _mm256_loadu_si256((const __m256i *)p);
+        v = sg ? _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8)
+               : _mm256_and_si256(w, _mm256_set1_epi16(0xff));
+    }
+    return _mm256_sub_epi16(v, zp);
+}
+
+/*
+ * dw_phases for strides 1 and 2 with 16-element stores. Stores run up to 15 elements past a
+ * row's end; the next row, or the plane's zeroed slack, is written after them. Loads past
+ * the row stay inside the tensor (x_end), else the row's tail goes one element at a time.
+ */
+__attribute__((target("avx2"))) static void dw_phases_avx2(const struct interp_kgeom *g,
+                                                           const struct dw_plan *pl,
+                                                           const uint8_t *x, bool sg,
+                                                           int32_t x_zp, const uint8_t *x_end,
+                                                           int16_t *planes)
+{
+    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
+    __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
+    for (size_t ry = 0; ry < pl->sh; ry++)
+        for (size_t rx = 0; rx < sw; rx++) {
+            int16_t *dst = planes + (ry * sw + rx) * pl->plane;
+            if (!pl->used[ry * sw + rx])    /* (a 1x1 kernel with stride 2 reads one) */
+                continue;
+            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
+            size_t lo, hi;
+            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            for (size_t i = 0; i < pl->Hq; i++, dst += Wq) {
+                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
+                size_t j = 0;
+                if (iy >= 0 && iy < (int64_t)H && lo < hi) {
+                    for (size_t z = 0; z < lo; z += 16)   /* the conversion overwrites */
+                        _mm256_storeu_si256((__m256i *)(dst + z), zero);
+                    const uint8_t *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                    for (j = lo; j < hi; j += 16) {
+                        const uint8_t *p = src + (j - lo) * sw;
+                        if ((size_t)(x_end - p) < 16 * sw)
+                            break;
+                        _mm256_storeu_si256((__m256i *)(dst + j), load16_i16(p, sw, sg, zp));
+                    }
+                    for (; j < hi; j++) {
+                        uint8_t b = src[(j - lo) * sw];
+                        dst[j] = (int16_t)((sg ? (int32_t)(int8_t)b : (int32_t)b) - x_zp);
+                    }
+                    j = hi;
+                }
+                for (; j < Wq; j += 16)
+                    _mm256_storeu_si256((__m256i *)(dst + j), zero);
+            }
+            memset(dst, 0, (pl->plane - pl->Hq * Wq) * sizeof *dst);
+        }
+}
+#endif
+
+/* acc[q] = bias + sum_t w[t] * planes[off[t] + q] for q < Q, block by block (wrapping). */
+INTERP_HOT static void dw_q8_phased(const struct dw_plan *pl, size_t T, const int16_t *w,
+                                    int32_t bias, const int16_t *planes, int32_t *acc)
+{
+    for (size_t q0 = 0; q0 < pl->Q; q0 += DW_BLOCK) {
+        uint32_t a[DW_BLOCK];
+        for (size_t j = 0; j < DW_BLOCK; j++)
+            a[j] = (uint32_t)bias;
+        for (size_t t = 0; t < T; t++) {
+            const int16_t *src = planes + pl->off[t] + q0;
+            int32_t wv = w[t];
+            for (size_t j = 0; j < DW_BLOCK; j++)
+                a[j] += (uint32_t)(wv * (int32_t)src[j]);
+        }
+        for (size_t j = 0; j < DW_BLOCK; j++)
+            acc[q0 + j] = (int32_t)a[j];
+    }
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/*
+ * dw_q8_phased with vpmaddwd: taps go in pairs (t, t+1), their two input rows interleaved by
+ * unpacklo/hi so each 32-bit lane holds (x_t, x_t+1) and multiplies (w_t, w_t+1); an odd T
+ * pairs its last tap with a zero weight. Pair sums are exact (|w|, |x| <= 255), and the
+ * unpack's lane order (outputs 0-3, 8-11 | 4-7, 12-15) is undone on store.
+ */
+__attribute__((target("avx2"))) static void dw_q8_phased_avx2(const struct dw_plan *pl,
+                                                              size_t T, const int16_t *w,
+                                                              int32_t bias,
+                                                              const int16_t *planes,
+                                                              int32_t *acc)
+{
+    for (size_t q0 = 0; q0 < pl->Q; q0 += DW_BLOCK) {
+        __m256i lo0 = _mm256_set1_epi32(bias), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+        for (size_t t = 0; t < T; t += 2) {
+            size_t u = t + 1 < T ? t + 1 : t;
+            int32_t wu = t + 1 < T ? w[t + 1] : 0;
+            const int16_t *a = planes + pl->off[t] + q0, *b = planes + pl->off[u] + q0;
+            __m256i wv = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)w[t] |
+                                                     (uint32_t)(uint16_t)wu << 16));
+            __m256i a0 = _mm256_loadu_si256((const __m256i *)a);
+            __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
+            __m256i a1 = _mm256_loadu_si256((const __m256i *)(a + 16));
+            __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 16));
+            lo0 = _mm256_add_epi32(lo0, _mm256_madd_epi16(_mm256_unpacklo_epi16(a0, b0), wv));
+            hi0 = _mm256_add_epi32(hi0, _mm256_madd_epi16(_mm256_unpackhi_epi16(a0, b0), wv));
+            lo1 = _mm256_add_epi32(lo1, _mm256_madd_epi16(_mm256_unpacklo_epi16(a1, b1), wv));
+            hi1 = _mm256_add_epi32(hi1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a1, b1), wv));
+        }
+        int32_t *o = acc + q0;
+        _mm256_storeu_si256((__m256i *)o, _mm256_permute2x128_si256(lo0, hi0, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 8), _mm256_permute2x128_si256(lo0, hi0, 0x31));
+        _mm256_storeu_si256((__m256i *)(o + 16), _mm256_permute2x128_si256(lo1, hi1, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 24), _mm256_permute2x128_si256(lo1, hi1, 0x31));
+    }
+}
+#endif
+
 /* Weights prepared for the GEMMs; cached per node (q->cache) when the weights are constant. */
 struct wprep {
     const void *w;              /* key: the weights, bias, zero point and layout it was made for */
@@ -1090,6 +1515,18 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
                 *slot |= k & 1 ? h << 16 : h;
             }
     }
+    if (avx2) {     /* per convolution group, the channel panels gemm_q8_avx2 reads */
+        size_t groups = q->groups ? q->groups : 1, mg = q->m / groups;
+        size_t k2 = direct ? T * cp2 : K2;
+        int32_t *tmp = mem_alloc((mg ? mg : 1) * (k2 ? k2 : 1) * sizeof *tmp);
+        if (!tmp) {
+            mem_free(n);
+            return NULL;
+        }
+        for (size_t gi = 0; gi < groups; gi++)
+            panel_weights(n->wpk + gi * mg * k2, mg, k2, tmp);
+        mem_free(tmp);
+    }
     if (q->cache) {
         mem_free(*q->cache);
         *q->cache = n;
@@ -1099,202 +1536,320 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
 
 #ifdef INTERP_HAVE_AVX2_GEMM
 /*
- * Stride-1 convolution without im2col: each channel pair is copied once into a zero-padded
- * plane of interleaved int16 pairs (x - x_zp), Hp x Wp with Wp = OW + (KW-1)*dw. Output
- * pixel (oy, ox) of tap (ky, kx) reads plane[(oy + ky*dh) * Wp + ox + kx*dw], so the GEMM's
- * row for (tap, channel pair) is the plane shifted by the tap: the GEMM runs over OH x Wp
- * positions and the Wp - OW extra columns of each row are dropped. Same sums as im2col.
+ * The phase planes of a channel pair (dw_plan's layout) as interleaved int16 pairs
+ * (x0 - zp, x1 - zp), 0 in the padding and the slack; x1 NULL gives a zero partner. Strides
+ * 1 and 2. As in dw_phases_avx2, 16-pair stores run past a row's end into what is written
+ * next, and loads stay inside the tensor (x_end) or go one element at a time.
+ */
+__attribute__((target("avx2"))) static void pair_phases_avx2(const struct interp_kgeom *g,
+                                                             const struct dw_plan *pl,
+                                                             const uint8_t *x0,
+                                                             const uint8_t *x1, bool sg,
+                                                             int32_t x_zp, const uint8_t *x_end,
+                                                             int16_t *planes)
+{
+    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
+    __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
+    for (size_t ry = 0; ry < pl->sh; ry++)
+        for (size_t rx = 0; rx < sw; rx++) {
+            int16_t *dst = planes + (ry * sw + rx) * pl->plane * 2;
+            if (!pl->used[ry * sw + rx])
+                continue;
+            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
+            size_t lo, hi;
+            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            for (size_t i = 0; i < pl->Hq; i++, dst += Wq * 2) {
+                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
+                size_t j = 0;
+                if (iy >= 0 && iy < (int64_t)H && lo < hi) {
+                    for (size_t z = 0; z < lo; z += 16) {
+                        _mm256_storeu_si256((__m256i *)(dst + z * 2), zero);
+                        _mm256_storeu_si256((__m256i *)(dst + z * 2 + 16), zero);
+                    }
+                    size_t off = (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                    const uint8_t *s0 = x0 + off, *s1 = x1 ? x1 + off : NULL;
+                    for (j = lo; j < hi; j += 16) {
+                        size_t k = (j - lo) * sw;
+                        const uint8_t *last = s1 ? s1 + k : s0 + k;
+                        if ((size_t)(x_end - last) < 16 * sw || (size_t)(x_end - s0 - k) < 16 * sw)
+                            break;
+                        __m256i a = load16_i16(s0 + k, sw, sg, zp);
+                        __m256i b = s1 ? load16_i16(s1 + k, sw, sg, zp) : zero;
+                        __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+                        _mm256_storeu_si256((__m256i *)(dst + j * 2),
+                                            _mm256_permute2x128_si256(l, h, 0x20));
+                        _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16),
+                                            _mm256_permute2x128_si256(l, h, 0x31));
+                    }
+                    for (; j < hi; j++) {
+                        size_t k = (j - lo) * sw;
+                        int32_t v0 = sg ? (int32_t)(int8_t)s0[k] : (int32_t)s0[k];
+                        int32_t v1 = !s1 ? x_zp : sg ? (int32_t)(int8_t)s1[k] : (int32_t)s1[k];
+                        dst[j * 2] = (int16_t)(v0 - x_zp);
+                        dst[j * 2 + 1] = (int16_t)(v1 - x_zp);
+                    }
+                    j = hi;
+                }
+                for (; j < Wq; j += 16) {
+                    _mm256_storeu_si256((__m256i *)(dst + j * 2), zero);
+                    _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16), zero);
+                }
+            }
+            memset(dst, 0, (pl->plane - pl->Hq * Wq) * 2 * sizeof *dst);
+        }
+}
+
+/*
+ * 2-D convolution without im2col, for strides 1 and 2: each channel pair is copied once
+ * into phase planes of interleaved int16 pairs (dw_plan's layout, x - x_zp, zero padded).
+ * The GEMM row of (tap, channel pair) is then a phase plane shifted by the tap's offset, run
+ * over the OH x Wq positions; the Wq - OW extra columns of each row are dropped. Same sums
+ * as im2col.
  */
 static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
-                          struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
-                          struct errbuf *eb)
+                          const struct dw_plan *pl, struct interp_kbuf *sb, size_t cg,
+                          size_t mg, size_t T, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
-    size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2];
-    size_t KH = g->k[1], KW = g->k[2], dh = g->d[1], dw = g->d[2];
-    size_t Wp = OW + (KW - 1) * dw, Hp = OH + (KH - 1) * dh;
-    size_t P = OH * OW, Pw = OH * Wp, I = H * W;
-    size_t cp2 = (cg + 1) / 2, K2 = T * cp2;
-    size_t plane = Hp * Wp + (KW - 1) * dw + 16;    /* tail: the last tap's overrun */
-    size_t bytes;
-    if (!size_mul(plane * 2, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+    size_t OH = g->out[1], OW = g->out[2], P = OH * OW, I = g->in[1] * g->in[2];
+    size_t cp2 = (cg + 1) / 2, K2 = T * cp2, n_ph = pl->sh * pl->sw;
+    size_t pair_plane = n_ph * pl->plane * 2, bytes, acc_bytes;   /* int16 per channel pair */
+    if (!size_mul(pair_plane, cp2, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes) ||
+        !size_mul(mg ? mg : 1, pl->Q, &acc_bytes) ||
+        !size_mul(acc_bytes, sizeof(int32_t), &acc_bytes))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     int16_t *planes = interp_kbuf_get(&sb[4], bytes);
     const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
-    int32_t *acc = interp_kbuf_get(&sb[2], (mg ? mg : 1) * (Pw ? Pw : 1) * sizeof *acc);
+    int32_t *acc = interp_kbuf_get(&sb[2], acc_bytes);
     int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
-    int16_t *tmp = interp_kbuf_get(&sb[3], 2 * (W ? W : 1) * sizeof *tmp);
-    if (!planes || !rowp || !acc || !cmp || !tmp)
+    if (!planes || !rowp || !acc || !cmp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
-    for (size_t t = 0; t < T; t++) {
-        size_t ky = t / KW, kx = t % KW;
+    /* the weights are packed per tap, channel pairs within (prepare_weights' direct) */
+    for (size_t t = 0; t < T; t++)
         for (size_t c = 0; c < cp2; c++)
-            rowp[t * cp2 + c] = planes + c * plane * 2 + (ky * dh * Wp + kx * dw) * 2;
-    }
+            rowp[t * cp2 + c] = planes + c * pair_plane + pl->off[t] * 2;
+    /* a pointwise image is its own plane: one pass, no padding to write */
+    bool whole = n_ph == 1 && pl->Hq == g->in[1] && pl->Wq == g->in[2] && !g->pb[1] &&
+                 !g->pb[2];
+    const uint8_t *x_end = (const uint8_t *)q->x + q->n * q->c * I;
     for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
-            /* padded, interleaved planes of this group's channels: each input row segment
-               is converted to int16 (x - x_zp) and interleaved with its pair's */
-            memset(planes, 0, bytes);
-            int64_t ix0 = -(int64_t)g->pb[2];
-            size_t px_lo = ix0 < 0 ? (size_t)(-ix0) : 0;
-            size_t px_hi = (size_t)((int64_t)W - ix0) < Wp ? (size_t)((int64_t)W - ix0) : Wp;
-            size_t seg = px_hi > px_lo ? px_hi - px_lo : 0;
+            const uint8_t *xg = (const uint8_t *)q->x + (b * q->c + gi * cg) * I;
             for (size_t c = 0; c < cg; c += 2) {
-                int16_t *pl = planes + (c / 2) * plane * 2;
-                for (size_t py = 0; py < Hp; py++) {
-                    int64_t iy = (int64_t)py - (int64_t)g->pb[1];
-                    if (iy < 0 || iy >= (int64_t)H || seg == 0)
-                        continue;
-                    for (size_t j = 0; j < 2 && c + j < cg; j++) {
-                        size_t xi = (b * q->c + gi * cg + c + j) * I + (size_t)iy * W +
-                                    (size_t)(ix0 + (int64_t)px_lo);
-                        int16_t *r = tmp + j * seg;
-                        if (q->x_signed)
-                            for (size_t k = 0; k < seg; k++)
-                                r[k] = (int16_t)(((const int8_t *)q->x)[xi + k] - q->x_zp);
-                        else
-                            for (size_t k = 0; k < seg; k++)
-                                r[k] = (int16_t)(((const uint8_t *)q->x)[xi + k] - q->x_zp);
-                    }
-                    interleave_avx2(tmp, c + 1 < cg ? tmp + seg : NULL,
-                                    pl + (py * Wp + px_lo) * 2, seg);
+                int16_t *pp = planes + (c / 2) * pair_plane;
+                const uint8_t *x0 = xg + c * I, *x1 = c + 1 < cg ? x0 + I : NULL;
+                if (whole) {
+                    pair_rows_avx2(pp, x0, x1, q->x_signed, q->x_zp, I);
+                    memset(pp + I * 2, 0, (pl->plane - I) * 2 * sizeof *pp);
+                } else {
+                    pair_phases_avx2(g, pl, x0, x1, q->x_signed, q->x_zp, x_end, pp);
                 }
             }
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
-                         Pw);
+                         OH * pl->Wq);
             for (size_t mi = 0; mi < mg; mi++) {
                 size_t oc = gi * mg + mi;
-                for (size_t oy = 0; oy < OH; oy++)
-                    memcpy(cmp + oy * OW, acc + mi * Pw + oy * Wp, OW * sizeof *cmp);
-                finish_row(q->rq, cmp, P, oc, q->out, q->out_signed, (b * q->m + oc) * P);
+                finish_rows(q->rq, acc + mi * p_blocks16(OH * pl->Wq), OH, OW, pl->Wq, oc,
+                            q->out, q->out_signed, (b * q->m + oc) * P, cmp);
             }
         }
     return 0;
 }
 #endif
 
-int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
+/* Depthwise (one channel in and out per group), 2-D through phase planes, else dw_q8. */
+static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *wp,
+                             struct interp_kbuf *sb, struct errbuf *eb)
 {
     const struct interp_kgeom *g = &q->geom;
     size_t P = n_out(g), T = n_taps(g), I = n_in(g);
-    size_t cg = q->c / q->groups, mg = q->m / q->groups, K = cg * T;
-    /* ORT runs depthwise convolutions (one channel per group) through its exact
-       MlasConvDepthwise kernel, not the GEMM */
-    bool pairs = q->ort_u8s8_pairs && !q->x_signed && q->w_signed && !(cg == 1 && mg == 1);
-    size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
-    size_t col_bytes, w_bytes;
+    struct dw_plan pl;
+    if (!dw_plan_make(g, &pl)) {
+        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
+        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
+        int32_t *acc = interp_kbuf_get(&sb[2], (P ? P : 1) * sizeof *acc);
+        if (!split || !acc)
+            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+        for (size_t b = 0; b < q->n; b++)
+            for (size_t gi = 0; gi < q->groups; gi++) {
+                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
+                dw_q8(g, xg, q->x_signed, q->x_zp, wp->wq + gi * T, wp->bias_adj[gi], acc,
+                      split);
+                finish_rows(q->rq, acc, 1, P, P, gi, q->out, q->out_signed,
+                            (b * q->m + gi) * P, NULL);
+            }
+        return 0;
+    }
+    size_t n_planes = pl.sh * pl.sw, bytes;
+    if (!size_mul(n_planes, pl.plane, &bytes) || !size_mul(bytes, sizeof(int16_t), &bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *planes = interp_kbuf_get(&sb[3], bytes);
+    int32_t *acc = interp_kbuf_get(&sb[2], pl.Q * sizeof *acc);
+    int32_t *cmp = interp_kbuf_get(&sb[1], (P ? P : 1) * sizeof *cmp);
+    if (!planes || !acc || !cmp)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
+    size_t OH = g->out[1], OW = g->out[2];
+    bool avx2 = false;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    avx2 = __builtin_cpu_supports("avx2");
+#endif
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            size_t xo = (b * q->c + gi) * I;
+#ifdef INTERP_HAVE_AVX2_GEMM
+            if (avx2 && pl.sw <= 2)
+                dw_phases_avx2(g, &pl, (const uint8_t *)q->x + xo, q->x_signed, q->x_zp,
+                               (const uint8_t *)q->x + q->n * q->c * I, planes);
+            else
+#endif
+            if (q->x_signed)
+                dw_phases_s8(g, &pl, (const int8_t *)q->x + xo, q->x_zp, planes);
+            else
+                dw_phases_u8(g, &pl, (const uint8_t *)q->x + xo, q->x_zp, planes);
+#ifdef INTERP_HAVE_AVX2_GEMM
+            if (avx2)
+                dw_q8_phased_avx2(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
+            else
+#endif
+                dw_q8_phased(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
+            finish_rows(q->rq, acc, OH, OW, pl.Wq, gi, q->out, q->out_signed,
+                        (b * q->m + gi) * P, cmp);
+        }
+    return 0;
+}
+
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* Any other convolution on AVX2: im2col straight into tap pairs, then gemm_q8_avx2. */
+static int conv_q8_im2col_avx2(const struct interp_qconv *q, const struct wprep *wp,
+                               struct interp_kbuf *sb, size_t cg, size_t mg, size_t T,
+                               struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t P = n_out(g), I = n_in(g), K = cg * T, K2 = (K + 1) / 2, ps = p_blocks16(P);
+    size_t col_bytes, acc_bytes;
+    if (!size_mul(K2, ps * 2, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
+        !size_mul(mg ? mg : 1, ps ? ps : 16, &acc_bytes) ||
+        !size_mul(acc_bytes, sizeof(int32_t), &acc_bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    int16_t *col2 = interp_kbuf_get(&sb[4], col_bytes);
+    const int16_t **rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
+    int32_t *acc = interp_kbuf_get(&sb[2], acc_bytes);
+    if (!col2 || !rowp || !acc)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
+    for (size_t k = 0; k < K2; k++) {
+        rowp[k] = col2 + k * ps * 2;
+        /* the pixels past P, and the zero tap closing an odd K, are never written below */
+        memset(col2 + (k * ps + P) * 2, 0, (ps - P) * 2 * sizeof *col2);
+    }
+    if (K & 1)
+        memset(col2 + (K2 - 1) * ps * 2, 0, ps * 2 * sizeof *col2);
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            size_t x_off = (b * q->c + gi * cg) * I;
+            for (size_t ci = 0; ci < cg; ci++) {
+                if (q->x_signed)
+                    im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col2, ci * T, ps,
+                              true, 0, q->x_zp);
+                else
+                    im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col2, ci * T, ps,
+                              true, 0, q->x_zp);
+            }
+            gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2, P);
+            for (size_t mi = 0; mi < mg; mi++) {
+                size_t oc = gi * mg + mi;
+                finish_rows(q->rq, acc + mi * ps, 1, P, P, oc, q->out, q->out_signed,
+                            (b * q->m + oc) * P, NULL);
+            }
+        }
+    return 0;
+}
+#endif
+
+/* The portable path: im2col rows, then gemm_q8 (or ORT's saturating pairs). */
+static int conv_q8_portable(const struct interp_qconv *q, const struct wprep *wp,
+                            struct interp_kbuf *sb, size_t cg, size_t mg, size_t T, size_t Kp,
+                            bool pairs, struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t P = n_out(g), I = n_in(g), K = cg * T;
+    size_t col_bytes, acc_n;
     if (!size_mul(Kp, P, &col_bytes) || !size_mul(col_bytes, sizeof(int16_t), &col_bytes) ||
-        !size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
+        !size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
         return errbuf_set(eb, ST_ELIMIT, "convolution too large");
-    size_t acc_n;
-    if (!size_mul(mg ? mg : 1, P ? P : 1, &acc_n) || acc_n > SIZE_MAX / sizeof(int32_t))
-        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
-    struct interp_kbuf *sb = q->scratch;
     int16_t *col = interp_kbuf_get(&sb[0], col_bytes);
     int32_t *acc = interp_kbuf_get(&sb[2], acc_n * sizeof *acc);
     if (!col || !acc)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
     if (Kp > K)     /* the zero tap closing an odd pair */
         memset(col + K * P, 0, (Kp - K) * P * sizeof *col);
+    for (size_t b = 0; b < q->n; b++)
+        for (size_t gi = 0; gi < q->groups; gi++) {
+            size_t x_off = (b * q->c + gi * cg) * I;
+            if (pairs)
+                im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
+                                 (int16_t)q->x_zp);
+            else
+                for (size_t ci = 0; ci < cg; ci++) {
+                    if (q->x_signed)
+                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, P,
+                                  false, 0, q->x_zp);
+                    else
+                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, P,
+                                  false, 0, q->x_zp);
+                }
+            const int32_t *bg = wp->bias_adj + gi * mg;
+            if (pairs)
+                gemm_q8_pairs(acc, wp->wq + gi * mg * Kp, col, bg, mg, Kp, P);
+            else
+                gemm_q8(acc, wp->wq + gi * mg * Kp, col, bg, mg, Kp, P);
+            for (size_t mi = 0; mi < mg; mi++) {
+                size_t oc = gi * mg + mi;
+                finish_rows(q->rq, acc + mi * P, 1, P, P, oc, q->out, q->out_signed,
+                            (b * q->m + oc) * P, NULL);
+            }
+        }
+    return 0;
+}
+
+int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
+{
+    const struct interp_kgeom *g = &q->geom;
+    size_t T = n_taps(g);
+    size_t cg = q->c / q->groups, mg = q->m / q->groups, K = cg * T;
+    bool depthwise = cg == 1 && mg == 1;
+    /* ORT runs depthwise convolutions through its exact MlasConvDepthwise kernel, not the
+       saturating GEMM */
+    bool pairs = q->ort_u8s8_pairs && !q->x_signed && q->w_signed && !depthwise;
+    size_t Kp = pairs ? K + (K & 1) : K;    /* an odd K gets a zero tap to close the pair */
+    size_t w_bytes;
+    if (!size_mul(Kp, q->m, &w_bytes) || !size_mul(w_bytes, 8, &w_bytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
     size_t K2 = (K + 1) / 2;
     bool avx2 = false;
 #ifdef INTERP_HAVE_AVX2_GEMM
-    avx2 = !pairs && __builtin_cpu_supports("avx2");
+    avx2 = !pairs && !depthwise && __builtin_cpu_supports("avx2");
 #endif
-    /* stride-1 2-D/1-D convolutions read shifted views of padded planes instead of im2col */
-    bool direct = avx2 && !(cg == 1 && mg == 1) && g->k[0] == 1 && g->in[0] == 1 &&
-                  g->s[1] == 1 && g->s[2] == 1;
+    /* 2-D/1-D convolutions with strides up to 2 read shifted views of phase planes */
+    struct dw_plan pl;
+    bool direct = avx2 && dw_plan_make(g, &pl) && pl.sh <= 2 && pl.sw <= 2;
     struct wprep *wp = prepare_weights(q, pairs, avx2, direct, K, Kp, K2, T, cg);
     if (!wp)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
-    const int16_t *wq = wp->wq;
-    const int32_t *bias_adj = wp->bias_adj;
-    /* AVX2: tap pairs for vpmaddwd (col2, wpk); NULL = the portable loops */
-    int16_t *col2 = NULL;
-    const int32_t *wpk = wp->wpk;
+    struct interp_kbuf *sb = q->scratch;
+    int rc;
+    if (depthwise && !pairs)
+        rc = conv_q8_depthwise(q, wp, sb, eb);
 #ifdef INTERP_HAVE_AVX2_GEMM
-    const int16_t **rowp = NULL;
-    if (avx2 && !direct) {
-        col2 = interp_kbuf_get(&sb[4], K2 * 2 * (P ? P : 1) * sizeof *col2);
-        rowp = interp_kbuf_get(&sb[5], (K2 ? K2 : 1) * sizeof *rowp);
-        if (!col2 || !rowp) {
-            if (!q->cache)
-                mem_free(wp);
-            return errbuf_set(eb, ST_ENOMEM, "out of memory for im2col");
-        }
-    }
+    else if (direct)
+        rc = conv_q8_direct(q, wp, &pl, sb, cg, mg, T, eb);
+    else if (avx2)
+        rc = conv_q8_im2col_avx2(q, wp, sb, cg, mg, T, eb);
 #endif
-#ifdef INTERP_HAVE_AVX2_GEMM
-    if (direct) {
-        int rc = conv_q8_direct(q, wp, sb, cg, mg, T, eb);
-        if (!q->cache)
-            mem_free(wp);
-        return rc;
-    }
-#endif
-    if (cg == 1 && mg == 1 && !pairs) {
-        size_t rows = g->in[0] * g->in[1], half = (g->in[2] + 1) / 2;
-        int16_t *split = interp_kbuf_get(&sb[3], rows * 2 * half * sizeof *split);
-        if (!split) {
-            if (!q->cache)
-                mem_free(wp);
-            return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise input");
-        }
-        for (size_t b = 0; b < q->n; b++)
-            for (size_t gi = 0; gi < q->groups; gi++) {
-                const char *xg = (const char *)q->x + (b * q->c + gi) * I;
-                dw_q8(g, xg, q->x_signed, q->x_zp, wq + gi * K, bias_adj[gi], acc, split);
-                finish_row(q->rq, acc, P, gi, q->out, q->out_signed, (b * q->m + gi) * P);
-            }
-        if (!q->cache)
-            mem_free(wp);
-        return 0;
-    }
-    for (size_t b = 0; b < q->n; b++) {
-        for (size_t gi = 0; gi < q->groups; gi++) {
-            size_t x_off = (b * q->c + gi * cg) * I;
-            if (pairs) {
-                im2col_tap_major(g, (const uint8_t *)q->x + x_off, cg, I, col,
-                                 (int16_t)q->x_zp);
-            } else {
-                for (size_t ci = 0; ci < cg; ci++) {
-                    if (q->x_signed)
-                        im2col_s8(g, (const int8_t *)q->x + x_off + ci * I, col, ci * T, false,
-                                  0, q->x_zp);
-                    else
-                        im2col_u8(g, (const uint8_t *)q->x + x_off + ci * I, col, ci * T, false,
-                                  0, q->x_zp);
-                }
-            }
-            const int32_t *bg = bias_adj + gi * mg;
-            if (pairs) {
-                gemm_q8_pairs(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
-            } else if (col2) {
-#ifdef INTERP_HAVE_AVX2_GEMM
-                /* tap pairs interleaved for vpmaddwd (an odd K pairs its last tap with 0) */
-                for (size_t k = 0; k < K; k += 2)
-                    interleave_avx2(col + k * P, k + 1 < K ? col + (k + 1) * P : NULL,
-                                    col2 + k * P, P);
-                for (size_t k = 0; k < K2; k++)
-                    rowp[k] = col2 + k * P * 2;
-                gemm_q8_avx2(acc, wpk + gi * mg * K2, rowp, bg, mg, K2, P);
-#else
-                (void)wpk;
-#endif
-            } else {
-                gemm_q8(acc, wq + gi * mg * Kp, col, bg, mg, Kp, P);
-            }
-            for (size_t mi = 0; mi < mg; mi++) {
-                size_t oc = gi * mg + mi;
-                finish_row(q->rq, acc + mi * P, P, oc, q->out, q->out_signed,
-                           (b * q->m + oc) * P);
-            }
-        }
-    }
+    else
+        rc = conv_q8_portable(q, wp, sb, cg, mg, T, Kp, pairs, eb);
     if (!q->cache)
         mem_free(wp);
-    return 0;
+    return rc;
 }
 
 /* One output row tile of the exact 8-bit matmul: acc[j] over k, j innermost (vectorises). */

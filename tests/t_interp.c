@@ -2,7 +2,9 @@
  * Tests of the reference interpreter against numbers computed elsewhere: every supported ONNX
  * backend node test (expected outputs from the ONNX reference implementation), every tensor
  * of the real models against ONNX Runtime 1.30.0 (tests/golden/ort, scripts/ort-dump.js),
- * the QLinearConv attribute models against ONNX Runtime (tests/data/qlinearconv), the fast
+ * the QLinearConv attribute models against ONNX Runtime (tests/data/qlinearconv); under
+ * `make test`, when onnxruntime-node is available, against a live ORT run instead, which the
+ * committed numbers must equal (scripts/ort-live.sh, docs/testing.md); the fast
  * kernels against ref/'s plain loops, and the run/bench commands.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -275,24 +277,85 @@ static struct interp *run_model(struct test_ctx *t_, struct graph *g, const char
     return ip;
 }
 
-/* Every tensor ONNX Runtime wrote into GOLDEN_DIR/<golden> equals ours (onnx mode). */
-static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
-                         const char *const *inputs, size_t n_inputs)
+/*
+ * The live ONNX Runtime dumps scripts/ort-live.sh wrote (`make test` sets MLFSCOPE_ORT_LIVE
+ * when onnxruntime-node was available), or NULL: then the committed goldens stand in.
+ */
+static const char *ort_live_dir(void)
+{
+    const char *d = getenv("MLFSCOPE_ORT_LIVE");
+    return d && *d ? d : NULL;
+}
+
+/* dir/sub/index.json parsed (caller cJSON_Deletes), or NULL after a test failure. */
+static cJSON *read_index(struct test_ctx *t_, const char *dir, const char *sub)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s/index.json", GOLDEN_DIR, golden);
+    snprintf(path, sizeof path, "%s/%s/index.json", dir, sub);
     size_t bytes;
     char *text = (char *)test_read_file(path, &bytes);
     if (!text) {
         test_fail(t_, __FILE__, __LINE__, "%s: missing", path);
-        return;
+        return NULL;
     }
     cJSON *idx = cJSON_ParseWithLength(text, bytes);
     mem_free(text);
-    if (!idx) {
+    if (!idx)
         test_fail(t_, __FILE__, __LINE__, "%s: bad JSON", path);
+    return idx;
+}
+
+/* The .npy file index idx gives for tensor name (NULL: first tensor), or NULL. */
+static const char *index_file(const cJSON *idx, const char *name)
+{
+    const cJSON *te;
+    cJSON_ArrayForEach(te, cJSON_GetObjectItemCaseSensitive(idx, "tensors")) {
+        const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "name"));
+        if (!name || (n && strcmp(n, name) == 0))
+            return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "file"));
+    }
+    return NULL;
+}
+
+/* Fails, naming tensor name of what, unless .npy files a (committed) and b (live) agree. */
+static void check_same_npy(struct test_ctx *t_, const char *what, const char *name,
+                           const char *a, const char *b)
+{
+    struct tensor_value va, vb;
+    struct errbuf eb;
+    errbuf_init(&eb);
+    if (npy_read_file(a, &va, &eb) != 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
         return;
     }
+    if (npy_read_file(b, &vb, &eb) != 0) {
+        test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
+        mem_free(va.data);
+        return;
+    }
+    char msg[200];
+    if (!same_value(&va, &vb, msg, sizeof msg))
+        test_fail(t_, __FILE__, __LINE__,
+                  "%s: tensor %s: committed golden %s disagrees with live ONNX Runtime %s: %s",
+                  what, name, a, b, msg);
+    mem_free(va.data);
+    mem_free(vb.data);
+}
+
+/*
+ * Every tensor ONNX Runtime wrote into <ref>/<golden> equals ours (onnx mode). ref is the
+ * live dump (every tensor) when there is one, and then each tensor in GOLDEN_DIR/<golden>
+ * must equal its live twin too; otherwise ref is GOLDEN_DIR.
+ */
+static void check_golden(struct test_ctx *t_, const char *golden, const char *model,
+                         const char *const *inputs, size_t n_inputs)
+{
+    const char *live = ort_live_dir();
+    const char *ref = live ? live : GOLDEN_DIR;
+    cJSON *idx = read_index(t_, ref, golden);
+    if (!idx)
+        return;
+    char path[512];
     struct graph g;
     graph_init(&g);
     struct interp_inputs in = {0};
@@ -319,7 +382,7 @@ static void check_golden(struct test_ctx *t_, const char *golden, const char *mo
         struct tensor_value want;
         struct errbuf eb;
         errbuf_init(&eb);
-        snprintf(path, sizeof path, "%s/%s/%s", GOLDEN_DIR, golden, file);
+        snprintf(path, sizeof path, "%s/%s/%s", ref, golden, file);
         if (npy_read_file(path, &want, &eb) != 0) {
             test_fail(t_, __FILE__, __LINE__, "%s", eb.msg);
             continue;
@@ -334,6 +397,22 @@ static void check_golden(struct test_ctx *t_, const char *golden, const char *mo
     interp_free(ip);
     interp_inputs_release(&in);
     graph_release(&g);
+    cJSON *committed = live ? read_index(t_, GOLDEN_DIR, golden) : NULL;
+    cJSON_ArrayForEach(te, cJSON_GetObjectItemCaseSensitive(committed, "tensors")) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "name"));
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(te, "file"));
+        const char *lfile = name ? index_file(idx, name) : NULL;
+        if (!file || !lfile) {
+            test_fail(t_, __FILE__, __LINE__, "%s: tensor %s: in %s, not in the live dump",
+                      golden, name ? name : "?", GOLDEN_DIR);
+            continue;
+        }
+        char lpath[512];
+        snprintf(path, sizeof path, "%s/%s/%s", GOLDEN_DIR, golden, file);
+        snprintf(lpath, sizeof lpath, "%s/%s/%s", live, golden, lfile);
+        check_same_npy(t_, golden, name, path, lpath);
+    }
+    cJSON_Delete(committed);
     cJSON_Delete(idx);
 }
 
@@ -375,7 +454,10 @@ TEST(interp, real_models_equal_onnxruntime_on_every_tensor)
                  in_tdnn, 1);
 }
 
-/* The QLinearConv models: ORT's outputs, with and without ORT's AVX2 u8 x s8 emulation. */
+/*
+ * The QLinearConv models: ORT's outputs, with and without ORT's AVX2 u8 x s8 emulation. With a
+ * live ORT dump, its output is the reference and the committed output must equal it.
+ */
 TEST(interp, qlinearconv_models_equal_onnxruntime)
 {
     DIR *d = opendir(QLC_DIR);
@@ -391,6 +473,24 @@ TEST(interp, qlinearconv_models_equal_onnxruntime)
         snprintf(model, sizeof model, "%s/%s.onnx", QLC_DIR, base);
         snprintf(input, sizeof input, "%s/%s.input.npy", QLC_DIR, base);
         snprintf(output, sizeof output, "%s/%s.output.npy", QLC_DIR, base);
+        const char *live = ort_live_dir();
+        if (live) {
+            char sub[300];
+            snprintf(sub, sizeof sub, "qlinearconv/%s", base);
+            cJSON *idx = read_index(t_, live, sub);
+            const char *file = index_file(idx, NULL);
+            if (!file) {
+                if (idx)
+                    test_fail(t_, __FILE__, __LINE__, "%s/%s: no tensor", live, sub);
+                cJSON_Delete(idx);
+                continue;
+            }
+            char lpath[1024];
+            snprintf(lpath, sizeof lpath, "%s/%s/%s", live, sub, file);
+            check_same_npy(t_, sub, "y", output, lpath);
+            snprintf(output, sizeof output, "%s", lpath);
+            cJSON_Delete(idx);
+        }
         struct tensor_value want;
         struct errbuf eb;
         errbuf_init(&eb);
@@ -518,6 +618,167 @@ TEST(interp, fast_int8_conv_equals_ref_in_every_mode)
         mem_free(shift);
         mem_free(wz);
     }
+}
+
+/*
+ * The fast paths at real-model sizes: 16-pixel GEMM blocks with ragged ends (P = 49, 225),
+ * several channel blocks, odd tap counts, depthwise phase planes for strides 1-3 with
+ * dilation and padding, uint8 data with per-channel weight zero points, against ref/.
+ */
+TEST(interp, fast_int8_conv_equals_ref_at_model_sizes)
+{
+    static const struct {
+        int32_t C, M, groups, H, W, KH, KW, s, d, pad;
+        bool u8;
+    } cases[] = {
+        {58, 58, 1, 28, 28, 1, 1, 1, 1, 0, false},     /* pointwise, P = 784 */
+        {232, 70, 1, 7, 7, 1, 1, 1, 1, 0, true},       /* pointwise, P = 49 */
+        {464, 130, 1, 3, 3, 3, 3, 1, 1, 1, false},     /* K2 = 2088: two channel blocks */
+        {16, 16, 1, 15, 15, 3, 3, 1, 1, 1, true},      /* direct with padding */
+        {3, 24, 1, 33, 33, 3, 3, 2, 1, 1, true},       /* im2col, K = 27 */
+        {10, 6, 2, 17, 11, 2, 3, 2, 2, 1, false},      /* grouped, strided, dilated */
+        {8, 12, 1, 15, 15, 1, 1, 2, 1, 0, false},      /* pointwise, stride 2: one phase */
+        {6, 10, 2, 14, 13, 3, 3, 3, 1, 1, true},       /* stride 3: im2col */
+        {58, 58, 58, 28, 28, 3, 3, 1, 1, 1, true},     /* depthwise stride 1 */
+        {58, 58, 58, 56, 56, 3, 3, 2, 1, 1, true},     /* depthwise stride 2 */
+        {24, 24, 24, 14, 14, 3, 3, 2, 1, 1, false},
+        {7, 7, 7, 13, 9, 5, 5, 2, 2, 2, false},        /* dilated */
+        {5, 5, 5, 7, 20, 1, 3, 3, 1, 0, true},         /* stride 3 */
+        {4, 4, 4, 7, 7, 9, 9, 1, 1, 4, false},         /* 81 taps: the fallback */
+    };
+    uint32_t seed = 4242;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int32_t C = cases[ci].C, M = cases[ci].M, G = cases[ci].groups, H = cases[ci].H,
+                W = cases[ci].W, KH = cases[ci].KH, KW = cases[ci].KW, st = cases[ci].s,
+                dl = cases[ci].d, pd = cases[ci].pad, cg = C / G;
+        bool u8 = cases[ci].u8;
+        int32_t OH = (H + 2 * pd - dl * (KH - 1) - 1) / st + 1;
+        int32_t OW = (W + 2 * pd - dl * (KW - 1) - 1) / st + 1;
+        size_t nx = (size_t)(C * H * W), nw = (size_t)(M * cg * KH * KW),
+               no = (size_t)(M * OH * OW);
+        uint8_t *x = mem_alloc(nx), *w = mem_alloc(nw), *o1 = mem_alloc(no), *o2 = mem_alloc(no);
+        int32_t *bias = mem_alloc((size_t)M * 4), *mult = mem_alloc((size_t)M * 4),
+                *shift = mem_alloc((size_t)M * 4), *wz = mem_calloc((size_t)M, 4);
+        REQUIRE(x && w && o1 && o2 && bias && mult && shift && wz);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = (uint8_t)rnd(&seed);
+        for (size_t i = 0; i < nw; i++)
+            w[i] = (uint8_t)rnd(&seed);
+        for (int32_t m = 0; m < M; m++) {
+            bias[m] = (int32_t)(rnd(&seed) % 20001) - 10000;
+            interp_multiplier_tflite(0.00002 + (rnd(&seed) % 1000) * 1e-6, &mult[m], &shift[m]);
+            wz[m] = u8 ? (int32_t)(rnd(&seed) % 256) : 0;
+        }
+        int32_t in_zp = u8 ? (int32_t)(rnd(&seed) % 256) : (int32_t)(rnd(&seed) % 256) - 128;
+        int32_t out_zp = (int32_t)(rnd(&seed) % 21) - 10 + (u8 ? 128 : 0);
+        int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+        struct ref_conv2d_params p = {
+            .layout = REF_LAYOUT_NCHW, .groups = G, .stride_h = st, .stride_w = st,
+            .dilation_h = dl, .dilation_w = dl, .pad_top = pd, .pad_left = pd,
+            .pad_bottom = pd, .pad_right = pd, .in_zp = in_zp, .w_zp = wz, .n_w_zp = (size_t)M,
+            .rq = {.round = REF_ROUND_CMSIS_DOUBLE, .n = (size_t)M, .mult = mult, .shift = shift,
+                   .out_zp = out_zp, .act_min = lo, .act_max = hi},
+        };
+        struct ref_shape xs = {4, {1, C, H, W}}, ws = {4, {M, cg, KH, KW}}, bs = {1, {M}},
+                         os = {4, {1, M, OH, OW}};
+        if (u8)
+            CHECK_EQ_INT(ref_conv2d_u8(&p, &xs, x, &ws, w, &bs, bias, &os, o1), REF_OK);
+        else
+            CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, (const int8_t *)x, &ws, (const int8_t *)w, &bs,
+                                       bias, &os, (int8_t *)o1), REF_OK);
+        struct interp_requant rq = {
+            .arith = INTERP_ARITH_TFLM, .n = (size_t)M, .mult = mult, .shift = shift,
+            .zp = out_zp, .qmin = lo, .qmax = hi,
+        };
+        struct interp_kbuf kb[INTERP_N_KBUF] = {{0}};
+        void *cache = NULL;
+        struct interp_qconv qc = {
+            .geom = {.in = {1, (size_t)H, (size_t)W}, .out = {1, (size_t)OH, (size_t)OW},
+                     .k = {1, (size_t)KH, (size_t)KW}, .s = {1, (size_t)st, (size_t)st},
+                     .d = {1, (size_t)dl, (size_t)dl}, .pb = {0, (size_t)pd, (size_t)pd}},
+            .n = 1, .c = (size_t)C, .m = (size_t)M, .groups = (size_t)G, .x = x,
+            .x_signed = !u8, .x_zp = in_zp, .w = w, .w_signed = !u8, .w_zp = wz,
+            .bias = bias, .rq = &rq, .out = o2, .out_signed = !u8, .scratch = kb,
+            .cache = &cache,
+        };
+        struct errbuf eb;
+        errbuf_init(&eb);
+        /* twice: the second run takes the cached weights and reused scratch */
+        for (int rep = 0; rep < 2; rep++) {
+            memset(o2, 0x5a, no);
+            CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+            if (memcmp(o2, o1, no) != 0) {
+                size_t i = 0;
+                while (o2[i] == o1[i])
+                    i++;
+                test_fail(t_, __FILE__, __LINE__, "case %zu run %d: output %zu is %d, ref %d",
+                          ci, rep, i, o2[i], o1[i]);
+                break;
+            }
+        }
+        for (int i = 0; i < INTERP_N_KBUF; i++)
+            interp_kbuf_release(&kb[i]);
+        mem_free(cache);
+        mem_free(x);
+        mem_free(w);
+        mem_free(o1);
+        mem_free(o2);
+        mem_free(bias);
+        mem_free(mult);
+        mem_free(shift);
+        mem_free(wz);
+    }
+}
+
+/*
+ * The vectorised TFLite output stage at its edges: accumulators near INT32_MIN/MAX and on
+ * rounding ties, shifts 0 and -31, the largest multiplier, through a 1x1 convolution whose
+ * accumulator is bias + x (weight 1), against ref/.
+ */
+TEST(interp, fast_tflm_output_stage_edges_equal_ref)
+{
+    static const int32_t biases[] = {INT32_MIN + 128, INT32_MAX - 127, 0, 64, -64, 1 << 20,
+                                     -(1 << 20), 12345678, -12345678};
+    static const int32_t shifts[] = {0, -1, -7, -8, -15, -30, -31};
+    static const int32_t mults[] = {INT32_MAX, 1 << 30, 1518500250, 1073741825};
+    enum { NB = 9, NS = 7, NM = 4, M = NB * NS * NM, P = 256 + 37 };
+    int8_t x[P], w[M], o1[M * P], o2[M * P];
+    int32_t bias[M], mult[M], shift[M], wz[M] = {0};
+    for (int p = 0; p < P; p++)
+        x[p] = (int8_t)(p - 128);
+    for (int m = 0; m < M; m++) {
+        w[m] = 1;
+        bias[m] = biases[m % NB];
+        shift[m] = shifts[(m / NB) % NS];
+        mult[m] = mults[m / (NB * NS)];
+    }
+    struct ref_conv2d_params p = {
+        .layout = REF_LAYOUT_NCHW, .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+        .dilation_w = 1, .in_zp = 0, .w_zp = NULL, .n_w_zp = 1,
+        .rq = {.round = REF_ROUND_CMSIS_DOUBLE, .n = M, .mult = mult, .shift = shift,
+               .out_zp = -3, .act_min = -128, .act_max = 127},
+    };
+    struct ref_shape xs = {4, {1, 1, 1, P}}, ws = {4, {M, 1, 1, 1}}, bs = {1, {M}},
+                     os = {4, {1, M, 1, P}};
+    CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, x, &ws, w, &bs, bias, &os, o1), REF_OK);
+    struct interp_requant rq = {
+        .arith = INTERP_ARITH_TFLM, .n = M, .mult = mult, .shift = shift, .zp = -3,
+        .qmin = -128, .qmax = 127,
+    };
+    struct interp_kbuf kb[INTERP_N_KBUF] = {{0}};
+    struct interp_qconv qc = {
+        .geom = {.in = {1, 1, P}, .out = {1, 1, P}, .k = {1, 1, 1}, .s = {1, 1, 1},
+                 .d = {1, 1, 1}},
+        .n = 1, .c = 1, .m = M, .groups = 1, .x = x, .x_signed = true, .w = w,
+        .w_signed = true, .w_zp = wz, .bias = bias, .rq = &rq, .out = o2, .out_signed = true,
+        .scratch = kb,
+    };
+    struct errbuf eb;
+    errbuf_init(&eb);
+    CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+    CHECK_MEM(o2, o1, sizeof o1);
+    for (int i = 0; i < INTERP_N_KBUF; i++)
+        interp_kbuf_release(&kb[i]);
 }
 
 TEST(interp, fast_tflm_add_equals_ref)
