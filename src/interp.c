@@ -221,6 +221,7 @@ static int concat_place(struct interp_ctx *c, size_t k, int t, enum dtype dt, in
         }
         buf_unref(ip->bufs[t]);
         ip->bufs[t] = cb;
+        ip->alias[t] = false;       /* the owner */
         set_out(c, k, dt, rank, dims, cb->data, bytes);
         *data = cb->data;
         return 1;
@@ -250,6 +251,7 @@ static int concat_place(struct interp_ctx *c, size_t k, int t, enum dtype dt, in
     cb->refs++;
     buf_unref(ip->bufs[t]);
     ip->bufs[t] = cb;
+    ip->alias[t] = true;            /* borrowed from the Concat's output */
     set_out(c, k, dt, rank, dims, p, bytes);
     *data = p;
     return 1;

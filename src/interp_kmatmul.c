@@ -11,7 +11,7 @@
 
 #include "mem.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define MMQ8_HAVE_AVX2 1
 #endif
