@@ -553,6 +553,260 @@ static void gemm_f32(float *restrict out, const float *restrict w, const float *
     gemm_f32_body(out, w, col, bias, M, K, P);
 }
 
+/*
+ * Depthwise 2-D through phase planes. Stride (sh, sw) splits the zero-padded input (x - x_zp)
+ * into sh x sw phase planes, plane (ry, rx)[i][j] = xpad[i*sh + ry][j*sw + rx], each Hq x Wq.
+ * Tap (ky, kx) then reads one plane at a fixed offset with unit stride, so output row-major
+ * index q = oy*Wq + ox sums w[t] * plane_t[q + off_t]: long contiguous loops however small
+ * the image. Columns ox >= OW of the Wq-wide rows are computed and dropped.
+ */
+struct dw_plan {
+    size_t sh, sw, Hq, Wq, Q;   /* strides, phase plane size, outputs computed (OH x Wq) */
+    size_t plane;               /* int16 elements per phase plane, with read-over slack */
+    size_t off[64];             /* per tap: plane index * plane + row/col offset */
+    bool used[64];              /* per phase (ry * sw + rx): read by some tap */
+};
+
+#define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
+
+static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
+{
+    size_t KH = g->k[1], KW = g->k[2];
+    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64 || g->s[1] * g->s[2] > 64)
+        return false;
+    size_t sh = g->s[1], sw = g->s[2];
+    size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;
+    memset(pl->used, 0, sizeof pl->used);
+    pl->sh = sh;
+    pl->sw = sw;
+    pl->Hq = g->out[1] + oy_max;
+    pl->Wq = g->out[2] + ox_max;
+    pl->Q = (g->out[1] * pl->Wq + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+    /* the last block reads up to Q + the largest offset */
+    pl->plane = pl->Q + oy_max * pl->Wq + ox_max + DW_BLOCK;
+    if (pl->plane < pl->Hq * pl->Wq)
+        pl->plane = pl->Hq * pl->Wq;
+    for (size_t ky = 0; ky < KH; ky++)
+        for (size_t kx = 0; kx < KW; kx++) {
+            size_t dy = ky * g->d[1], dx = kx * g->d[2];
+            size_t phase = (dy % sh) * sw + dx % sw;
+            pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
+            pl->used[phase] = true;
+        }
+    return true;
+}
+
+#ifdef INTERP_HAVE_FMA_CLONE
+/*
+ * gemm_f32_fma over row pointers: out[m][p] (row stride p_blocks16(P)) for 16-pixel blocks,
+ * rows[k] readable for that many. Each output is summed as MLAS does (see gemm_f32_body):
+ * an FMA chain from zero per block of SGEMM_KBLOCK taps in k order, blocks added to the
+ * output one after another; the bias is added afterwards by the caller. Six or four
+ * channels at a time, so 12 or 8 chains hide the FMA latency.
+ */
+/* The k0 block of six channels x 16 pixels: 12 FMA chains in registers. */
+INTERP_FMA static inline void gemm_f32_6x16(float *o, size_t ps, const float *w0, size_t K,
+                                            const float *const *rows, size_t p, size_t k0,
+                                            size_t k1)
+{
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+    __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+    for (size_t k = k0; k < k1; k++) {
+        __m256 c0 = _mm256_loadu_ps(rows[k] + p), c1 = _mm256_loadu_ps(rows[k] + p + 8);
+        const float *wk = w0 + k;
+        __m256 v = _mm256_broadcast_ss(wk);
+        a00 = _mm256_fmadd_ps(v, c0, a00);
+        a01 = _mm256_fmadd_ps(v, c1, a01);
+        v = _mm256_broadcast_ss(wk + K);
+        a10 = _mm256_fmadd_ps(v, c0, a10);
+        a11 = _mm256_fmadd_ps(v, c1, a11);
+        v = _mm256_broadcast_ss(wk + 2 * K);
+        a20 = _mm256_fmadd_ps(v, c0, a20);
+        a21 = _mm256_fmadd_ps(v, c1, a21);
+        v = _mm256_broadcast_ss(wk + 3 * K);
+        a30 = _mm256_fmadd_ps(v, c0, a30);
+        a31 = _mm256_fmadd_ps(v, c1, a31);
+        v = _mm256_broadcast_ss(wk + 4 * K);
+        a40 = _mm256_fmadd_ps(v, c0, a40);
+        a41 = _mm256_fmadd_ps(v, c1, a41);
+        v = _mm256_broadcast_ss(wk + 5 * K);
+        a50 = _mm256_fmadd_ps(v, c0, a50);
+        a51 = _mm256_fmadd_ps(v, c1, a51);
+    }
+    __m256 r[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
+    for (size_t j = 0; j < 6; j++)
+        for (size_t h = 0; h < 2; h++) {
+            float *d = o + j * ps + h * 8;
+            _mm256_storeu_ps(d, k0 == 0 ? r[2 * j + h] : _mm256_add_ps(_mm256_loadu_ps(d),
+                                                                       r[2 * j + h]));
+        }
+}
+
+/* The same for four channels (8 chains). */
+INTERP_FMA static inline void gemm_f32_4x16(float *o, size_t ps, const float *w0, size_t K,
+                                            const float *const *rows, size_t p, size_t k0,
+                                            size_t k1)
+{
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+    __m256 a30 = a00, a31 = a00;
+    for (size_t k = k0; k < k1; k++) {
+        __m256 c0 = _mm256_loadu_ps(rows[k] + p), c1 = _mm256_loadu_ps(rows[k] + p + 8);
+        const float *wk = w0 + k;
+        __m256 v = _mm256_broadcast_ss(wk);
+        a00 = _mm256_fmadd_ps(v, c0, a00);
+        a01 = _mm256_fmadd_ps(v, c1, a01);
+        v = _mm256_broadcast_ss(wk + K);
+        a10 = _mm256_fmadd_ps(v, c0, a10);
+        a11 = _mm256_fmadd_ps(v, c1, a11);
+        v = _mm256_broadcast_ss(wk + 2 * K);
+        a20 = _mm256_fmadd_ps(v, c0, a20);
+        a21 = _mm256_fmadd_ps(v, c1, a21);
+        v = _mm256_broadcast_ss(wk + 3 * K);
+        a30 = _mm256_fmadd_ps(v, c0, a30);
+        a31 = _mm256_fmadd_ps(v, c1, a31);
+    }
+    __m256 r[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+    for (size_t j = 0; j < 4; j++)
+        for (size_t h = 0; h < 2; h++) {
+            float *d = o + j * ps + h * 8;
+            _mm256_storeu_ps(d, k0 == 0 ? r[2 * j + h] : _mm256_add_ps(_mm256_loadu_ps(d),
+                                                                       r[2 * j + h]));
+        }
+}
+
+/* The same for one channel. */
+INTERP_FMA static inline void gemm_f32_1x16(float *o, const float *w0, const float *const *rows,
+                                            size_t p, size_t k0, size_t k1)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    for (size_t k = k0; k < k1; k++) {
+        __m256 v = _mm256_broadcast_ss(w0 + k);
+        a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(rows[k] + p), a0);
+        a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(rows[k] + p + 8), a1);
+    }
+    _mm256_storeu_ps(o, k0 == 0 ? a0 : _mm256_add_ps(_mm256_loadu_ps(o), a0));
+    _mm256_storeu_ps(o + 8, k0 == 0 ? a1 : _mm256_add_ps(_mm256_loadu_ps(o + 8), a1));
+}
+
+/*
+ * gemm_f32_fma over row pointers: out[m][p] (row stride p_blocks16(P)) for 16-pixel blocks,
+ * rows[k] readable for that many. Each output is summed as MLAS does (see gemm_f32_body):
+ * an FMA chain from zero per block of SGEMM_KBLOCK taps in k order, blocks added to the
+ * output one after another; the bias is added afterwards by the caller. Six or four
+ * channels at a time, so 12 or 8 chains hide the FMA latency.
+ */
+INTERP_FMA static void gemm_f32_rows_fma(float *restrict out, const float *restrict w,
+                                         const float *const *rows, size_t M, size_t K, size_t P)
+{
+    size_t ps = (P + 15) & ~(size_t)15;
+    for (size_t p = 0; p < ps; p += 16)
+        for (size_t m = 0, n; m < M; m += n) {
+            n = M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
+            for (size_t k0 = 0; k0 < K || k0 == 0; k0 += SGEMM_KBLOCK) {
+                size_t k1 = K - k0 < SGEMM_KBLOCK ? K : k0 + SGEMM_KBLOCK;
+                if (n == 6)
+                    gemm_f32_6x16(out + m * ps + p, ps, w + m * K, K, rows, p, k0, k1);
+                else if (n == 4)
+                    gemm_f32_4x16(out + m * ps + p, ps, w + m * K, K, rows, p, k0, k1);
+                else
+                    gemm_f32_1x16(out + m * ps + p, w + m * K, rows, p, k0, k1);
+                if (K == 0)
+                    break;
+            }
+        }
+}
+
+/* One channel's phase planes (dw_plan's layout) of floats, 0 in the padding and the slack. */
+static void phases_f32(const struct interp_kgeom *g, const struct dw_plan *pl, const float *x,
+                       float *planes)
+{
+    size_t H = g->in[1], W = g->in[2];
+    for (size_t ry = 0; ry < pl->sh; ry++)
+        for (size_t rx = 0; rx < pl->sw; rx++) {
+            float *dst = planes + (ry * pl->sw + rx) * pl->plane;
+            if (!pl->used[ry * pl->sw + rx])
+                continue;
+            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
+            size_t lo, hi;
+            inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);
+            for (size_t i = 0; i < pl->Hq; i++, dst += pl->Wq) {
+                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
+                if (iy < 0 || iy >= (int64_t)H || lo >= hi) {
+                    memset(dst, 0, pl->Wq * sizeof *dst);
+                    continue;
+                }
+                const float *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * pl->sw));
+                memset(dst, 0, lo * sizeof *dst);
+                if (pl->sw == 1) {
+                    memcpy(dst + lo, src, (hi - lo) * sizeof *dst);
+                } else {
+                    size_t sw = pl->sw;
+                    for (size_t j = 0; j < hi - lo; j++)
+                        dst[lo + j] = src[j * sw];
+                }
+                memset(dst + hi, 0, (pl->Wq - hi) * sizeof *dst);
+            }
+            memset(dst, 0, (pl->plane - pl->Hq * pl->Wq) * sizeof *dst);
+        }
+}
+
+/* dst[i] = src[i] (+ *bias, one float add as MLAS does after its GEMM) for i < n. */
+static void bias_row(float *restrict dst, const float *restrict src, size_t n,
+                     const float *bias)
+{
+    if (!bias) {
+        memcpy(dst, src, n * sizeof *dst);
+        return;
+    }
+    float bv = *bias;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i] + bv;
+}
+
+/*
+ * Float 2-D convolution without im2col: rows (channel, tap) in im2col's k order are shifted
+ * views of the channels' phase planes, whose padding holds the 0.0 im2col would write, so
+ * every output sees the same fused multiply-adds in the same order (the same floats).
+ */
+static int conv_f32_direct(const struct interp_kgeom *g, const struct dw_plan *pl, size_t n,
+                           size_t c, size_t m, size_t groups, const float *x, const float *w,
+                           const float *bias, float *o, struct errbuf *eb)
+{
+    size_t T = n_taps(g), I = n_in(g), OH = g->out[1], OW = g->out[2], P = OH * OW;
+    size_t cg = c / groups, mg = m / groups, K = cg * T, Pq = OH * pl->Wq;
+    size_t ps = (Pq + 15) & ~(size_t)15, ch = pl->sh * pl->sw * pl->plane;
+    size_t pbytes, obytes;
+    if (!size_mul(ch, cg, &pbytes) || !size_mul(pbytes, sizeof(float), &pbytes) ||
+        !size_mul(ps, mg ? mg : 1, &obytes) || !size_mul(obytes, sizeof(float), &obytes))
+        return errbuf_set(eb, ST_ELIMIT, "convolution too large");
+    float *planes = mem_alloc(pbytes ? pbytes : 1), *acc = mem_alloc(obytes);
+    const float **rows = mem_alloc((K ? K : 1) * sizeof *rows);
+    if (!planes || !acc || !rows) {
+        mem_free(planes);
+        mem_free(acc);
+        mem_free(rows);
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the convolution");
+    }
+    for (size_t ci = 0; ci < cg; ci++)
+        for (size_t t = 0; t < T; t++)
+            rows[ci * T + t] = planes + ci * ch + pl->off[t];
+    for (size_t b = 0; b < n; b++)
+        for (size_t gi = 0; gi < groups; gi++) {
+            for (size_t ci = 0; ci < cg; ci++)
+                phases_f32(g, pl, x + (b * c + gi * cg + ci) * I, planes + ci * ch);
+            gemm_f32_rows_fma(acc, w + gi * mg * K, rows, mg, K, Pq);
+            for (size_t mi = 0; mi < mg; mi++)
+                for (size_t oy = 0; oy < OH; oy++)
+                    bias_row(o + (b * m + gi * mg + mi) * P + oy * OW,
+                             acc + mi * ps + oy * pl->Wq, OW, bias ? &bias[gi * mg + mi] : NULL);
+        }
+    mem_free(planes);
+    mem_free(acc);
+    mem_free(rows);
+    return 0;
+}
+#endif
+
 int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m, size_t groups,
                       const float *x, const float *w, const float *bias, float *o,
                       struct errbuf *eb)
@@ -560,6 +814,12 @@ int interp_k_conv_f32(const struct interp_kgeom *g, size_t n, size_t c, size_t m
     size_t P = n_out(g), T = n_taps(g), I = n_in(g);
     size_t cg = c / groups, mg = m / groups, K = cg * T;
     bool direct = is_pointwise(g);
+#ifdef INTERP_HAVE_FMA_CLONE
+    struct dw_plan pl;
+    if (!direct && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        dw_plan_make(g, &pl))
+        return conv_f32_direct(g, &pl, n, c, m, groups, x, w, bias, o, eb);
+#endif
     float *col = NULL;
     if (!direct) {
         size_t bytes;
@@ -1229,49 +1489,6 @@ INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x
                     }
                 }
             }
-}
-
-/*
- * Depthwise 2-D through phase planes. Stride (sh, sw) splits the zero-padded input (x - x_zp)
- * into sh x sw phase planes, plane (ry, rx)[i][j] = xpad[i*sh + ry][j*sw + rx], each Hq x Wq.
- * Tap (ky, kx) then reads one plane at a fixed offset with unit stride, so output row-major
- * index q = oy*Wq + ox sums w[t] * plane_t[q + off_t]: long contiguous loops however small
- * the image. Columns ox >= OW of the Wq-wide rows are computed and dropped.
- */
-struct dw_plan {
-    size_t sh, sw, Hq, Wq, Q;   /* strides, phase plane size, outputs computed (OH x Wq) */
-    size_t plane;               /* int16 elements per phase plane, with read-over slack */
-    size_t off[64];             /* per tap: plane index * plane + row/col offset */
-    bool used[64];              /* per phase (ry * sw + rx): read by some tap */
-};
-
-#define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
-
-static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
-{
-    size_t KH = g->k[1], KW = g->k[2];
-    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64 || g->s[1] * g->s[2] > 64)
-        return false;
-    size_t sh = g->s[1], sw = g->s[2];
-    size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;
-    memset(pl->used, 0, sizeof pl->used);
-    pl->sh = sh;
-    pl->sw = sw;
-    pl->Hq = g->out[1] + oy_max;
-    pl->Wq = g->out[2] + ox_max;
-    pl->Q = (g->out[1] * pl->Wq + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
-    /* the last block reads up to Q + the largest offset */
-    pl->plane = pl->Q + oy_max * pl->Wq + ox_max + DW_BLOCK;
-    if (pl->plane < pl->Hq * pl->Wq)
-        pl->plane = pl->Hq * pl->Wq;
-    for (size_t ky = 0; ky < KH; ky++)
-        for (size_t kx = 0; kx < KW; kx++) {
-            size_t dy = ky * g->d[1], dx = kx * g->d[2];
-            size_t phase = (dy % sh) * sw + dx % sw;
-            pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
-            pl->used[phase] = true;
-        }
-    return true;
 }
 
 /* The phase planes of one channel: int16 x - x_zp, 0 in the padding and the slack. */

@@ -781,6 +781,71 @@ TEST(interp, fast_tflm_output_stage_edges_equal_ref)
         interp_kbuf_release(&kb[i]);
 }
 
+/*
+ * Float convolutions through the phase-plane path (strides 1-3, dilation, groups, padding,
+ * more than 256 taps) against ref/'s plain tap-order sums: the fast path fuses its
+ * multiply-adds as ONNX Runtime does, so the two agree to rounding, not bit for bit (the
+ * bit-exact check is the ORT comparison of the real models).
+ */
+TEST(interp, fast_float_conv_agrees_with_ref)
+{
+    static const struct {
+        int32_t C, M, groups, H, W, KH, KW, s, d, pad;
+    } cases[] = {
+        {16, 16, 1, 32, 32, 3, 3, 1, 1, 1}, {16, 32, 1, 32, 32, 3, 3, 2, 1, 1},
+        {16, 32, 1, 32, 32, 1, 1, 2, 1, 0}, {6, 9, 3, 13, 17, 3, 2, 3, 2, 2},
+        {40, 7, 1, 9, 9, 3, 3, 1, 1, 0},    {3, 5, 1, 20, 7, 5, 5, 2, 1, 2},
+    };
+    uint32_t seed = 99;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int32_t C = cases[ci].C, M = cases[ci].M, G = cases[ci].groups, H = cases[ci].H,
+                W = cases[ci].W, KH = cases[ci].KH, KW = cases[ci].KW, st = cases[ci].s,
+                dl = cases[ci].d, pd = cases[ci].pad, cg = C / G;
+        int32_t OH = (H + 2 * pd - dl * (KH - 1) - 1) / st + 1;
+        int32_t OW = (W + 2 * pd - dl * (KW - 1) - 1) / st + 1;
+        size_t nx = (size_t)(C * H * W), nw = (size_t)(M * cg * KH * KW),
+               no = (size_t)(M * OH * OW);
+        float *x = mem_alloc(nx * 4), *w = mem_alloc(nw * 4), *b = mem_alloc((size_t)M * 4);
+        float *o1 = mem_alloc(no * 4), *o2 = mem_alloc(no * 4);
+        REQUIRE(x && w && b && o1 && o2);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = (float)((int32_t)(rnd(&seed) % 2001) - 1000) / 500.0f;
+        for (size_t i = 0; i < nw; i++)
+            w[i] = (float)((int32_t)(rnd(&seed) % 2001) - 1000) / 700.0f;
+        for (int32_t m = 0; m < M; m++)
+            b[m] = (float)((int32_t)(rnd(&seed) % 201) - 100) / 50.0f;
+        struct ref_conv2d_f32_params p = {
+            .geo = {.layout = REF_LAYOUT_NCHW, .groups = G, .stride_h = st, .stride_w = st,
+                    .dilation_h = dl, .dilation_w = dl, .pad_top = pd, .pad_left = pd,
+                    .pad_bottom = pd, .pad_right = pd},
+            .act_min = -INFINITY, .act_max = INFINITY,
+        };
+        struct ref_shape xs = {4, {1, C, H, W}}, ws = {4, {M, cg, KH, KW}}, bs = {1, {M}},
+                         os = {4, {1, M, OH, OW}};
+        CHECK_EQ_INT(ref_conv2d_f32(&p, &xs, x, &ws, w, &bs, b, &os, o1), REF_OK);
+        struct interp_kgeom g = {
+            .in = {1, (size_t)H, (size_t)W}, .out = {1, (size_t)OH, (size_t)OW},
+            .k = {1, (size_t)KH, (size_t)KW}, .s = {1, (size_t)st, (size_t)st},
+            .d = {1, (size_t)dl, (size_t)dl}, .pb = {0, (size_t)pd, (size_t)pd},
+        };
+        struct errbuf eb;
+        errbuf_init(&eb);
+        CHECK_EQ_INT(interp_k_conv_f32(&g, 1, (size_t)C, (size_t)M, (size_t)G, x, w, b, o2, &eb),
+                     0);
+        size_t bad = 0;
+        for (size_t i = 0; i < no; i++)
+            bad += fabsf(o1[i] - o2[i]) > 1e-4f * (1.0f + fabsf(o1[i]));
+        if (bad)
+            test_fail(t_, __FILE__, __LINE__, "case %zu: %zu of %zu outputs differ", ci, bad,
+                      no);
+        mem_free(x);
+        mem_free(w);
+        mem_free(b);
+        mem_free(o1);
+        mem_free(o2);
+    }
+}
+
 TEST(interp, fast_tflm_add_equals_ref)
 {
     uint32_t seed = 777;
