@@ -15,6 +15,8 @@
 #include "../src/interp_int.h"
 #include "../src/interp_kernels.h"
 #include "../src/mem.h"
+#include "../src/model.h"
+#include "../ref/ref.h"
 
 /* xorshift, fixed seed: deterministic */
 static uint32_t rnd(uint32_t *s)
@@ -465,4 +467,55 @@ TEST(kernels_ops, concat_inputs_written_in_place_equal_a_plain_concatenation)
     check_concat_in_place(t_, 2, s1, s1, false);    /* dims before the axis not 1: copies */
     check_concat_in_place(t_, 1, s1, s3, false);    /* static shapes wrong: copies */
     check_concat_in_place(t_, 1, s3, s1, true);     /* (the other way round) */
+}
+
+/*
+ * ShuffleNet v2's last layer, QLinearAdd of the [1, 1000] matmul and the [1000] bias, in
+ * TFLM mode takes the flat int8/uint8 add kernel (same element count, different rank): its
+ * output equals ref/'s broadcasting add on the captured inputs with the layer's parameters.
+ */
+TEST(kernels_ops, tflm_add_of_bias_with_fewer_dims_equals_ref_broadcast_add)
+{
+    const char *model = "tests/data/onnx-models/shufflenet-v2-12-int8-qop/model.onnx";
+    const char *in[] = {"tests/data/onnx-models/shufflenet-v2-12-int8-qop/test_data_set_0/"
+                        "input_0.pb"};
+    struct errbuf eb;
+    errbuf_init(&eb);
+    struct graph g;
+    struct interp_inputs ins = {0};
+    struct interp *ip = NULL;
+    struct interp_options opts = {.arith = INTERP_ARITH_TFLM, .capture = true};
+    REQUIRE(model_load(&g, model, NULL, &eb) == 0);
+    REQUIRE(interp_inputs_load(&g, 1, in, DTYPE_UNKNOWN, 0, NULL, &ins, &eb) == 0);
+    REQUIRE(interp_new(&g, &opts, &ip, &eb) == 0);
+    REQUIRE(interp_inputs_bind(ip, &ins, &eb) == 0);
+    REQUIRE(interp_run(ip, &eb) == 0);
+    int ta = graph_find_tensor(&g, "output_MatMul_quantized");
+    int tb = graph_find_tensor(&g, "fc.bias_quantized");
+    int ty = graph_find_tensor(&g, "output_quantized");
+    REQUIRE(ta >= 0 && tb >= 0 && ty >= 0);
+    const struct tensor_value *a = interp_value(ip, ta), *b = interp_value(ip, tb),
+                              *y = interp_value(ip, ty);
+    REQUIRE(a && b && y && a->dtype == DTYPE_U8 && b->dtype == DTYPE_U8);
+    CHECK_EQ_INT(a->rank, 2);
+    CHECK_EQ_INT(b->rank, 1);
+    const struct tensor *A = &g.tensors[ta], *B = &g.tensors[tb], *Y = &g.tensors[ty];
+    struct interp_layer_params lp = {.arith = INTERP_ARITH_TFLM};
+    int32_t m[3], sh[3];
+    int32_t ls = interp_add_multipliers(&lp, INTERP_ARITH_TFLM, A->quant.scale[0],
+                                        B->quant.scale[0], Y->quant.scale[0], m, sh);
+    struct ref_add_params p = {
+        .round = REF_ROUND_CMSIS_DOUBLE, .in1_zp = A->quant.zero_point[0],
+        .in2_zp = B->quant.zero_point[0], .out_zp = Y->quant.zero_point[0], .left_shift = ls,
+        .in1_mult = m[0], .in1_shift = sh[0], .in2_mult = m[1], .in2_shift = sh[1],
+        .out_mult = m[2], .out_shift = sh[2], .act_min = 0, .act_max = 255,
+    };
+    struct ref_shape as = {2, {1, 1000}}, bs = {1, {1000}}, ys = {2, {1, 1000}};
+    uint8_t want[1000];
+    REQUIRE(interp_elems(a) == 1000 && interp_elems(y) == 1000);
+    CHECK_EQ_INT(ref_add_u8(&p, &as, a->data, &bs, b->data, &ys, want), REF_OK);
+    CHECK_MEM(y->data, want, 1000);
+    interp_free(ip);
+    interp_inputs_release(&ins);
+    graph_release(&g);
 }
