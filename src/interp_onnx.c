@@ -1467,7 +1467,7 @@ static int pool(struct interp_ctx *c, enum pool_kind kind, bool global, struct e
     int64_t d[MAXR];
     out_dims(&g, g.c, d);
     void *o;
-    TRY(interp_out(c, 0, x->dtype, x->rank, d, &o, eb));
+    TRY(interp_out_uninit(c, 0, x->dtype, x->rank, d, &o, eb));
     struct interp_kgeom k;
     fill_kgeom(&g, &k);
     bool include_pad = node_attr_int(c->node, "count_include_pad", 0) != 0;
