@@ -482,6 +482,7 @@ TEST(kernels_ops, tflm_add_of_bias_with_fewer_dims_equals_ref_broadcast_add)
     struct errbuf eb;
     errbuf_init(&eb);
     struct graph g;
+    graph_init(&g);
     struct interp_inputs ins = {0};
     struct interp *ip = NULL;
     struct interp_options opts = {.arith = INTERP_ARITH_TFLM, .capture = true};
