@@ -85,22 +85,33 @@ static inline __attribute__((always_inline)) void block_plain(const int8_t *bp,
 }
 
 #ifdef MMQ8_HAVE_AVX2
+/* eight named sums: an array of them would live on the stack at -O2 */
 #define MMQ8_AVX2_BLOCK(NAME, CVT)                                                          \
     __attribute__((target("avx2"))) static void NAME(const int8_t *bp, const int32_t *ap,   \
                                                      size_t k2, int32_t *acc)               \
     {                                                                                       \
-        __m256i c[8];                                                                       \
-        for (int t = 0; t < 8; t++)                                                         \
-            c[t] = _mm256_setzero_si256();                                                  \
+        __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0,   \
+                c6 = c0, c7 = c0;                                                           \
         for (size_t k = 0; k < k2; k++) {                                                   \
             __m256i a = _mm256_set1_epi32(ap[k]);                                           \
             const __m128i *r = (const __m128i *)(bp + k * NB * 2);                          \
-            for (int t = 0; t < 8; t++)                                                     \
-                c[t] = _mm256_add_epi32(c[t],                                               \
-                                        _mm256_madd_epi16(CVT(_mm_loadu_si128(r + t)), a)); \
+            c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 0)), a));   \
+            c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 1)), a));   \
+            c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 2)), a));   \
+            c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 3)), a));   \
+            c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 4)), a));   \
+            c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 5)), a));   \
+            c6 = _mm256_add_epi32(c6, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 6)), a));   \
+            c7 = _mm256_add_epi32(c7, _mm256_madd_epi16(CVT(_mm_loadu_si128(r + 7)), a));   \
         }                                                                                   \
-        for (int t = 0; t < 8; t++)                                                         \
-            _mm256_storeu_si256((__m256i *)(acc + 8 * t), c[t]);                            \
+        _mm256_storeu_si256((__m256i *)(acc + 0), c0);                                      \
+        _mm256_storeu_si256((__m256i *)(acc + 8), c1);                                      \
+        _mm256_storeu_si256((__m256i *)(acc + 16), c2);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + 24), c3);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + 32), c4);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + 40), c5);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + 48), c6);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + 56), c7);                                     \
     }
 MMQ8_AVX2_BLOCK(block_avx2_s8, _mm256_cvtepi8_epi16)
 MMQ8_AVX2_BLOCK(block_avx2_u8, _mm256_cvtepu8_epi16)
