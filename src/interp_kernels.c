@@ -1300,7 +1300,11 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
     int32_t zero[6] = {0};
     for (size_t m0 = 0; m0 < M; m0 += mb) {
         size_t m1 = M - m0 < mb ? M : m0 + mb;
-        for (size_t p = 0; p < ps; p += 16)
+        for (size_t p = 0; p < ps; p += 16) {
+            /* the next block's pairs (64 bytes per row) into L1 while this one computes */
+            if (p + 16 < ps)
+                for (size_t k = 0; k < K2; k++)
+                    _mm_prefetch((const char *)(rows[k] + (p + 16) * 2), _MM_HINT_T0);
             for (size_t m = m0, n; m < m1; m += n) {
                 n = panel_width(m, M);
                 int32_t *o = acc + m * ps + p;
@@ -1314,6 +1318,7 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                 else
                     gemm4x16(o, ps, w, K2, rows, p, b);
             }
+        }
     }
 }
 #endif
