@@ -520,3 +520,71 @@ TEST(kernels_ops, tflm_add_of_bias_with_fewer_dims_equals_ref_broadcast_add)
     interp_inputs_release(&ins);
     graph_release(&g);
 }
+
+/* QuantizeLinear as MLAS computes it: x / scale in float32, clamp, round half to even. */
+static int32_t plain_quantize(float x, float scale, bool is_signed, int32_t zp)
+{
+    float lo = (float)((is_signed ? -128 : 0) - zp), hi = (float)((is_signed ? 127 : 255) - zp);
+    float v = x / scale;
+    if (v != v)
+        return zp;
+    v = v < lo ? lo : v > hi ? hi : v;
+    return (int32_t)nearbyintf(v) + zp;
+}
+
+/*
+ * The quantize kernel (which multiplies by 1/scale where that is provably the same) against
+ * the division, on random values and on exact and near half-way quotients, the clamp edges,
+ * infinities and NaN, for both signs of output and awkward scales.
+ */
+TEST(kernels_ops, quantize_equals_division_at_ties_and_edges)
+{
+    static const float scales[] = {0.1f, 0.0078125f, 0.0235294f, 3.0f, 1e-6f, 0.017f};
+    uint32_t seed = 2024;
+    enum { N = 4099 };
+    float *x = mem_alloc(N * sizeof *x);
+    uint8_t *o = mem_alloc(N);
+    REQUIRE(x && o);
+    for (size_t si = 0; si < sizeof scales / sizeof scales[0]; si++) {
+        float s = scales[si];
+        for (int sg = 0; sg < 2; sg++) {
+            int32_t zp = sg ? (int32_t)(rnd(&seed) % 21) - 10 : 128 + (int32_t)(rnd(&seed) % 9);
+            for (size_t i = 0; i < N; i++) {
+                uint32_t k = rnd(&seed);
+                float q = (float)((int32_t)(k % 601) - 300);
+                switch (k >> 29) {
+                case 0:     /* exactly half-way, as far as float allows */
+                    x[i] = (q + 0.5f) * s;
+                    break;
+                case 1:     /* one ulp either side of half-way */
+                    x[i] = nextafterf((q + 0.5f) * s, (k & 1) ? INFINITY : -INFINITY);
+                    break;
+                case 2:
+                    x[i] = q * s;
+                    break;
+                case 3:     /* special values */
+                    x[i] = (k & 3) == 0 ? INFINITY : (k & 3) == 1 ? -INFINITY
+                         : (k & 3) == 2 ? NAN : -0.0f;
+                    break;
+                default:
+                    x[i] = ((float)(int32_t)(k % 2000001) - 1000000.0f) * s / 1000.0f;
+                }
+            }
+            interp_k_quantize(x, o, sg, N, s, zp);
+            size_t bad = 0, first = 0;
+            for (size_t i = 0; i < N; i++) {
+                int32_t want = plain_quantize(x[i], s, sg, zp);
+                int32_t got = sg ? (int32_t)(int8_t)o[i] : (int32_t)o[i];
+                if (got != want && bad++ == 0)
+                    first = i;
+            }
+            if (bad)
+                test_fail(t_, __FILE__, __LINE__,
+                          "scale %g zp %d: %zu differ, first x = %.9g: got %d, want %d", s, zp,
+                          bad, x[first], sg ? (int8_t)o[first] : o[first],
+                          plain_quantize(x[first], s, sg, zp));
+        }
+    }
+    mem_free(x);
+    mem_free(o);
+}
