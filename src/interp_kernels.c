@@ -2367,7 +2367,7 @@ INTERP_HOT void interp_k_quantize(const float *x, void *out, bool is_signed, siz
         for (size_t i = 0; i < len; i++) {
             float v = x[i] / scale;
             v = v < lo ? lo : v > hi ? hi : v;  /* NaN stays NaN and becomes zp below */
-            v = (v + big) - big;
+            v = v == v ? (v + big) - big : 0.0f;
             o[i] = (int8_t)((int32_t)v + zp);
         }
     } else {
@@ -2375,7 +2375,7 @@ INTERP_HOT void interp_k_quantize(const float *x, void *out, bool is_signed, siz
         for (size_t i = 0; i < len; i++) {
             float v = x[i] / scale;
             v = v < lo ? lo : v > hi ? hi : v;
-            v = (v + big) - big;
+            v = v == v ? (v + big) - big : 0.0f;
             o[i] = (uint8_t)((int32_t)v + zp);
         }
     }
