@@ -2355,9 +2355,43 @@ void interp_k_avgpool_f32(const struct interp_kgeom *g, size_t planes, bool incl
 }
 
 
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* interp_k_quantize on 8 lanes: the same division, clamp and rounding; NaN gives zp. */
+__attribute__((target("avx2"))) static size_t quantize_avx2(const float *x, uint8_t *o,
+                                                            bool is_signed, size_t len,
+                                                            float scale, float lo, float hi,
+                                                            int32_t zp)
+{
+    __m256 s = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    __m256i vzp = _mm256_set1_epi32(zp);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        __m256 y = _mm256_div_ps(_mm256_loadu_ps(x + i), s);
+        __m256 nan = _mm256_cmp_ps(y, y, _CMP_UNORD_Q);
+        y = _mm256_andnot_ps(nan, _mm256_min_ps(vhi, _mm256_max_ps(vlo, y)));
+        __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(y), vzp);  /* rounds half to even */
+        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        w = is_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+        _mm_storel_epi64((__m128i *)(o + i), w);
+    }
+    return i;
+}
+#endif
+
 INTERP_HOT void interp_k_quantize(const float *x, void *out, bool is_signed, size_t len,
                                   float scale, int32_t zp)
 {
+    size_t done = 0;
+#ifdef INTERP_HAVE_AVX2_GEMM
+    if (__builtin_cpu_supports("avx2")) {
+        float qlo = (float)((is_signed ? -128 : 0) - zp);
+        float qhi = (float)((is_signed ? 127 : 255) - zp);
+        done = quantize_avx2(x, out, is_signed, len, scale, qlo, qhi, zp);
+    }
+#endif
+    x += done;
+    out = (uint8_t *)out + done;
+    len -= done;
     float lo = (float)((is_signed ? -128 : 0) - zp), hi = (float)((is_signed ? 127 : 255) - zp);
     /* round half to even without a libm call: adding 1.5 * 2^23 leaves no fraction bits and
        the FPU rounds to nearest even (valid after the clamp, |v| < 2^22), as MLAS does */
