@@ -1139,14 +1139,15 @@ static size_t p_blocks16(size_t P)
 }
 
 /*
- * Channel panels: the GEMM takes output channels in groups of 6, then one of 4, then singles
- * (panel_width), and each group's packed weights are stored tap pair by tap pair,
+ * Channel panels: the GEMM takes output channels in groups of 6, 4, 2 or 1 (panel_width),
+ * and each group's packed weights are stored tap pair by tap pair,
  * [K2][width], so a block reads its weights as one sequential stream. A group starting at
  * channel m begins at m * K2, as in the plain [M][K2] layout.
  */
 static size_t panel_width(size_t m, size_t M)
 {
-    return M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
+    size_t rem = M - m;     /* 8 goes as 4 + 4 and 7 as 4 + 2 + 1: few narrow blocks */
+    return rem >= 6 && rem != 7 && rem != 8 ? 6 : rem >= 4 ? 4 : rem >= 2 ? 2 : 1;
 }
 
 /* Reorders M x K2 packed weights from [M][K2] to panels; tmp holds M * K2. */
@@ -1234,21 +1235,47 @@ __attribute__((target("avx2"))) static inline void gemm4x16(int32_t *o, size_t p
     }
 }
 
-/* n (6 or 4) channels x 8 pixels, for a last block of at most 8 pixels. */
+/* 2 channels x 16 pixels. */
+__attribute__((target("avx2"))) static inline void gemm2x16(int32_t *o, size_t ps,
+                                                            const int32_t *w, size_t K2,
+                                                            const int16_t *const *rows,
+                                                            size_t p, const int32_t *b)
+{
+    __m256i a00 = _mm256_set1_epi32(b[0]), a01 = a00, a10 = _mm256_set1_epi32(b[1]), a11 = a10;
+    for (size_t k = 0; k < K2; k++, w += 2) {
+        const int16_t *c = rows[k] + p * 2;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)c);
+        __m256i c1 = _mm256_loadu_si256((const __m256i *)(c + 16));
+        __m256i v = _mm256_set1_epi32(w[0]);
+        MADD(a00, c0, v);
+        MADD(a01, c1, v);
+        v = _mm256_set1_epi32(w[1]);
+        MADD(a10, c0, v);
+        MADD(a11, c1, v);
+    }
+    _mm256_storeu_si256((__m256i *)o, a00);
+    _mm256_storeu_si256((__m256i *)(o + 8), a01);
+    _mm256_storeu_si256((__m256i *)(o + ps), a10);
+    _mm256_storeu_si256((__m256i *)(o + ps + 8), a11);
+}
+
+/* n (6, 4 or 2) channels x 8 pixels, for a last block of at most 8 pixels. */
 __attribute__((target("avx2"))) static inline void gemmNx8(int32_t *o, size_t ps, size_t n,
                                                            const int32_t *w, size_t K2,
                                                            const int16_t *const *rows,
                                                            size_t p, const int32_t *b)
 {
     __m256i a0 = _mm256_set1_epi32(b[0]), a1 = _mm256_set1_epi32(b[1]);
-    __m256i a2 = _mm256_set1_epi32(b[2]), a3 = _mm256_set1_epi32(b[3]);
+    __m256i a2 = _mm256_set1_epi32(n > 2 ? b[2] : 0), a3 = _mm256_set1_epi32(n > 2 ? b[3] : 0);
     __m256i a4 = _mm256_set1_epi32(n > 4 ? b[4] : 0), a5 = _mm256_set1_epi32(n > 4 ? b[5] : 0);
     for (size_t k = 0; k < K2; k++, w += n) {
         __m256i c = _mm256_loadu_si256((const __m256i *)(rows[k] + p * 2));
         MADD(a0, c, _mm256_set1_epi32(w[0]));
         MADD(a1, c, _mm256_set1_epi32(w[1]));
-        MADD(a2, c, _mm256_set1_epi32(w[2]));
-        MADD(a3, c, _mm256_set1_epi32(w[3]));
+        if (n > 2) {
+            MADD(a2, c, _mm256_set1_epi32(w[2]));
+            MADD(a3, c, _mm256_set1_epi32(w[3]));
+        }
         if (n > 4) {
             MADD(a4, c, _mm256_set1_epi32(w[4]));
             MADD(a5, c, _mm256_set1_epi32(w[5]));
@@ -1293,13 +1320,14 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                                                          size_t K2, size_t P)
 {
     size_t ps = p_blocks16(P);
-    /* a multiple of 6 channels, so blocks split into the same groups as panel_width */
-    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1) / 6 * 6;
-    if (mb < 6)
-        mb = 6;
+    /* channel blocks of about 96 KiB of weights, made of whole panel groups */
+    size_t mb = (size_t)(96 * 1024) / (K2 * 4 + 1);
     int32_t zero[6] = {0};
-    for (size_t m0 = 0; m0 < M; m0 += mb) {
-        size_t m1 = M - m0 < mb ? M : m0 + mb;
+    for (size_t m0 = 0, m1; m0 < M; m0 = m1) {
+        for (m1 = m0; m1 < M && m1 - m0 < mb;)
+            m1 += panel_width(m1, M);
+        if (m1 == m0)
+            m1 += panel_width(m1, M);
         for (size_t p = 0; p < ps; p += 16) {
             /* the next block's pairs (64 bytes per row) into L1 while this one computes */
             if (p + 16 < ps)
@@ -1315,8 +1343,10 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                     gemmNx8(o, ps, n, w, K2, rows, p, b);
                 else if (n == 6)
                     gemm6x16(o, ps, w, K2, rows, p, b);
-                else
+                else if (n == 4)
                     gemm4x16(o, ps, w, K2, rows, p, b);
+                else
+                    gemm2x16(o, ps, w, K2, rows, p, b);
             }
         }
     }

@@ -634,6 +634,8 @@ TEST(interp, fast_int8_conv_equals_ref_at_model_sizes)
         {58, 58, 1, 28, 28, 1, 1, 1, 1, 0, false},     /* pointwise, P = 784 */
         {232, 70, 1, 7, 7, 1, 1, 1, 1, 0, true},       /* pointwise, P = 49 */
         {464, 130, 1, 3, 3, 3, 3, 1, 1, 1, false},     /* K2 = 2088: two channel blocks */
+        {464, 128, 1, 3, 3, 3, 3, 1, 1, 1, true},      /* ... ending in groups of 4 + 4 */
+        {116, 116, 1, 14, 14, 1, 1, 1, 1, 0, false},   /* groups of 6 and a last 2 */
         {16, 16, 1, 15, 15, 3, 3, 1, 1, 1, true},      /* direct with padding */
         {3, 24, 1, 33, 33, 3, 3, 2, 1, 1, true},       /* im2col, K = 27 */
         {10, 6, 2, 17, 11, 2, 3, 2, 2, 1, false},      /* grouped, strided, dilated */
