@@ -944,6 +944,40 @@ __attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
 }
 #endif
 
+#ifdef INTERP_HAVE_AVX2_GEMM
+/* True when rq_tflm8 computes every channel of rq (TFLite double rounding, right shifts). */
+static bool rq_tflm_fast(const struct interp_requant *rq, size_t n_ch)
+{
+    if (!rq || rq->arith != INTERP_ARITH_TFLM || rq->single_rounding ||
+        !__builtin_cpu_supports("avx2"))
+        return false;
+    for (size_t c = 0; c < (rq->n > 1 ? n_ch : 1); c++)
+        if (rq->shift[c] > 0 || rq->shift[c] < -31)
+            return false;
+    return true;
+}
+
+/*
+ * out = rows of len bytes taken `stride` apart from src (readable 32 bytes past its last
+ * row), len < 32. A row is stored in 16-byte pieces that run into the rows after it, which
+ * are written later; the last bytes of the channel are copied exactly.
+ */
+__attribute__((target("avx2"))) static void compact_rows_avx2(uint8_t *out, const uint8_t *src,
+                                                              size_t rows, size_t len,
+                                                              size_t stride)
+{
+    for (size_t r = 0; r < rows; r++, out += len, src += stride) {
+        if ((rows - r) * len < 32) {
+            memcpy(out, src, len);
+            continue;
+        }
+        _mm_storeu_si128((__m128i *)out, _mm_loadu_si128((const __m128i *)src));
+        if (len > 16)
+            _mm_storeu_si128((__m128i *)(out + 16), _mm_loadu_si128((const __m128i *)(src + 16)));
+    }
+}
+#endif
+
 /* Output stage for one channel row of accumulators. */
 INTERP_HOT static void finish_row(const struct interp_requant *rq, const int32_t *restrict acc,
                                   size_t P, size_t ch, void *out, bool out_signed, size_t base)
@@ -1944,6 +1978,11 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
     bool avx2 = false;
 #ifdef INTERP_HAVE_AVX2_GEMM
     avx2 = __builtin_cpu_supports("avx2");
+    /* rows narrower than the output stage's 32: requantize the whole Q contiguously */
+    bool narrow = pl.Wq != OW && OW < 32 && rq_tflm_fast(q->rq, q->m);
+    uint8_t *qrows = narrow ? interp_kbuf_get(&sb[0], pl.Q + 32) : NULL;
+    if (narrow && !qrows)
+        return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise output");
 #endif
     for (size_t b = 0; b < q->n; b++)
         for (size_t gi = 0; gi < q->groups; gi++) {
@@ -1964,6 +2003,15 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
             else
 #endif
                 dw_q8_phased(&pl, T, wp->wq + gi * T, wp->bias_adj[gi], planes, acc);
+#ifdef INTERP_HAVE_AVX2_GEMM
+            if (narrow) {   /* all Q at once in 32s, then the rows picked out of the bytes */
+                finish_rows_tflm_avx2(q->rq, acc, 1, pl.Q, pl.Q, q->rq->n > 1 ? gi : 0, qrows,
+                                      q->out_signed);
+                compact_rows_avx2((uint8_t *)q->out + (b * q->m + gi) * P, qrows, OH, OW,
+                                  pl.Wq);
+                continue;
+            }
+#endif
             finish_rows(q->rq, acc, OH, OW, pl.Wq, gi, q->out, q->out_signed,
                         (b * q->m + gi) * P, cmp);
         }
