@@ -59,7 +59,9 @@ bench_model() {  # name model input
         printf ' %.3f' $all
         printf '; ort'
         printf ' %.3f' $ort_all
-        printf '\n'
+        best=$(printf '%s\n' $all | sort -g | head -1)
+        ort_best=$(printf '%s\n' $ort_all | sort -g | head -1)
+        awk -v o="$best" -v r="$ort_best" 'BEGIN { printf "; best rounds %.2f\n", o / r }'
 
     done
 }

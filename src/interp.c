@@ -84,6 +84,7 @@ struct interp {
     size_t cap_in;
     struct interp_kbuf scratch[INTERP_N_KBUF];  /* kernel scratch, reused between steps */
     void **cache;                   /* [n_nodes] prepared weights per node, mem_free'd */
+    void **plan_cache;              /* [n_nodes] lowerings' derived constants, mem_free'd */
     /*
      * Concat in place: an input whose only reader is a Concat along its outermost non-1 dim
      * is written straight into its part of the Concat's output, which Concat then does not
@@ -577,7 +578,8 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
     ip->has = mem_calloc(nt ? nt : 1, sizeof *ip->has);
     ip->alias = mem_calloc(nt ? nt : 1, sizeof *ip->alias);
     ip->cache = mem_calloc(nn ? nn : 1, sizeof *ip->cache);
-    if (!ip->cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
+    ip->plan_cache = mem_calloc(nn ? nn : 1, sizeof *ip->plan_cache);
+    if (!ip->cache || !ip->plan_cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
         !ip->bufs || !ip->has || !ip->alias) {
         interp_free(ip);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
@@ -719,6 +721,10 @@ void interp_free(struct interp *ip)
         for (size_t i = 0; i < ip->g->n_nodes; i++)
             mem_free(ip->cache[i]);
     mem_free(ip->cache);
+    if (ip->plan_cache)
+        for (size_t i = 0; i < ip->g->n_nodes; i++)
+            mem_free(ip->plan_cache[i]);
+    mem_free(ip->plan_cache);
     for (size_t i = 0; i < INTERP_N_KBUF; i++)
         interp_kbuf_release(&ip->scratch[i]);
     mem_free(ip);
@@ -892,6 +898,7 @@ static int run_step(struct interp *ip, size_t i, size_t *done, struct errbuf *eb
         .opts = &ip->opts,
         .scratch = ip->scratch,
         .cache = &ip->cache[i],
+        .plan_cache = &ip->plan_cache[i],
     };
     static const struct interp_layer_params onnx_params = {.arith = INTERP_ARITH_ONNX};
     if (!c.params)

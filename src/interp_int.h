@@ -79,6 +79,8 @@ struct interp_ctx {
     struct interp_kbuf *scratch;        /* [INTERP_N_KBUF] kernel scratch, reused */
     void **cache;                       /* this node's slot for prepared data (mem_free'd by
                                            interp_free) */
+    void **plan_cache;                  /* a second slot, for a lowering's derived constants
+                                           (multipliers, ranges), mem_free'd by interp_free */
 };
 
 /*

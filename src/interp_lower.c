@@ -219,6 +219,54 @@ static const struct tensor_value *val(struct interp_ctx *c, int t, struct errbuf
     return v;
 }
 
+/*
+ * What a Conv or MatMul layer's output stage needs, derived once per interpreter from the
+ * tensors' quantization and the layer's settings (constants for its lifetime): one block,
+ * mult and shift following the struct.
+ */
+struct accum_consts {
+    size_t n_ch;                /* multipliers: per channel, or 1 */
+    int32_t lo, hi;             /* the clamp, with a fused activation */
+    int32_t in_zp, out_zp;
+    int32_t *mult, *shift;      /* [n_ch] */
+};
+
+static int accum_consts_make(struct interp_ctx *c, const struct qlayer *q,
+                             const struct accum_consts **out, struct errbuf *eb)
+{
+    const struct graph *g = c->g;
+    const struct tensor *X = &g->tensors[q->x[0]], *W = &g->tensors[q->w];
+    const struct tensor *Y = &g->tensors[q->y];
+    size_t nw = W->quant.n, n_ch = nw > 1 ? nw : 1;
+    struct accum_consts *k = mem_alloc(sizeof *k + 2 * n_ch * sizeof(int32_t));
+    double *eff = mem_alloc(n_ch * sizeof *eff);
+    if (!k || !eff) {
+        mem_free(k);
+        mem_free(eff);
+        return errbuf_set(eb, ST_ENOMEM, "out of memory");
+    }
+    k->n_ch = n_ch;
+    k->mult = (int32_t *)(void *)(k + 1);
+    k->shift = k->mult + n_ch;
+    /* TFLite/TVM: double(in_scale) * double(w_scale[c]) / double(out_scale) */
+    for (size_t i = 0; i < n_ch; i++)
+        eff[i] = (double)X->quant.scale[0] * (double)W->quant.scale[nw > 1 ? i : 0] /
+                 (double)Y->quant.scale[0];
+    derive(c, eff, n_ch, k->mult, k->shift);
+    mem_free(eff);
+    act_range(c, q, &k->lo, &k->hi);
+    k->in_zp = X->quant.zero_point[0];
+    k->out_zp = Y->quant.zero_point[0];
+    if (c->params->has_offsets) {
+        k->in_zp = -c->params->in_offset;
+        k->out_zp = c->params->out_offset;
+        k->lo = c->params->act_min;
+        k->hi = c->params->act_max;
+    }
+    *out = k;
+    return 0;
+}
+
 /* Conv (QDQ or QLinearConv) and MatMul/QLinearMatMul/Gemm (fully connected). */
 static int run_accum(struct interp_ctx *c, struct errbuf *eb)
 {
@@ -226,38 +274,26 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
     if (resolve(c->g, c->layer, &q) != 0)
         return interp_node_error(c->g, c->node, ST_EINTERNAL, eb, "layer cannot be lowered");
     const struct graph *g = c->g;
-    const struct tensor *X = &g->tensors[q.x[0]], *W = &g->tensors[q.w], *Y = &g->tensors[q.y];
+    const struct tensor *W = &g->tensors[q.w], *Y = &g->tensors[q.y];
     int rc = 0;
     const struct tensor_value *x = val(c, q.x[0], eb, &rc), *w = val(c, q.w, eb, &rc);
     const struct tensor_value *b = val(c, q.b, eb, &rc);
     if (rc)
         return rc;
     size_t nw = W->quant.n;
-    size_t n_ch = nw > 1 ? nw : 1;
-    double *eff = mem_alloc(n_ch * sizeof *eff);
-    int32_t *mult = mem_alloc(n_ch * sizeof *mult), *shift = mem_alloc(n_ch * sizeof *shift);
-    if (!eff || !mult || !shift) {
-        rc = errbuf_set(eb, ST_ENOMEM, "out of memory");
-        goto out;
-    }
-    /* TFLite/TVM: double(in_scale) * double(w_scale[c]) / double(out_scale) */
-    for (size_t i = 0; i < n_ch; i++)
-        eff[i] = (double)X->quant.scale[0] * (double)W->quant.scale[nw > 1 ? i : 0] /
-                 (double)Y->quant.scale[0];
-    derive(c, eff, n_ch, mult, shift);
-    int32_t lo, hi;
-    act_range(c, &q, &lo, &hi);
-    int32_t in_zp = X->quant.zero_point[0], out_zp = Y->quant.zero_point[0];
-    if (c->params->has_offsets) {
-        in_zp = -c->params->in_offset;
-        out_zp = c->params->out_offset;
-        lo = c->params->act_min;
-        hi = c->params->act_max;
+    /* the output stage's constants, derived on the first run */
+    const struct accum_consts *k = *c->plan_cache;
+    if (!k) {
+        rc = accum_consts_make(c, &q, &k, eb);
+        if (rc)
+            return rc;
+        *c->plan_cache = (void *)k;
     }
     struct interp_requant rq = {
-        .arith = c->arith, .single_rounding = c->params->single_rounding, .n = n_ch,
-        .mult = mult, .shift = shift, .zp = out_zp, .qmin = lo, .qmax = hi,
+        .arith = c->arith, .single_rounding = c->params->single_rounding, .n = k->n_ch,
+        .mult = k->mult, .shift = k->shift, .zp = k->out_zp, .qmin = k->lo, .qmax = k->hi,
     };
+    int32_t in_zp = k->in_zp;
     struct tensor_value wzp = {.dtype = DTYPE_S32, .rank = 1, .dims = {(int64_t)nw},
                                .data = (void *)(uintptr_t)W->quant.zero_point,
                                .bytes = nw * sizeof(int32_t)};
@@ -271,10 +307,6 @@ static int run_accum(struct interp_ctx *c, struct errbuf *eb)
     } else {
         rc = interp_node_error(g, c->node, ST_EINTERNAL, eb, "unexpected op %s", q.main->op);
     }
-out:
-    mem_free(eff);
-    mem_free(mult);
-    mem_free(shift);
     return rc;
 }
 
