@@ -1,8 +1,9 @@
 /*
- * Fast kernels for the interpreter (see interp_kernels.h): im2col turns a convolution into a
- * GEMM whose inner loop runs over output pixels with a scalar weight, which GCC vectorises
- * (float FMA-free multiply-add, int16 x int16 -> int32 for 8-bit data). Integer accumulation
- * is exact, so the order of summation does not change results.
+ * Fast kernels for the interpreter (see interp_kernels.h and docs/interp.md, "How the
+ * convolution kernels are built"): convolutions become GEMMs over shifted views of phase
+ * planes (im2col where those do not apply), with AVX2 vpmaddwd for 8-bit data and FMA chains
+ * in MLAS's order for floats; portable loops elsewhere. Integer accumulation is exact, so the
+ * order of summation does not change results; each path is tested against ref/.
  */
 #include "interp_kernels.h"
 
@@ -1731,8 +1732,9 @@ struct wprep {
     size_t m, K;
     int16_t *wq;                /* [m][Kp] w - w_zp (pairs: raw w in ORT's tap order) */
     int32_t *bias_adj;          /* [m] bias (pairs: minus x_zp * sum(w - w_zp)) */
-    int32_t *wpk;               /* [m][K2] tap pairs packed for vpmaddwd (avx2); direct:
-                                   [m][T][cg/2 rounded up] channel pairs per tap */
+    int32_t *wpk;               /* avx2: tap pairs packed for vpmaddwd, [m][K2] (direct:
+                                   K2 = T x channel pairs, per tap), then reordered into
+                                   panel_weights' channel panels per group */
 };
 
 static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, bool avx2,
