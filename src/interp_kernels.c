@@ -573,7 +573,8 @@ struct dw_plan {
 static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
 {
     size_t KH = g->k[1], KW = g->k[2];
-    if (g->k[0] != 1 || g->in[0] != 1 || KH * KW > 64 || g->s[1] * g->s[2] > 64)
+    if (g->k[0] != 1 || g->in[0] != 1 || g->out[0] != 1 || KH * KW > 64 ||
+        g->s[1] * g->s[2] > 64)
         return false;
     size_t sh = g->s[1], sw = g->s[2];
     size_t oy_max = (KH - 1) * g->d[1] / sh, ox_max = (KW - 1) * g->d[2] / sw;

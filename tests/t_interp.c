@@ -848,6 +848,61 @@ TEST(interp, fast_float_conv_agrees_with_ref)
     }
 }
 
+/*
+ * A 3-D convolution over a depth of 1 padded along depth (ONNX allows it): the output has 3
+ * depth slices, the outer two seeing only padding. The 2-D fast paths must not take it for a
+ * 2-D one: the middle slice equals the 2-D convolution, the outer ones the bias alone.
+ */
+TEST(interp, fast_int8_conv_with_depth_padding_is_not_taken_for_2d)
+{
+    enum { C = 4, M = 6, H = 9, W = 9, K = 3, OD = 3, P = H * W };
+    uint32_t seed = 31;
+    int8_t x[C * H * W], w[M * C * K * K], o2d[M * P], o3d[M * OD * P], obias[M * P];
+    int8_t zero_w[M * C * K * K] = {0};
+    int32_t bias[M], mult[M], shift[M], wz[M] = {0};
+    for (size_t i = 0; i < sizeof x; i++)
+        x[i] = (int8_t)rnd(&seed);
+    for (size_t i = 0; i < sizeof w; i++)
+        w[i] = (int8_t)rnd(&seed);
+    for (int m = 0; m < M; m++) {
+        bias[m] = (int32_t)(rnd(&seed) % 2001) - 1000;
+        interp_multiplier_tflite(0.001 + m * 0.0005, &mult[m], &shift[m]);
+    }
+    struct ref_conv2d_params p = {
+        .layout = REF_LAYOUT_NCHW, .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+        .dilation_w = 1, .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1,
+        .in_zp = 3, .n_w_zp = 1,
+        .rq = {.round = REF_ROUND_CMSIS_DOUBLE, .n = M, .mult = mult, .shift = shift,
+               .out_zp = -2, .act_min = -128, .act_max = 127},
+    };
+    struct ref_shape xs = {4, {1, C, H, W}}, ws = {4, {M, C, K, K}}, bs = {1, {M}},
+                     os = {4, {1, M, H, W}};
+    CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, x, &ws, w, &bs, bias, &os, o2d), REF_OK);
+    CHECK_EQ_INT(ref_conv2d_s8(&p, &xs, x, &ws, zero_w, &bs, bias, &os, obias), REF_OK);
+    struct interp_requant rq = {
+        .arith = INTERP_ARITH_TFLM, .n = M, .mult = mult, .shift = shift, .zp = -2,
+        .qmin = -128, .qmax = 127,
+    };
+    struct interp_kbuf kb[INTERP_N_KBUF] = {{0}};
+    struct interp_qconv qc = {
+        .geom = {.in = {1, H, W}, .out = {OD, H, W}, .k = {1, K, K}, .s = {1, 1, 1},
+                 .d = {1, 1, 1}, .pb = {1, 1, 1}},
+        .n = 1, .c = C, .m = M, .groups = 1, .x = x, .x_signed = true, .x_zp = 3, .w = w,
+        .w_signed = true, .w_zp = wz, .bias = bias, .rq = &rq, .out = o3d, .out_signed = true,
+        .scratch = kb,
+    };
+    struct errbuf eb;
+    errbuf_init(&eb);
+    CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+    for (int m = 0; m < M; m++) {
+        CHECK_MEM(o3d + (m * OD + 0) * P, obias + m * P, P);
+        CHECK_MEM(o3d + (m * OD + 1) * P, o2d + m * P, P);
+        CHECK_MEM(o3d + (m * OD + 2) * P, obias + m * P, P);
+    }
+    for (int i = 0; i < INTERP_N_KBUF; i++)
+        interp_kbuf_release(&kb[i]);
+}
+
 TEST(interp, fast_tflm_add_equals_ref)
 {
     uint32_t seed = 777;
