@@ -573,7 +573,7 @@ struct dw_plan {
 static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
 {
     size_t KH = g->k[1], KW = g->k[2];
-    if (g->k[0] != 1 || g->in[0] != 1 || g->out[0] != 1 || KH * KW > 64 ||
+    if (g->k[0] != 1 || g->in[0] != 1 || g->out[0] != 1 || g->pb[0] != 0 || KH * KW > 64 ||
         g->s[1] * g->s[2] > 64)
         return false;
     size_t sh = g->s[1], sw = g->s[2];
@@ -2268,8 +2268,8 @@ static void pool_range(size_t out, size_t s, int64_t base, size_t n, size_t *lo,
                                 T *o)                                                     \
     {                                                                                     \
         size_t H = g->in[1], W = g->in[2], OH = g->out[1], OW = g->out[2], s2 = g->s[2];  \
-        if (g->in[0] != 1 || g->out[0] != 1 || g->k[0] != 1 || W > MAXPOOL_W || s2 > 8 || \
-            s2 == 0 || W == 0 || g->k[2] > MAXPOOL_TAPS)                                  \
+        if (g->in[0] != 1 || g->out[0] != 1 || g->k[0] != 1 || g->pb[0] != 0 ||          \
+            W > MAXPOOL_W || s2 > 8 || s2 == 0 || W == 0 || g->k[2] > MAXPOOL_TAPS)       \
             return false;                                                                 \
         size_t nph = (W + s2 - 1) / s2, nk = 0;                                           \
         /* per horizontal tap: the outputs it reaches and where they start in the phases */\

@@ -899,6 +899,11 @@ TEST(interp, fast_int8_conv_with_depth_padding_is_not_taken_for_2d)
         CHECK_MEM(o3d + (m * OD + 1) * P, o2d + m * P, P);
         CHECK_MEM(o3d + (m * OD + 2) * P, obias + m * P, P);
     }
+    /* stride 2 along depth with one leading pad: a single output depth, all padding */
+    qc.geom.out[0] = 1;
+    qc.geom.s[0] = 2;
+    CHECK_EQ_INT(interp_k_conv_q8(&qc, &eb), 0);
+    CHECK_MEM(o3d, obias, sizeof obias);
     for (int i = 0; i < INTERP_N_KBUF; i++)
         interp_kbuf_release(&kb[i]);
 }
