@@ -1322,6 +1322,32 @@ __attribute__((target("avx2"))) static inline void gemmNx8(int32_t *o, size_t ps
         _mm256_storeu_si256((__m256i *)(o + j * ps), r[j]);
 }
 
+/*
+ * One pixel for a group of n channels: the panel's row for tap pair k holds the n channels'
+ * weights side by side, so one load multiplies all of them by the pixel's broadcast pair.
+ * For the one or two pixels a 16-pixel grid leaves over (P = 49, 50): an 8-pixel block
+ * would cost as much as eight of these. Reads up to 7 int32 past the panel (the wprep
+ * buffer has slack); lanes past n are dropped.
+ */
+__attribute__((target("avx2"))) static inline void gemv1(int32_t *o, size_t ps, size_t n,
+                                                         const int32_t *w, size_t K2,
+                                                         const int16_t *const *rows, size_t p,
+                                                         const int32_t *b)
+{
+    int32_t t[8] = {0};
+    memcpy(t, b, n * sizeof *t);
+    __m256i a = _mm256_loadu_si256((const __m256i *)t);
+    for (size_t k = 0; k < K2; k++, w += n) {
+        int32_t xp;
+        memcpy(&xp, rows[k] + p * 2, sizeof xp);
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)w),
+                                                  _mm256_set1_epi32(xp)));
+    }
+    _mm256_storeu_si256((__m256i *)t, a);
+    for (size_t j = 0; j < n; j++)
+        o[j * ps] = t[j];
+}
+
 /* One channel x 16 pixels, for the channels left over by the groups. */
 __attribute__((target("avx2"))) static inline void gemm1x16(int32_t *o, const int32_t *w,
                                                             size_t K2,
@@ -1373,7 +1399,10 @@ __attribute__((target("avx2"))) static void gemm_q8_avx2(int32_t *restrict acc,
                 n = panel_width(m, M);
                 int32_t *o = acc + m * ps + p;
                 const int32_t *w = wp + m * K2, *b = bias ? bias + m : zero;
-                if (n == 1)
+                if (P - p <= 2) {
+                    for (size_t i = p; i < P; i++)
+                        gemv1(acc + m * ps + i, ps, n, w, K2, rows, i, b);
+                } else if (n == 1)
                     gemm1x16(o, w, K2, rows, p, b[0]);
                 else if (P - p <= 8)
                     gemmNx8(o, ps, n, w, K2, rows, p, b);
@@ -1752,7 +1781,7 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
     if (direct && T * cp2 > K2)
         K2 = T * cp2;
     size_t bytes = sizeof *wp + m * Kp * sizeof(int16_t) + 2 * m * sizeof(int32_t) +
-                   (avx2 ? m * K2 * sizeof(int32_t) : 0) + 16;
+                   (avx2 ? m * K2 * sizeof(int32_t) : 0) + 32;  /* gemv1 reads past */
     struct wprep *n = mem_calloc(1, bytes);
     if (!n)
         return NULL;

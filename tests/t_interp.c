@@ -636,6 +636,8 @@ TEST(interp, fast_int8_conv_equals_ref_at_model_sizes)
         {464, 130, 1, 3, 3, 3, 3, 1, 1, 1, false},     /* K2 = 2088: two channel blocks */
         {464, 128, 1, 3, 3, 3, 3, 1, 1, 1, true},      /* ... ending in groups of 4 + 4 */
         {116, 116, 1, 14, 14, 1, 1, 1, 1, 0, false},   /* groups of 6 and a last 2 */
+        {24, 14, 1, 5, 10, 1, 1, 1, 1, 0, false},      /* P = 50: two pixels left over */
+        {9, 3, 1, 7, 7, 1, 1, 1, 1, 0, true},          /* P = 49, groups of 2 and 1 */
         {16, 16, 1, 15, 15, 3, 3, 1, 1, 1, true},      /* direct with padding */
         {3, 24, 1, 33, 33, 3, 3, 2, 1, 1, true},       /* im2col, K = 27 */
         {10, 6, 2, 17, 11, 2, 3, 2, 2, 1, false},      /* grouped, strided, dilated */
