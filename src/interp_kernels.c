@@ -566,6 +566,8 @@ struct dw_plan {
     size_t plane;               /* int16 elements per phase plane, with read-over slack */
     size_t off[64];             /* per tap: plane index * plane + row/col offset */
     bool used[64];              /* per phase (ry * sw + rx): read by some tap */
+    size_t lo[64], hi[64];      /* per column phase rx: the plane columns [lo, hi) that hold
+                                   input (the rest is padding), the same for every channel */
 };
 
 #define DW_BLOCK 32     /* outputs per block: the block's sums stay in registers */
@@ -595,6 +597,9 @@ static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
             pl->off[ky * KW + kx] = phase * pl->plane + (dy / sh) * pl->Wq + dx / sw;
             pl->used[phase] = true;
         }
+    for (size_t rx = 0; rx < sw; rx++)
+        inner_range(pl->Wq, sw, (int64_t)rx - (int64_t)g->pb[2], (int64_t)g->in[2], &pl->lo[rx],
+                    &pl->hi[rx]);
     return true;
 }
 
@@ -729,8 +734,7 @@ static void phases_f32(const struct interp_kgeom *g, const struct dw_plan *pl, c
             if (!pl->used[ry * pl->sw + rx])
                 continue;
             int64_t base = (int64_t)rx - (int64_t)g->pb[2];
-            size_t lo, hi;
-            inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);
+            size_t lo = pl->lo[rx], hi = pl->hi[rx];
             for (size_t i = 0; i < pl->Hq; i++, dst += pl->Wq) {
                 int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
                 if (iy < 0 || iy >= (int64_t)H || lo >= hi) {
@@ -1603,8 +1607,7 @@ INTERP_HOT static void dw_q8(const struct interp_kgeom *g, const void *x, bool x
                 if (!pl->used[ry * pl->sw + rx])                                             \
                     continue;                                                                \
                 int64_t base = (int64_t)rx - (int64_t)g->pb[2];                              \
-                size_t lo, hi;                                                               \
-                inner_range(pl->Wq, pl->sw, base, (int64_t)W, &lo, &hi);                     \
+                size_t lo = pl->lo[rx], hi = pl->hi[rx];                                     \
                 for (size_t i = 0; i < pl->Hq; i++, dst += pl->Wq) {                         \
                     int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];             \
                     if (iy < 0 || iy >= (int64_t)H || lo >= hi) {                            \
@@ -1666,8 +1669,7 @@ __attribute__((target("avx2"))) static void dw_phases_avx2(const struct interp_k
             if (!pl->used[ry * sw + rx])    /* (a 1x1 kernel with stride 2 reads one) */
                 continue;
             int64_t base = (int64_t)rx - (int64_t)g->pb[2];
-            size_t lo, hi;
-            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            size_t lo = pl->lo[rx], hi = pl->hi[rx];
             for (size_t i = 0; i < pl->Hq; i++, dst += Wq) {
                 int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
                 size_t j = 0;
@@ -1874,8 +1876,7 @@ __attribute__((target("avx2"))) static void pair_phases_avx2(const struct interp
             if (!pl->used[ry * sw + rx])
                 continue;
             int64_t base = (int64_t)rx - (int64_t)g->pb[2];
-            size_t lo, hi;
-            inner_range(Wq, sw, base, (int64_t)W, &lo, &hi);
+            size_t lo = pl->lo[rx], hi = pl->hi[rx];
             for (size_t i = 0; i < pl->Hq; i++, dst += Wq * 2) {
                 int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
                 size_t j = 0;
