@@ -276,12 +276,7 @@ static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, co
     if (old && old->refs == 1 && old->cap >= bytes) {
         /* the previous run's buffer for this tensor: reuse it (no fresh pages to fault in);
            every op writes all of its output, so it is not cleared */
-        struct tensor_value *v = &c->out[k];
-        v->dtype = dt;
-        v->rank = rank;
-        memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
-        v->data = old->data;
-        v->bytes = bytes;
+        set_out(c, k, dt, rank, dims, old->data, bytes);
         *data = old->data;
         return 0;
     }
@@ -296,19 +291,14 @@ static int out_alloc(struct interp_ctx *c, size_t k, enum dtype dt, int rank, co
     b->refs = 1;
     b->cap = bytes ? bytes : 1;
     b->data = p;
-    struct tensor_value *v = &c->out[k];
-    v->dtype = dt;
-    v->rank = rank;
-    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
-    v->data = p;
-    v->bytes = bytes;
+    set_out(c, k, dt, rank, dims, p, bytes);
     if (t >= 0) {
         buf_unref(c->ip->bufs[t]);
         c->ip->bufs[t] = b;
         c->ip->alias[t] = false;
     } else {
         buf_unref(b);   /* an output nobody names: computed and dropped */
-        v->data = NULL;
+        c->out[k].data = NULL;
         return errbuf_set(eb, ST_EINTERNAL, "node %s: unnamed output", c->node->name);
     }
     *data = p;
@@ -327,6 +317,21 @@ int interp_out_uninit(struct interp_ctx *c, size_t k, enum dtype dt, int rank,
     return out_alloc(c, k, dt, rank, dims, false, data, eb);
 }
 
+/* Output k shares input in_k's buffer: `bytes` of it from `offset` on (checked by callers). */
+static void share_input(struct interp_ctx *c, size_t k, size_t in_k, int rank,
+                        const int64_t *dims, size_t offset, size_t bytes)
+{
+    const struct tensor_value *src = c->in[in_k];
+    int ti = c->node->inputs[in_k], to = c->out_tensors[k];
+    set_out(c, k, src->dtype, rank, dims, (unsigned char *)src->data + offset, bytes);
+    struct buf *b = c->ip->bufs[ti];
+    if (b)
+        b->refs++;
+    buf_unref(c->ip->bufs[to]);
+    c->ip->bufs[to] = b;
+    c->ip->alias[to] = true;
+}
+
 int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
                      struct errbuf *eb)
 {
@@ -338,7 +343,8 @@ int interp_out_alias(struct interp_ctx *c, size_t k, size_t in_k, int rank, cons
     if (bytes != src->bytes)
         return interp_node_error(c->g, c->node, ST_EINVAL, eb,
                                  "cannot reshape %zu bytes into %zu", src->bytes, bytes);
-    return interp_out_view(c, k, in_k, rank, dims, 0, eb);
+    share_input(c, k, in_k, rank, dims, 0, bytes);
+    return 0;
 }
 
 int interp_out_view(struct interp_ctx *c, size_t k, size_t in_k, int rank, const int64_t *dims,
@@ -353,19 +359,7 @@ int interp_out_view(struct interp_ctx *c, size_t k, size_t in_k, int rank, const
         return interp_node_error(c->g, c->node, ST_EINTERNAL, eb,
                                  "view of %zu bytes at %zu outside %zu", bytes, offset,
                                  src->bytes);
-    int ti = c->node->inputs[in_k], to = c->out_tensors[k];
-    struct tensor_value *v = &c->out[k];
-    v->dtype = src->dtype;
-    v->rank = rank;
-    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
-    v->data = (unsigned char *)src->data + offset;
-    v->bytes = bytes;
-    struct buf *b = c->ip->bufs[ti];
-    if (b)
-        b->refs++;
-    buf_unref(c->ip->bufs[to]);
-    c->ip->bufs[to] = b;
-    c->ip->alias[to] = true;
+    share_input(c, k, in_k, rank, dims, offset, bytes);
     return 0;
 }
 
@@ -579,8 +573,8 @@ int interp_new(const struct graph *g, const struct interp_options *opts, struct 
     ip->alias = mem_calloc(nt ? nt : 1, sizeof *ip->alias);
     ip->cache = mem_calloc(nn ? nn : 1, sizeof *ip->cache);
     ip->plan_cache = mem_calloc(nn ? nn : 1, sizeof *ip->plan_cache);
-    if (!ip->cache || !ip->plan_cache || !ip->steps || !ip->lp || !ip->layer_arith || !ip->last_use || !ip->vals ||
-        !ip->bufs || !ip->has || !ip->alias) {
+    if (!ip->cache || !ip->plan_cache || !ip->steps || !ip->lp || !ip->layer_arith ||
+        !ip->last_use || !ip->vals || !ip->bufs || !ip->has || !ip->alias) {
         interp_free(ip);
         return errbuf_set(eb, ST_ENOMEM, "out of memory");
     }

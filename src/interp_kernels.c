@@ -554,6 +554,12 @@ static void gemm_f32(float *restrict out, const float *restrict w, const float *
     gemm_f32_body(out, w, col, bias, M, K, P);
 }
 
+/* Round P up to whole 16-pixel blocks: the AVX2 GEMMs have no scalar tail. */
+static size_t p_blocks16(size_t P)
+{
+    return (P + 15) & ~(size_t)15;
+}
+
 /*
  * Depthwise 2-D through phase planes. Stride (sh, sw) splits the zero-padded input (x - x_zp)
  * into sh x sw phase planes, plane (ry, rx)[i][j] = xpad[i*sh + ry][j*sw + rx], each Hq x Wq.
@@ -604,14 +610,7 @@ static bool dw_plan_make(const struct interp_kgeom *g, struct dw_plan *pl)
 }
 
 #ifdef INTERP_HAVE_FMA_CLONE
-/*
- * gemm_f32_fma over row pointers: out[m][p] (row stride p_blocks16(P)) for 16-pixel blocks,
- * rows[k] readable for that many. Each output is summed as MLAS does (see gemm_f32_body):
- * an FMA chain from zero per block of SGEMM_KBLOCK taps in k order, blocks added to the
- * output one after another; the bias is added afterwards by the caller. Six or four
- * channels at a time, so 12 or 8 chains hide the FMA latency.
- */
-/* The k0 block of six channels x 16 pixels: 12 FMA chains in registers. */
+/* The k0 block of six channels x 16 pixels for gemm_f32_rows_fma: 12 FMA chains. */
 INTERP_FMA static inline void gemm_f32_6x16(float *o, size_t ps, const float *w0, size_t K,
                                             const float *const *rows, size_t p, size_t k0,
                                             size_t k1)
@@ -705,7 +704,7 @@ INTERP_FMA static inline void gemm_f32_1x16(float *o, const float *w0, const flo
 INTERP_FMA static void gemm_f32_rows_fma(float *restrict out, const float *restrict w,
                                          const float *const *rows, size_t M, size_t K, size_t P)
 {
-    size_t ps = (P + 15) & ~(size_t)15;
+    size_t ps = p_blocks16(P);
     for (size_t p = 0; p < ps; p += 16)
         for (size_t m = 0, n; m < M; m += n) {
             n = M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
@@ -780,7 +779,7 @@ static int conv_f32_direct(const struct interp_kgeom *g, const struct dw_plan *p
 {
     size_t T = n_taps(g), I = n_in(g), OH = g->out[1], OW = g->out[2], P = OH * OW;
     size_t cg = c / groups, mg = m / groups, K = cg * T, Pq = OH * pl->Wq;
-    size_t ps = (Pq + 15) & ~(size_t)15, ch = pl->sh * pl->sw * pl->plane;
+    size_t ps = p_blocks16(Pq), ch = pl->sh * pl->sw * pl->plane;
     size_t pbytes, obytes;
     if (!size_mul(ch, cg, &pbytes) || !size_mul(pbytes, sizeof(float), &pbytes) ||
         !size_mul(ps, mg ? mg : 1, &obytes) || !size_mul(obytes, sizeof(float), &obytes))
@@ -951,15 +950,20 @@ __attribute__((target("avx2"))) static void finish_rows_tflm_avx2(
 #endif
 
 #ifdef INTERP_HAVE_AVX2_GEMM
-/* True when rq_tflm8 computes every channel of rq (TFLite double rounding, right shifts). */
-static bool rq_tflm_fast(const struct interp_requant *rq, size_t n_ch)
+/*
+ * True when rq_tflm8 computes channels [c0, c0 + n_ch) of rq (TFLite double rounding, right
+ * shifts of 0..31) on this CPU.
+ */
+static bool rq_tflm_fast(const struct interp_requant *rq, size_t c0, size_t n_ch)
 {
     if (!rq || rq->arith != INTERP_ARITH_TFLM || rq->single_rounding ||
         !__builtin_cpu_supports("avx2"))
         return false;
-    for (size_t c = 0; c < (rq->n > 1 ? n_ch : 1); c++)
+    for (size_t i = 0; i < n_ch; i++) {
+        size_t c = rq->n > 1 ? c0 + i : 0;
         if (rq->shift[c] > 0 || rq->shift[c] < -31)
             return false;
+    }
     return true;
 }
 
@@ -1073,10 +1077,9 @@ static void finish_rows(const struct interp_requant *rq, const int32_t *acc, siz
                         size_t base, int32_t *cmp)
 {
 #ifdef INTERP_HAVE_AVX2_GEMM
-    size_t c = rq && rq->n > 1 ? ch : 0;
-    if (rq && rq->arith == INTERP_ARITH_TFLM && !rq->single_rounding && rq->shift[c] <= 0 &&
-        rq->shift[c] >= -31 && __builtin_cpu_supports("avx2")) {
-        finish_rows_tflm_avx2(rq, acc, rows, len, stride, c, (uint8_t *)out + base, out_signed);
+    if (rq_tflm_fast(rq, ch, 1)) {
+        finish_rows_tflm_avx2(rq, acc, rows, len, stride, rq->n > 1 ? ch : 0,
+                              (uint8_t *)out + base, out_signed);
         return;
     }
 #endif
@@ -1170,12 +1173,6 @@ __attribute__((target("avx2"))) static void pair_rows_avx2(int16_t *dst, const u
         dst[2 * p] = (int16_t)(v0 - zp);
         dst[2 * p + 1] = (int16_t)(v1 - zp);
     }
-}
-
-/* Round P up to whole 16-pixel blocks: the AVX2 GEMM has no scalar tail. */
-static size_t p_blocks16(size_t P)
-{
-    return (P + 15) & ~(size_t)15;
 }
 
 /*
@@ -1650,49 +1647,71 @@ __attribute__((target("avx2"))) static inline __m256i load16_i16(const uint8_t *
     return _mm256_sub_epi16(v, zp);
 }
 
-/*
- * dw_phases for strides 1 and 2 with 16-element stores. Stores run up to 15 elements past a
- * row's end; the next row, or the plane's zeroed slack, is written after them. Loads past
- * the row stay inside the tensor (x_end), else the row's tail goes one element at a time.
- */
-__attribute__((target("avx2"))) static void dw_phases_avx2(const struct interp_kgeom *g,
-                                                           const struct dw_plan *pl,
-                                                           const uint8_t *x, bool sg,
-                                                           int32_t x_zp, const uint8_t *x_end,
-                                                           int16_t *planes)
+/* 16 converted elements at dst: as they are, or (pairs) interleaved with partner b. */
+__attribute__((target("avx2"))) static inline void store16(int16_t *dst, __m256i a, __m256i b,
+                                                           bool pairs)
 {
-    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
+    if (!pairs) {
+        _mm256_storeu_si256((__m256i *)dst, a);
+        return;
+    }
+    __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+    _mm256_storeu_si256((__m256i *)dst, _mm256_permute2x128_si256(l, h, 0x20));
+    _mm256_storeu_si256((__m256i *)(dst + 16), _mm256_permute2x128_si256(l, h, 0x31));
+}
+
+/*
+ * The phase planes (dw_plan's layout) of one channel x0, or with `pairs` of a channel pair
+ * as interleaved int16 (x0 - zp, x1 - zp) (x1 NULL: a zero partner), 0 in the padding and
+ * the slack; strides 1 and 2. Stores go 16 elements at a time and run up to 15 past a row's
+ * end: the next row, or the plane's zeroed slack, is written after them. Loads past the row
+ * stay inside the tensor (x_end), else the row's tail goes one element at a time.
+ */
+__attribute__((target("avx2"))) static void phases_avx2(const struct interp_kgeom *g,
+                                                        const struct dw_plan *pl,
+                                                        const uint8_t *x0, const uint8_t *x1,
+                                                        bool pairs, bool sg, int32_t x_zp,
+                                                        const uint8_t *x_end, int16_t *planes)
+{
+    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq, ew = pairs ? 2 : 1;
     __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
+    if (!pairs)
+        x1 = NULL;
     for (size_t ry = 0; ry < pl->sh; ry++)
         for (size_t rx = 0; rx < sw; rx++) {
-            int16_t *dst = planes + (ry * sw + rx) * pl->plane;
+            int16_t *dst = planes + (ry * sw + rx) * pl->plane * ew;
             if (!pl->used[ry * sw + rx])    /* (a 1x1 kernel with stride 2 reads one) */
                 continue;
             int64_t base = (int64_t)rx - (int64_t)g->pb[2];
             size_t lo = pl->lo[rx], hi = pl->hi[rx];
-            for (size_t i = 0; i < pl->Hq; i++, dst += Wq) {
+            for (size_t i = 0; i < pl->Hq; i++, dst += Wq * ew) {
                 int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
                 size_t j = 0;
                 if (iy >= 0 && iy < (int64_t)H && lo < hi) {
                     for (size_t z = 0; z < lo; z += 16)   /* the conversion overwrites */
-                        _mm256_storeu_si256((__m256i *)(dst + z), zero);
-                    const uint8_t *src = x + (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                        store16(dst + z * ew, zero, zero, pairs);
+                    size_t off = (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
+                    const uint8_t *s0 = x0 + off, *s1 = x1 ? x1 + off : NULL;
                     for (j = lo; j < hi; j += 16) {
-                        const uint8_t *p = src + (j - lo) * sw;
-                        if ((size_t)(x_end - p) < 16 * sw)
+                        size_t k = (j - lo) * sw;
+                        if ((size_t)(x_end - (s1 ? s1 : s0) - k) < 16 * sw)  /* s1 > s0 */
                             break;
-                        _mm256_storeu_si256((__m256i *)(dst + j), load16_i16(p, sw, sg, zp));
+                        store16(dst + j * ew, load16_i16(s0 + k, sw, sg, zp),
+                                s1 ? load16_i16(s1 + k, sw, sg, zp) : zero, pairs);
                     }
                     for (; j < hi; j++) {
-                        uint8_t b = src[(j - lo) * sw];
-                        dst[j] = (int16_t)((sg ? (int32_t)(int8_t)b : (int32_t)b) - x_zp);
+                        size_t k = (j - lo) * sw;
+                        dst[j * ew] = (int16_t)((sg ? (int32_t)(int8_t)s0[k] : s0[k]) - x_zp);
+                        if (pairs)
+                            dst[j * 2 + 1] = (int16_t)(!s1 ? 0 : (sg ? (int32_t)(int8_t)s1[k]
+                                                                     : s1[k]) - x_zp);
                     }
                     j = hi;
                 }
                 for (; j < Wq; j += 16)
-                    _mm256_storeu_si256((__m256i *)(dst + j), zero);
+                    store16(dst + j * ew, zero, zero, pairs);
             }
-            memset(dst, 0, (pl->plane - pl->Hq * Wq) * sizeof *dst);
+            memset(dst, 0, (pl->plane - pl->Hq * Wq) * ew * sizeof *dst);
         }
 }
 #endif
@@ -1856,69 +1875,6 @@ static struct wprep *prepare_weights(const struct interp_qconv *q, bool pairs, b
 
 #ifdef INTERP_HAVE_AVX2_GEMM
 /*
- * The phase planes of a channel pair (dw_plan's layout) as interleaved int16 pairs
- * (x0 - zp, x1 - zp), 0 in the padding and the slack; x1 NULL gives a zero partner. Strides
- * 1 and 2. As in dw_phases_avx2, 16-pair stores run past a row's end into what is written
- * next, and loads stay inside the tensor (x_end) or go one element at a time.
- */
-__attribute__((target("avx2"))) static void pair_phases_avx2(const struct interp_kgeom *g,
-                                                             const struct dw_plan *pl,
-                                                             const uint8_t *x0,
-                                                             const uint8_t *x1, bool sg,
-                                                             int32_t x_zp, const uint8_t *x_end,
-                                                             int16_t *planes)
-{
-    size_t H = g->in[1], W = g->in[2], sw = pl->sw, Wq = pl->Wq;
-    __m256i zp = _mm256_set1_epi16((int16_t)x_zp), zero = _mm256_setzero_si256();
-    for (size_t ry = 0; ry < pl->sh; ry++)
-        for (size_t rx = 0; rx < sw; rx++) {
-            int16_t *dst = planes + (ry * sw + rx) * pl->plane * 2;
-            if (!pl->used[ry * sw + rx])
-                continue;
-            int64_t base = (int64_t)rx - (int64_t)g->pb[2];
-            size_t lo = pl->lo[rx], hi = pl->hi[rx];
-            for (size_t i = 0; i < pl->Hq; i++, dst += Wq * 2) {
-                int64_t iy = (int64_t)(i * pl->sh + ry) - (int64_t)g->pb[1];
-                size_t j = 0;
-                if (iy >= 0 && iy < (int64_t)H && lo < hi) {
-                    for (size_t z = 0; z < lo; z += 16) {
-                        _mm256_storeu_si256((__m256i *)(dst + z * 2), zero);
-                        _mm256_storeu_si256((__m256i *)(dst + z * 2 + 16), zero);
-                    }
-                    size_t off = (size_t)iy * W + (size_t)(base + (int64_t)(lo * sw));
-                    const uint8_t *s0 = x0 + off, *s1 = x1 ? x1 + off : NULL;
-                    for (j = lo; j < hi; j += 16) {
-                        size_t k = (j - lo) * sw;
-                        const uint8_t *last = s1 ? s1 + k : s0 + k;
-                        if ((size_t)(x_end - last) < 16 * sw || (size_t)(x_end - s0 - k) < 16 * sw)
-                            break;
-                        __m256i a = load16_i16(s0 + k, sw, sg, zp);
-                        __m256i b = s1 ? load16_i16(s1 + k, sw, sg, zp) : zero;
-                        __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
-                        _mm256_storeu_si256((__m256i *)(dst + j * 2),
-                                            _mm256_permute2x128_si256(l, h, 0x20));
-                        _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16),
-                                            _mm256_permute2x128_si256(l, h, 0x31));
-                    }
-                    for (; j < hi; j++) {
-                        size_t k = (j - lo) * sw;
-                        int32_t v0 = sg ? (int32_t)(int8_t)s0[k] : (int32_t)s0[k];
-                        int32_t v1 = !s1 ? x_zp : sg ? (int32_t)(int8_t)s1[k] : (int32_t)s1[k];
-                        dst[j * 2] = (int16_t)(v0 - x_zp);
-                        dst[j * 2 + 1] = (int16_t)(v1 - x_zp);
-                    }
-                    j = hi;
-                }
-                for (; j < Wq; j += 16) {
-                    _mm256_storeu_si256((__m256i *)(dst + j * 2), zero);
-                    _mm256_storeu_si256((__m256i *)(dst + j * 2 + 16), zero);
-                }
-            }
-            memset(dst, 0, (pl->plane - pl->Hq * Wq) * 2 * sizeof *dst);
-        }
-}
-
-/*
  * 2-D convolution without im2col, for strides 1 and 2: each channel pair is copied once
  * into phase planes of interleaved int16 pairs (dw_plan's layout, x - x_zp, zero padded).
  * The GEMM row of (tap, channel pair) is then a phase plane shifted by the tap's offset, run
@@ -1961,7 +1917,7 @@ static int conv_q8_direct(const struct interp_qconv *q, const struct wprep *wp,
                     pair_rows_avx2(pp, x0, x1, q->x_signed, q->x_zp, I);
                     memset(pp + I * 2, 0, (pl->plane - I) * 2 * sizeof *pp);
                 } else {
-                    pair_phases_avx2(g, pl, x0, x1, q->x_signed, q->x_zp, x_end, pp);
+                    phases_avx2(g, pl, x0, x1, true, q->x_signed, q->x_zp, x_end, pp);
                 }
             }
             gemm_q8_avx2(acc, wp->wpk + gi * mg * K2, rowp, wp->bias_adj + gi * mg, mg, K2,
@@ -2012,7 +1968,7 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
 #ifdef INTERP_HAVE_AVX2_GEMM
     avx2 = __builtin_cpu_supports("avx2");
     /* rows narrower than the output stage's 32: requantize the whole Q contiguously */
-    bool narrow = pl.Wq != OW && OW < 32 && rq_tflm_fast(q->rq, q->m);
+    bool narrow = pl.Wq != OW && OW < 32 && rq_tflm_fast(q->rq, 0, q->m);
     uint8_t *qrows = narrow ? interp_kbuf_get(&sb[0], pl.Q + 32) : NULL;
     if (narrow && !qrows)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the depthwise output");
@@ -2022,8 +1978,8 @@ static int conv_q8_depthwise(const struct interp_qconv *q, const struct wprep *w
             size_t xo = (b * q->c + gi) * I;
 #ifdef INTERP_HAVE_AVX2_GEMM
             if (avx2 && pl.sw <= 2)
-                dw_phases_avx2(g, &pl, (const uint8_t *)q->x + xo, q->x_signed, q->x_zp,
-                               (const uint8_t *)q->x + q->n * q->c * I, planes);
+                phases_avx2(g, &pl, (const uint8_t *)q->x + xo, NULL, false, q->x_signed,
+                            q->x_zp, (const uint8_t *)q->x + q->n * q->c * I, planes);
             else
 #endif
             if (q->x_signed)
@@ -2170,7 +2126,7 @@ int interp_k_conv_q8(const struct interp_qconv *q, struct errbuf *eb)
         return errbuf_set(eb, ST_ENOMEM, "out of memory for the weights");
     struct interp_kbuf *sb = q->scratch;
     int rc;
-    if (depthwise && !pairs)
+    if (depthwise)
         rc = conv_q8_depthwise(q, wp, sb, eb);
 #ifdef INTERP_HAVE_AVX2_GEMM
     else if (direct)
